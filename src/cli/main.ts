@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+
+/**
+ * `gatehouse <command>`: each command is a module with `run(args)`, loaded on demand so that
+ * `gatehouse tokens list` does not pay for the server's imports.
+ */
+const COMMANDS: Record<
+  string,
+  { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }
+> = {
+  start: { summary: 'run the gateway', load: () => import('./start.ts') },
+  demo: {
+    summary: 'run the gateway with a built-in fake provider and sample traffic',
+    load: () => import('./demo.ts'),
+  },
+  tokens: { summary: 'create, list and revoke gateway tokens', load: () => import('./tokens.ts') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: gatehouse <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "gatehouse <command> --help" for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true });
+  const name = positionals[0];
+  if (!name || name === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`gatehouse: unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  const mod = await command.load();
+  return mod.run(argv.slice(argv.indexOf(name) + 1));
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,199 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import type { Config, ConfigSources, FileConfig } from './schema.ts';
+import { fileConfigSchema } from './schema.ts';
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8787,
+  dataDir: './.gatehouse',
+  accountId: 'local',
+  maxRequestBytes: 50 * 1024 * 1024,
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 600_000,
+  bodyTimeoutMs: 300_000,
+  flushIntervalMs: 1000,
+  batchSize: 500,
+  shutdownGraceMs: 30_000,
+} as const;
+
+const CONFIG_FILES = ['gatehouse.config.json', 'gatehouse.config.yaml', 'gatehouse.config.yml'];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadedConfig {
+  config: Config;
+  sources: ConfigSources;
+  file: string | undefined;
+}
+
+/** Environment beats file beats defaults. `explicitFile` is `--config PATH`. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: string): LoadedConfig {
+  const file = findConfigFile(cwd, explicitFile ?? env['GATEHOUSE_CONFIG']);
+  const fromFile = file ? readConfigFile(file) : {};
+  const sources: ConfigSources = {};
+  const fileLabel = file ? `file ${file}` : '';
+
+  function pick<T>(
+    key: string,
+    envName: string,
+    envValue: T | undefined,
+    fileValue: T | undefined,
+    dflt: T,
+  ): T {
+    if (envValue !== undefined) {
+      sources[key] = `env ${envName}`;
+      return envValue;
+    }
+    if (fileValue !== undefined) {
+      sources[key] = fileLabel;
+      return fileValue;
+    }
+    sources[key] = 'default';
+    return dflt;
+  }
+
+  const host = pick('host', 'GATEHOUSE_HOST', nonEmpty(env['GATEHOUSE_HOST']), fromFile.host, DEFAULTS.host);
+  const port = pick(
+    'port',
+    'GATEHOUSE_PORT',
+    envInt(env, 'GATEHOUSE_PORT', 0, 65535),
+    fromFile.port,
+    DEFAULTS.port,
+  );
+  const dataDir = resolve(
+    cwd,
+    pick(
+      'data_dir',
+      'GATEHOUSE_DATA_DIR',
+      nonEmpty(env['GATEHOUSE_DATA_DIR']),
+      fromFile.data_dir,
+      DEFAULTS.dataDir,
+    ),
+  );
+  const accountEnv = nonEmpty(env['GATEHOUSE_ACCOUNT_ID']);
+  if (accountEnv !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(accountEnv)) {
+    throw new ConfigError('GATEHOUSE_ACCOUNT_ID: letters, digits, "_" and "-", at most 64 characters');
+  }
+  const accountId = pick(
+    'account_id',
+    'GATEHOUSE_ACCOUNT_ID',
+    accountEnv,
+    fromFile.account_id,
+    DEFAULTS.accountId,
+  );
+  const adminEnv = nonEmpty(env['GATEHOUSE_ADMIN_TOKEN']);
+  if (adminEnv !== undefined && adminEnv.length < 16) {
+    throw new ConfigError('GATEHOUSE_ADMIN_TOKEN: at least 16 characters');
+  }
+  const adminToken = pick<string | undefined>(
+    'admin_token',
+    'GATEHOUSE_ADMIN_TOKEN',
+    adminEnv,
+    fromFile.admin_token,
+    undefined,
+  );
+
+  const providerBaseUrls: Record<string, string> = {};
+  for (const [slug, p] of Object.entries(fromFile.providers ?? {})) {
+    providerBaseUrls[slug] = trimSlash(p.base_url);
+    sources[`providers.${slug}.base_url`] = fileLabel;
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('GATEHOUSE_UPSTREAM_') || !value) continue;
+    const slug = name.slice('GATEHOUSE_UPSTREAM_'.length).toLowerCase().replaceAll('_', '-');
+    if (!z.url().safeParse(value).success) throw new ConfigError(`${name}: not a URL: ${value}`);
+    providerBaseUrls[slug] = trimSlash(value);
+    sources[`providers.${slug}.base_url`] = `env ${name}`;
+  }
+
+  const config: Config = {
+    host,
+    port,
+    dataDir,
+    accountId,
+    adminToken,
+    providerBaseUrls,
+    maxRequestBytes: pick(
+      'limits.max_request_bytes',
+      'GATEHOUSE_MAX_REQUEST_BYTES',
+      envInt(env, 'GATEHOUSE_MAX_REQUEST_BYTES', 1, Number.MAX_SAFE_INTEGER),
+      fromFile.limits?.max_request_bytes,
+      DEFAULTS.maxRequestBytes,
+    ),
+    upstream: {
+      connectTimeoutMs: fromFile.upstream?.connect_timeout_ms ?? DEFAULTS.connectTimeoutMs,
+      headersTimeoutMs: fromFile.upstream?.headers_timeout_ms ?? DEFAULTS.headersTimeoutMs,
+      bodyTimeoutMs: fromFile.upstream?.body_timeout_ms ?? DEFAULTS.bodyTimeoutMs,
+    },
+    logs: {
+      flushIntervalMs: pick(
+        'logs.flush_interval_ms',
+        'GATEHOUSE_LOG_FLUSH_MS',
+        envInt(env, 'GATEHOUSE_LOG_FLUSH_MS', 1, 3_600_000),
+        fromFile.logs?.flush_interval_ms,
+        DEFAULTS.flushIntervalMs,
+      ),
+      batchSize: fromFile.logs?.batch_size ?? DEFAULTS.batchSize,
+    },
+    shutdownGraceMs: pick(
+      'shutdown_grace_ms',
+      'GATEHOUSE_SHUTDOWN_GRACE_MS',
+      envInt(env, 'GATEHOUSE_SHUTDOWN_GRACE_MS', 0, 3_600_000),
+      fromFile.shutdown_grace_ms,
+      DEFAULTS.shutdownGraceMs,
+    ),
+  };
+  return { config, sources, file };
+}
+
+function findConfigFile(cwd: string, explicit: string | undefined): string | undefined {
+  if (explicit) {
+    const path = resolve(cwd, explicit);
+    if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
+    return path;
+  }
+  for (const name of CONFIG_FILES) {
+    const path = resolve(cwd, name);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+function readConfigFile(path: string): FileConfig {
+  const text = readFileSync(path, 'utf8');
+  let raw: unknown;
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot parse: ${(err as Error).message}`);
+  }
+  const parsed = fileConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`${path}: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}: expected an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function trimSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}

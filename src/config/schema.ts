@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** The config file's shape. Every key is optional; defaults live in `defaults.ts`. */
+export const fileConfigSchema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    data_dir: z.string().min(1),
+    account_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-", at most 64'),
+    admin_token: z.string().min(16, 'at least 16 characters'),
+    providers: z.record(z.string(), z.object({ base_url: z.url() }).strict()),
+    limits: z
+      .object({
+        max_request_bytes: z.number().int().positive(),
+      })
+      .strict()
+      .partial(),
+    upstream: z
+      .object({
+        connect_timeout_ms: z.number().int().positive(),
+        headers_timeout_ms: z.number().int().positive(),
+        body_timeout_ms: z.number().int().positive(),
+      })
+      .strict()
+      .partial(),
+    logs: z
+      .object({
+        flush_interval_ms: z.number().int().positive(),
+        batch_size: z.number().int().positive(),
+      })
+      .strict()
+      .partial(),
+    shutdown_grace_ms: z.number().int().nonnegative(),
+  })
+  .strict()
+  .partial();
+
+export type FileConfig = z.infer<typeof fileConfigSchema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  accountId: string;
+  /** Set when given by env or file; otherwise the data dir's generated token is used. */
+  adminToken: string | undefined;
+  /** Base URL overrides by provider slug, without trailing slash. */
+  providerBaseUrls: Record<string, string>;
+  maxRequestBytes: number;
+  upstream: { connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number };
+  logs: { flushIntervalMs: number; batchSize: number };
+  shutdownGraceMs: number;
+}
+
+/** Where each top-level value came from, for the startup banner. */
+export type ConfigSources = Record<string, string>;

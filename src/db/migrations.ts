@@ -1,0 +1,115 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './tables.ts';
+
+interface Migration {
+  version: number;
+  name: string;
+  up(db: Kysely<Database>): Promise<void>;
+}
+
+/**
+ * Versioned schema changes, applied in order on start. Append only: a shipped migration is never
+ * edited, a change is a new entry. Written with Kysely's schema builder so one list serves
+ * SQLite and Postgres.
+ */
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    async up(db) {
+      await db.schema
+        .createTable('gateways')
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('modified_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('gateways_pk', ['account_id', 'id'])
+        .execute();
+      await db.schema
+        .createTable('tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('value_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('preview', 'text', (c) => c.notNull())
+        .addColumn('permissions', 'text', (c) => c.notNull())
+        .addColumn('gateways', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('custom_providers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('slug', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('base_url', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('modified_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('custom_providers_slug', ['account_id', 'slug'])
+        .execute();
+      await db.schema
+        .createTable('logs')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('model', 'text')
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer', (c) => c.notNull())
+        .addColumn('success', 'integer', (c) => c.notNull())
+        .addColumn('cached', 'integer', (c) => c.notNull())
+        .addColumn('duration', 'integer', (c) => c.notNull())
+        .addColumn('tokens_in', 'integer')
+        .addColumn('tokens_out', 'integer')
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text')
+        .addColumn('step', 'integer')
+        .addColumn('request_type', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema
+        .createIndex('logs_gateway_created')
+        .on('logs')
+        .columns(['account_id', 'gateway_id', 'created_at'])
+        .execute();
+    },
+  },
+];
+
+export async function migrate(db: Kysely<Database>): Promise<number[]> {
+  await db.schema
+    .createTable('gatehouse_migrations')
+    .ifNotExists()
+    .addColumn('version', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('applied_at', 'bigint', (c) => c.notNull())
+    .execute();
+  const done = new Set(
+    (await db.selectFrom('gatehouse_migrations').select('version').execute()).map((r) => Number(r.version)),
+  );
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    await db.transaction().execute(async (trx) => {
+      await m.up(trx);
+      await trx
+        .insertInto('gatehouse_migrations')
+        .values({ version: m.version, name: m.name, applied_at: Date.now() })
+        .execute();
+    });
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+/** For tests and health checks: the highest applied version. */
+export async function schemaVersion(db: Kysely<Database>): Promise<number> {
+  const r = await sql<{ v: number | null }>`select max(version) as v from gatehouse_migrations`.execute(db);
+  return Number(r.rows[0]?.v ?? 0);
+}

@@ -1,0 +1,75 @@
+import type { Generated } from 'kysely';
+
+/** Row shapes, shared by the SQLite and Postgres stores. Times are unix milliseconds. */
+export interface GatewaysTable {
+  account_id: string;
+  id: string;
+  /** The gateway's settings as JSON (validated by `gateways/schema.ts` on the way in). */
+  settings: string;
+  created_at: number;
+  modified_at: number;
+}
+
+export interface TokensTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** SHA-256 of the token value, hex. The value itself is never stored. */
+  value_hash: string;
+  /** The first characters of the value, to recognise it in a list. */
+  preview: string;
+  permissions: string;
+  /** JSON array of gateway ids, or null for every gateway. */
+  gateways: string | null;
+  created_at: number;
+}
+
+export interface CustomProvidersTable {
+  id: string;
+  account_id: string;
+  slug: string;
+  name: string;
+  base_url: string;
+  /** The other descriptive fields (description, link, enable, beta, examples) as JSON. */
+  details: string;
+  created_at: number;
+  modified_at: number;
+}
+
+export interface LogsTable {
+  id: string;
+  account_id: string;
+  gateway_id: string;
+  created_at: number;
+  provider: string;
+  model: string | null;
+  path: string;
+  method: string;
+  status_code: number;
+  success: number;
+  cached: number;
+  duration: number;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  event_id: string;
+  request_id: string;
+  metadata: string | null;
+  step: number | null;
+  request_type: string;
+  error: string | null;
+  seq: Generated<number>;
+}
+
+export interface MigrationsTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface Database {
+  gateways: GatewaysTable;
+  tokens: TokensTable;
+  custom_providers: CustomProvidersTable;
+  logs: LogsTable;
+  gatehouse_migrations: MigrationsTable;
+}

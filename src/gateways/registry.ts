@@ -1,0 +1,112 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/tables.ts';
+import { DEFAULT_SETTINGS, type Gateway, type GatewaySettings } from './schema.ts';
+
+export type GatewayChange = { type: 'created' | 'updated' | 'deleted'; gateway: Gateway; previous?: Gateway };
+
+/**
+ * Gateways held in memory so the data plane never reads the database per request; every write
+ * goes to the database first and then to the map, and listeners hear of it (cache purges today,
+ * other nodes once a shared bus is configured).
+ */
+export class GatewayRegistry {
+  readonly #db: Kysely<Database>;
+  readonly #byKey = new Map<string, Gateway>();
+  readonly #listeners: Array<(change: GatewayChange) => void> = [];
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async load(): Promise<void> {
+    const rows = await this.#db.selectFrom('gateways').selectAll().execute();
+    this.#byKey.clear();
+    for (const row of rows) {
+      const gw: Gateway = {
+        accountId: row.account_id,
+        id: row.id,
+        // Older rows lack fields added later; the defaults fill them.
+        settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings) as Partial<GatewaySettings>) },
+        createdAt: Number(row.created_at),
+        modifiedAt: Number(row.modified_at),
+      };
+      this.#byKey.set(key(gw.accountId, gw.id), gw);
+    }
+  }
+
+  onChange(listener: (change: GatewayChange) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  get(accountId: string, id: string): Gateway | undefined {
+    return this.#byKey.get(key(accountId, id));
+  }
+
+  /** Sorted by id, for stable pagination. */
+  list(accountId: string): Gateway[] {
+    const out: Gateway[] = [];
+    for (const gw of this.#byKey.values()) if (gw.accountId === accountId) out.push(gw);
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Returns undefined when the id is taken. */
+  async create(accountId: string, id: string, settings: GatewaySettings): Promise<Gateway | undefined> {
+    if (this.get(accountId, id)) return undefined;
+    const now = Date.now();
+    const gw: Gateway = { accountId, id, settings, createdAt: now, modifiedAt: now };
+    const inserted = await this.#db
+      .insertInto('gateways')
+      .values({
+        account_id: accountId,
+        id,
+        settings: JSON.stringify(settings),
+        created_at: now,
+        modified_at: now,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return undefined;
+    this.#byKey.set(key(accountId, id), gw);
+    this.#emit({ type: 'created', gateway: gw });
+    return gw;
+  }
+
+  async update(accountId: string, id: string, settings: GatewaySettings): Promise<Gateway | undefined> {
+    const previous = this.get(accountId, id);
+    if (!previous) return undefined;
+    const gw: Gateway = { ...previous, settings, modifiedAt: Math.max(Date.now(), previous.modifiedAt + 1) };
+    await this.#db
+      .updateTable('gateways')
+      .set({ settings: JSON.stringify(settings), modified_at: gw.modifiedAt })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .execute();
+    this.#byKey.set(key(accountId, id), gw);
+    this.#emit({ type: 'updated', gateway: gw, previous });
+    return gw;
+  }
+
+  async delete(accountId: string, id: string): Promise<Gateway | undefined> {
+    const gw = this.get(accountId, id);
+    if (!gw) return undefined;
+    await this.#db.deleteFrom('gateways').where('account_id', '=', accountId).where('id', '=', id).execute();
+    this.#byKey.delete(key(accountId, id));
+    this.#emit({ type: 'deleted', gateway: gw });
+    return gw;
+  }
+
+  /** The `default` gateway exists from the start and comes back after a delete (SPEC.md §1). */
+  async ensureDefault(accountId: string): Promise<Gateway> {
+    return (
+      this.get(accountId, 'default') ?? (await this.create(accountId, 'default', { ...DEFAULT_SETTINGS }))!
+    );
+  }
+
+  #emit(change: GatewayChange): void {
+    for (const l of this.#listeners) l(change);
+  }
+}
+
+function key(accountId: string, id: string): string {
+  return `${accountId}\u0000${id}`;
+}

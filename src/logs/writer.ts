@@ -1,0 +1,86 @@
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, LogsTable } from '../db/tables.ts';
+
+export type LogRow = Omit<Insertable<LogsTable>, 'seq'>;
+
+/**
+ * Log rows go to a queue and a timer writes them in batches, one transaction each, so no request
+ * ever waits on the database. `stop()` writes whatever is left (SIGTERM path).
+ */
+export class LogWriter {
+  readonly #db: Kysely<Database>;
+  readonly #intervalMs: number;
+  readonly #batchSize: number;
+  #queue: LogRow[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #onError: (err: unknown) => void;
+  #listeners: Array<(rows: readonly LogRow[]) => void> = [];
+
+  constructor(
+    db: Kysely<Database>,
+    opts: { flushIntervalMs: number; batchSize: number; onError: (err: unknown) => void },
+  ) {
+    this.#db = db;
+    this.#intervalMs = opts.flushIntervalMs;
+    this.#batchSize = opts.batchSize;
+    this.#onError = opts.onError;
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Called with each batch once it is stored (live tail, metrics). */
+  onWritten(listener: (rows: readonly LogRow[]) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.flush(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  enqueue(row: LogRow): void {
+    this.#queue.push(row);
+    if (this.#queue.length >= this.#batchSize && !this.#flushing) void this.flush();
+  }
+
+  /** Writes everything queued so far; concurrent calls share one pass. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#drain().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+    if (this.#queue.length > 0) await this.flush();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#batchSize);
+      try {
+        await this.#db.transaction().execute(async (trx) => {
+          // Keep each statement under SQLite's bound-parameter limit.
+          for (let i = 0; i < batch.length; i += 200) {
+            await trx
+              .insertInto('logs')
+              .values(batch.slice(i, i + 200))
+              .execute();
+          }
+        });
+      } catch (err) {
+        // Put the batch back so a passing fault (a locked file) loses nothing; report it.
+        this.#queue.unshift(...batch);
+        this.#onError(err);
+        return;
+      }
+      for (const l of this.#listeners) l(batch);
+    }
+  }
+}

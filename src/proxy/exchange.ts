@@ -1,0 +1,68 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { monotonicFactory } from 'ulid';
+import type { GatewayError } from '../errors/gateway-error.ts';
+import type { Gateway } from '../gateways/schema.ts';
+import { splitRequestHeaders } from '../http/headers.ts';
+import type { ProviderAdapter, ResponseFacts } from '../providers/types.ts';
+import type { AigOptions } from './options.ts';
+import type { DataPlaneRoute } from './route.ts';
+
+const ulid = monotonicFactory();
+
+/**
+ * Everything known about one request as it moves through the pipeline, and what the log
+ * record is built from at the end. Stages fill it in; none of them reads the database.
+ */
+export class Exchange {
+  readonly startedAt = performance.now();
+  readonly createdAt = Date.now();
+  readonly logId = ulid();
+  readonly route: DataPlaneRoute;
+  readonly method: string;
+  readonly forwardHeaders: string[];
+  readonly gatewayHeaders: ReadonlyMap<string, string>;
+  readonly contentType: string | undefined;
+  eventId: string;
+  gateway: Gateway | undefined;
+  options: AigOptions = {};
+  provider: ProviderAdapter | undefined;
+  body: Buffer | undefined;
+  status = 0;
+  facts: ResponseFacts | undefined;
+  /** A short reason when the request did not succeed; never a secret. */
+  error: string | undefined;
+  durationMs = 0;
+
+  constructor(req: IncomingMessage, route: DataPlaneRoute) {
+    this.route = route;
+    this.method = req.method ?? 'GET';
+    const split = splitRequestHeaders(req.rawHeaders);
+    this.forwardHeaders = split.forward;
+    this.gatewayHeaders = split.gateway;
+    this.contentType = req.headers['content-type'];
+    // Echo the client's event id only once validated (readOptions); until then use our own.
+    this.eventId = this.logId;
+  }
+
+  /** `cf-aig-*` headers every response carries, failed ones included. */
+  responseHeaders(): OutgoingHttpHeaders {
+    return {
+      'cf-aig-log-id': this.logId,
+      'cf-aig-event-id': this.eventId,
+      'cf-aig-request-id': this.logId,
+    };
+  }
+
+  failWith(err: GatewayError): void {
+    this.status = err.status;
+    this.error = err.message;
+  }
+
+  finish(): void {
+    this.durationMs = Math.round(performance.now() - this.startedAt);
+  }
+
+  get succeeded(): boolean {
+    return this.status >= 200 && this.status < 300 && !this.error && !this.facts?.error;
+  }
+}

@@ -1,0 +1,54 @@
+import type { AppContext } from '../server/context.ts';
+import type { Exchange } from './exchange.ts';
+
+/** Whether this request is logged: the gateway's `collect_logs`, overridden by `cf-aig-collect-log`. */
+function shouldLog(ex: Exchange): boolean {
+  if (!ex.gateway) return false;
+  return ex.options.collectLog ?? ex.gateway.settings.collect_logs;
+}
+
+/** The model the client asked for: from the URL or the JSON body, else what the response named. */
+function requestedModel(ex: Exchange): string | null {
+  if (!ex.provider) return null;
+  let body: unknown;
+  if (ex.body && ex.body.length > 0 && ex.body.length < 8 * 1024 * 1024 && looksLikeJson(ex)) {
+    try {
+      body = JSON.parse(ex.body.toString('utf8'));
+    } catch {
+      body = undefined;
+    }
+  }
+  return ex.provider.modelFromRequest(ex.route.path, body) ?? ex.facts?.model ?? null;
+}
+
+function looksLikeJson(ex: Exchange): boolean {
+  return ex.contentType === undefined || ex.contentType.includes('json');
+}
+
+/** Queues the log row; the writer stores it in a later batch, never on the response path. */
+export function recordLog(app: AppContext, ex: Exchange): void {
+  if (!shouldLog(ex)) return;
+  const usage = ex.facts?.usage;
+  app.logs.enqueue({
+    id: ex.logId,
+    account_id: ex.route.accountId,
+    gateway_id: ex.gateway!.id,
+    created_at: ex.createdAt,
+    provider: ex.provider?.slug ?? ex.route.provider ?? '',
+    model: requestedModel(ex),
+    path: ex.route.path,
+    method: ex.method,
+    status_code: ex.status,
+    success: ex.succeeded ? 1 : 0,
+    cached: 0,
+    duration: ex.durationMs,
+    tokens_in: usage?.tokensIn ?? null,
+    tokens_out: usage?.tokensOut ?? null,
+    event_id: ex.eventId,
+    request_id: ex.logId,
+    metadata: ex.options.metadata ? JSON.stringify(ex.options.metadata) : null,
+    step: null,
+    request_type: 'provider',
+    error: ex.error ?? ex.facts?.error ?? null,
+  });
+}

@@ -1,0 +1,173 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Agent } from 'undici';
+import type { Config } from '../config/schema.ts';
+import { CustomProviderRegistry } from '../custom-providers/registry.ts';
+import { migrate } from '../db/migrations.ts';
+import { openSqlite } from '../db/sqlite.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { GatewayRegistry } from '../gateways/registry.ts';
+import { sendGatewayError, sendJson } from '../http/respond.ts';
+import { LogQueries } from '../logs/queries.ts';
+import { LogWriter } from '../logs/writer.ts';
+import { createManagementHandler } from '../management/router.ts';
+import { handleProviderRequest } from '../proxy/pipeline.ts';
+import { parseDataPlaneUrl } from '../proxy/route.ts';
+import { TokenRegistry } from '../tokens/registry.ts';
+import { type AdminToken, resolveAdminToken } from './admin-token.ts';
+import type { AppContext } from './context.ts';
+
+export interface Gatehouse {
+  app: AppContext;
+  server: Server;
+  adminToken: AdminToken;
+  listen(): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish within the grace period, flushes logs. */
+  close(): Promise<void>;
+}
+
+export interface CreateOptions {
+  log?: AppContext['log'];
+  /** Where the admin token came from when the config holds one (for the banner). */
+  adminTokenSource?: string;
+}
+
+/** Builds a gateway without starting it: tests call `listen()` on port 0, the CLI on the configured port. */
+export async function createGatehouse(config: Config, opts: CreateOptions = {}): Promise<Gatehouse> {
+  const log = opts.log ?? ((level, message) => console[level === 'info' ? 'log' : level](message));
+  const adminToken = resolveAdminToken(config.adminToken, opts.adminTokenSource ?? 'config', config.dataDir);
+  const { db } = openSqlite(join(config.dataDir, 'gatehouse.db'));
+  await migrate(db);
+
+  const gateways = new GatewayRegistry(db);
+  const tokens = new TokenRegistry(db, adminToken.value);
+  const customProviders = new CustomProviderRegistry(db);
+  await Promise.all([gateways.load(), tokens.load(), customProviders.load()]);
+  await gateways.ensureDefault(config.accountId);
+
+  const logs = new LogWriter(db, {
+    ...config.logs,
+    onError: (err) => log('error', `log writer: ${(err as Error).message}`),
+  });
+  logs.start();
+
+  const dispatcher = new Agent({
+    connect: { timeout: config.upstream.connectTimeoutMs },
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+  });
+
+  const app: AppContext = {
+    config,
+    gateways,
+    tokens,
+    customProviders,
+    logs,
+    logQueries: new LogQueries(db),
+    dispatcher,
+    log,
+  };
+  const management = createManagementHandler(app);
+
+  let inFlight = 0;
+  let closing = false;
+  let idle: (() => void) | undefined;
+
+  const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
+    if (closing) res.setHeader('connection', 'close');
+    route(app, management, req, res);
+  });
+  // Malformed requests never reach the handler; answer them plainly instead of hanging up.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  return {
+    app,
+    server,
+    adminToken,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    async close() {
+      closing = true;
+      await new Promise<void>((resolve) => {
+        const deadline = setTimeout(resolve, config.shutdownGraceMs);
+        deadline.unref();
+        idle = () => {
+          clearTimeout(deadline);
+          resolve();
+        };
+        server.close();
+        server.closeIdleConnections();
+        if (inFlight === 0) idle();
+      });
+      server.closeAllConnections();
+      await logs.stop();
+      await dispatcher.close().catch(() => undefined);
+      await db.destroy();
+    },
+  };
+}
+
+function route(
+  app: AppContext,
+  management: (req: IncomingMessage, res: ServerResponse) => void,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const url = req.url ?? '/';
+  if (url.startsWith('/v1/')) {
+    const r = parseDataPlaneUrl(url);
+    if (!r) {
+      req.resume();
+      sendGatewayError(
+        res,
+        new GatewayError(
+          'invalidPath',
+          'expected /v1/{account_id}/{gateway_id}/{provider}/{path}, ids of letters, digits, "_" and "-"',
+        ),
+      );
+      return;
+    }
+    if (r.provider === undefined) {
+      req.resume();
+      sendGatewayError(
+        res,
+        new GatewayError(
+          'notFound',
+          'the universal endpoint POST /v1/{account}/{gateway} is not available yet',
+        ),
+      );
+      return;
+    }
+    void handleProviderRequest(app, req, res, r);
+    return;
+  }
+  if (url.startsWith('/client/v4/')) {
+    management(req, res);
+    return;
+  }
+  if (url === '/healthz') {
+    sendJson(res, 200, { ok: true });
+    return;
+  }
+  req.resume();
+  sendGatewayError(
+    res,
+    new GatewayError('notFound', `no route for ${req.method} ${url.split('?')[0]!.slice(0, 200)}`),
+  );
+}

@@ -1,0 +1,20 @@
+import type { Dispatcher } from 'undici';
+import type { Config } from '../config/schema.ts';
+import type { CustomProviderRegistry } from '../custom-providers/registry.ts';
+import type { GatewayRegistry } from '../gateways/registry.ts';
+import type { LogQueries } from '../logs/queries.ts';
+import type { LogWriter } from '../logs/writer.ts';
+import type { TokenRegistry } from '../tokens/registry.ts';
+
+/** Everything a request handler may use; built once by `createApp`, passed down explicitly. */
+export interface AppContext {
+  config: Config;
+  gateways: GatewayRegistry;
+  tokens: TokenRegistry;
+  customProviders: CustomProviderRegistry;
+  logs: LogWriter;
+  logQueries: LogQueries;
+  dispatcher: Dispatcher;
+  /** Operational messages (never request contents or secrets). */
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}

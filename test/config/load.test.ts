@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, loadConfig } from '../../src/config/load.ts';
+
+function dir(files: Record<string, string> = {}): string {
+  const d = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+  return d;
+}
+
+describe('loadConfig', () => {
+  it('uses the defaults when nothing is set, and says so', () => {
+    const cwd = dir();
+    const { config, sources, file } = loadConfig({}, cwd);
+    expect(file).toBeUndefined();
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(8787);
+    expect(config.dataDir).toBe(join(cwd, '.gatehouse'));
+    expect(config.accountId).toBe('local');
+    expect(config.adminToken).toBeUndefined();
+    expect(config.maxRequestBytes).toBe(DEFAULTS.maxRequestBytes);
+    expect(sources['port']).toBe('default');
+    expect(sources['host']).toBe('default');
+  });
+
+  it('environment beats file beats defaults, and records where each value came from', () => {
+    const cwd = dir({
+      'gatehouse.config.json': JSON.stringify({ host: '0.0.0.0', port: 9000, account_id: 'acme' }),
+    });
+    const { config, sources } = loadConfig({ GATEHOUSE_PORT: '9100' }, cwd);
+    expect(config.port).toBe(9100);
+    expect(sources['port']).toBe('env GATEHOUSE_PORT');
+    expect(config.host).toBe('0.0.0.0');
+    expect(sources['host']).toBe(`file ${join(cwd, 'gatehouse.config.json')}`);
+    expect(config.accountId).toBe('acme');
+    expect(config.dataDir).toBe(join(cwd, '.gatehouse'));
+    expect(sources['data_dir']).toBe('default');
+  });
+
+  it('reads YAML and an explicit --config path', () => {
+    const cwd = dir({
+      'custom.yaml': 'port: 7000\nproviders:\n  openai:\n    base_url: https://proxy.example/v1/\n',
+    });
+    const { config, sources } = loadConfig({}, cwd, 'custom.yaml');
+    expect(config.port).toBe(7000);
+    expect(config.providerBaseUrls['openai']).toBe('https://proxy.example/v1');
+    expect(sources['providers.openai.base_url']).toContain('custom.yaml');
+  });
+
+  it('maps GATEHOUSE_UPSTREAM_<SLUG> to the provider slug, "_" as "-"', () => {
+    const { config, sources } = loadConfig(
+      {
+        GATEHOUSE_UPSTREAM_OPENAI: 'http://127.0.0.1:9100/v1',
+        GATEHOUSE_UPSTREAM_GOOGLE_AI_STUDIO: 'http://127.0.0.1:9101',
+      },
+      dir({
+        'gatehouse.config.json': JSON.stringify({
+          providers: { openai: { base_url: 'https://file.example' } },
+        }),
+      }),
+    );
+    expect(config.providerBaseUrls['openai']).toBe('http://127.0.0.1:9100/v1');
+    expect(config.providerBaseUrls['google-ai-studio']).toBe('http://127.0.0.1:9101');
+    expect(sources['providers.openai.base_url']).toBe('env GATEHOUSE_UPSTREAM_OPENAI');
+  });
+
+  it('rejects bad values with a message naming the setting and what is allowed', () => {
+    expect(() => loadConfig({ GATEHOUSE_PORT: 'eighty' }, dir())).toThrow(
+      /GATEHOUSE_PORT: expected an integer from 0 to 65535, got "eighty"/,
+    );
+    expect(() => loadConfig({ GATEHOUSE_UPSTREAM_OPENAI: 'not a url' }, dir())).toThrow(ConfigError);
+    expect(() => loadConfig({ GATEHOUSE_ADMIN_TOKEN: 'short' }, dir())).toThrow(/at least 16/);
+    expect(() => loadConfig({}, dir({ 'gatehouse.config.json': '{"port": "x", "colour": 1}' }))).toThrow(
+      /port: .*; \(root\): Unrecognized key/,
+    );
+    expect(() => loadConfig({}, dir({ 'gatehouse.config.json': '{nope' }))).toThrow(/cannot parse/);
+    expect(() => loadConfig({}, dir(), 'missing.json')).toThrow(/config file not found/);
+  });
+});
