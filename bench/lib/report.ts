@@ -1,0 +1,237 @@
+import type { LoadResult, TtfbResult } from './load.ts';
+import type { Memory } from './proc.ts';
+import {
+  formatCount,
+  formatMegabytes,
+  formatMicros,
+  formatMs,
+  formatRatio,
+  formatSignedMs,
+  markdownTable,
+  verdict,
+} from './table.ts';
+
+/** The bench's results, the goals they are held to, and the Markdown report. */
+
+export type TargetKey = 'direct' | 'minimal' | 'gatehouse';
+export const TARGET_KEYS: TargetKey[] = ['direct', 'minimal', 'gatehouse'];
+export const TARGET_LABELS: Record<TargetKey, string> = {
+  direct: 'direct',
+  minimal: 'minimal proxy',
+  gatehouse: 'gatehouse',
+};
+export type PerTarget<T> = Partial<Record<TargetKey, T>>;
+
+export interface LoadMeasurement extends LoadResult {
+  /** Target CPU (user + system) per completed request, including deferred work such as log writes. */
+  cpuMicrosPerRequest: number | null;
+  mockCpuMicrosPerRequest: number;
+  loadGeneratorCpuMicrosPerRequest: number;
+  /** How busy each core was during the measured run, in %. */
+  coreBusyPercent: number[];
+  /** The target's resident memory once the run is over (null for direct). */
+  targetMemoryAfter: Memory | null;
+}
+
+export interface BenchResults {
+  date: string;
+  environment: { node: string; cpus: number; cpuModel: string; pinned: boolean; clockTicksPerSecond: number };
+  settings: { durationS: number; warmupS: number; ttfbSamples: number; slowUpstreamMs: number };
+  scenarios: {
+    oneConnection: PerTarget<LoadMeasurement>;
+    thirtyTwoConnections: PerTarget<LoadMeasurement>;
+    streamingTtfb: PerTarget<TtfbResult>;
+    slowUpstream: PerTarget<LoadMeasurement>;
+  };
+  memory: PerTarget<Memory>;
+  notices: string[];
+}
+
+export interface Goal {
+  name: string;
+  measured: number | null;
+  goal: string;
+  pass: boolean | null;
+}
+
+export function evaluateGoals(results: BenchResults): Record<string, Goal> {
+  const {
+    oneConnection: one,
+    thirtyTwoConnections: many,
+    streamingTtfb: ttfb,
+    slowUpstream: slow,
+  } = results.scenarios;
+  const { memory } = results;
+  const check = (
+    name: string,
+    measured: number | undefined,
+    goal: string,
+    pass: (value: number) => boolean,
+  ): Goal => {
+    const value = measured === undefined || !Number.isFinite(measured) ? null : measured;
+    return { name, measured: value, goal, pass: value === null ? null : pass(value) };
+  };
+  const addedP50 = diff(one.gatehouse?.p50Ms, one.direct?.p50Ms);
+  const rpsRatio = ratio(many.gatehouse?.requestsPerSecond, many.minimal?.requestsPerSecond);
+  const cpuRatio = ratio(
+    many.gatehouse?.cpuMicrosPerRequest ?? undefined,
+    many.minimal?.cpuMicrosPerRequest ?? undefined,
+  );
+  const ttfbAdded = diff(ttfb.gatehouse?.firstByteP50Ms, ttfb.direct?.firstByteP50Ms);
+  const slowRatio = ratio(slow.gatehouse?.requestsPerSecond, slow.direct?.requestsPerSecond);
+  return {
+    addedP50Ms: check('1 conn: p50 added over direct (ms)', addedP50, '≤ +0.5 ms', (v) => v <= 0.5),
+    requestsPerSecondRatio: check('32 conn: req/s gatehouse / minimal', rpsRatio, '≥ 0.70×', (v) => v >= 0.7),
+    cpuPerRequestRatio: check('32 conn: CPU/req gatehouse / minimal', cpuRatio, '≤ 1.5×', (v) => v <= 1.5),
+    ttfbAddedMs: check('stream: first byte added over direct (ms)', ttfbAdded, '≤ +1 ms', (v) => v <= 1),
+    slowUpstreamRatio: check(
+      `${results.settings.slowUpstreamMs} ms upstream, 256 conn: req/s gatehouse / direct`,
+      slowRatio,
+      '≥ 0.95× (the same)',
+      (v) => v >= 0.95,
+    ),
+    rssMegabytes: check(
+      'gatehouse RSS after the run (MB)',
+      memory.gatehouse ? memory.gatehouse.rssBytes / 1024 / 1024 : undefined,
+      '< 150 MB',
+      (v) => v < 150,
+    ),
+  };
+}
+
+export function renderReport(results: BenchResults, goals: Record<string, Goal>): string {
+  const {
+    oneConnection: one,
+    thirtyTwoConnections: many,
+    streamingTtfb: ttfb,
+    slowUpstream: slow,
+  } = results.scenarios;
+  const { memory, environment: env, settings } = results;
+  const cells = <T>(per: PerTarget<T>, format: (value: T) => string) =>
+    TARGET_KEYS.map((key) => (per[key] === undefined ? 'n/a' : format(per[key])));
+  const row = (scenario: string, metric: string, values: string[], derived: string, goal?: Goal) => [
+    scenario,
+    metric,
+    ...values,
+    derived,
+    goal?.goal ?? '',
+    goal ? verdict(goal.pass) : '',
+  ];
+  const added = (key: TargetKey) => formatSignedMs(diff(one[key]?.p50Ms, one.direct?.p50Ms));
+  const slowLabel = `${settings.slowUpstreamMs} ms upstream, 256 conn`;
+
+  const rows = [
+    row(
+      '1 conn, JSON',
+      'p50 latency',
+      cells(one, (m) => formatMs(m.p50Ms)),
+      `added: minimal ${added('minimal')}, gatehouse ${added('gatehouse')}`,
+      goals['addedP50Ms'],
+    ),
+    row(
+      '32 conn, JSON',
+      'req/s',
+      cells(many, (m) => formatCount(m.requestsPerSecond)),
+      `gatehouse/minimal ${formatRatio(goals['requestsPerSecondRatio']!.measured ?? Number.NaN)}`,
+      goals['requestsPerSecondRatio'],
+    ),
+    row(
+      '32 conn, JSON',
+      'p50 latency',
+      cells(many, (m) => formatMs(m.p50Ms)),
+      '',
+    ),
+    row(
+      '32 conn, JSON',
+      'p99 latency',
+      cells(many, (m) => formatMs(m.p99Ms)),
+      '',
+    ),
+    row(
+      '32 conn, JSON',
+      'CPU per request',
+      cells(many, (m) => (m.cpuMicrosPerRequest === null ? '—' : formatMicros(m.cpuMicrosPerRequest))),
+      `gatehouse/minimal ${formatRatio(goals['cpuPerRequestRatio']!.measured ?? Number.NaN)}`,
+      goals['cpuPerRequestRatio'],
+    ),
+    row(
+      'stream, 1 conn',
+      'first byte p50',
+      cells(ttfb, (t) => formatMs(t.firstByteP50Ms)),
+      `added: gatehouse ${formatSignedMs(goals['ttfbAddedMs']!.measured ?? Number.NaN)}`,
+      goals['ttfbAddedMs'],
+    ),
+    row(
+      slowLabel,
+      'req/s',
+      cells(slow, (m) => formatCount(m.requestsPerSecond)),
+      `gatehouse/direct ${formatRatio(goals['slowUpstreamRatio']!.measured ?? Number.NaN)}`,
+      goals['slowUpstreamRatio'],
+    ),
+    row(
+      slowLabel,
+      'p99 latency',
+      cells(slow, (m) => formatMs(m.p99Ms)),
+      '',
+    ),
+    row(
+      'after the run',
+      'RSS (peak)',
+      TARGET_KEYS.map((key) =>
+        key === 'direct'
+          ? '—'
+          : memory[key]
+            ? `${formatMegabytes(memory[key].rssBytes)} (${formatMegabytes(memory[key].peakRssBytes)})`
+            : 'n/a',
+      ),
+      '',
+      goals['rssMegabytes'],
+    ),
+  ];
+  const table = markdownTable(
+    [
+      'Scenario',
+      'Metric',
+      ...TARGET_KEYS.map((key) => TARGET_LABELS[key]),
+      'Derived',
+      'Goal (gatehouse)',
+      '',
+    ],
+    rows,
+    ['left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
+  );
+
+  const lines = [
+    '',
+    `Gatehouse bench, ${results.date.slice(0, 10)}: Node ${env.node}, ${env.cpus}× ${env.cpuModel}; ` +
+      `${settings.durationS} s runs after ${settings.warmupS} s warm-ups; ` +
+      (env.pinned ? 'load generator + mock upstream on core 0, target on core 1.' : 'no CPU pinning.'),
+    '',
+    table,
+    '',
+    'Core load during the 32-connection runs (core 0 = load generator + mock, core 1 = target): ' +
+      TARGET_KEYS.filter((key) => many[key])
+        .map(
+          (key) =>
+            `${TARGET_LABELS[key]} ${many[key]!.coreBusyPercent.map((p) => `${Math.round(p)}%`).join('/')}`,
+        )
+        .join(', ') +
+      '.',
+  ];
+  const saturated = TARGET_KEYS.filter((key) => (many[key]?.coreBusyPercent[0] ?? 0) >= 95);
+  if (saturated.length > 0) {
+    lines.push(
+      `Core 0 was saturated for ${saturated.map((key) => TARGET_LABELS[key]).join(', ')}: those req/s are bounded by the load generator, not the target.`,
+    );
+  }
+  for (const notice of results.notices) lines.push(`Note: ${notice}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function diff(a: number | undefined, b: number | undefined): number {
+  return a === undefined || b === undefined ? Number.NaN : a - b;
+}
+
+function ratio(a: number | undefined, b: number | undefined): number {
+  return a === undefined || b === undefined || b === 0 ? Number.NaN : a / b;
+}

@@ -1,0 +1,364 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type HttpTarget, measureTtfb, runLoad } from './lib/load.ts';
+import {
+  CLOCK_TICKS_PER_SECOND,
+  coreBusyPercent,
+  readCoreTicks,
+  readCpuMicros,
+  readMemory,
+} from './lib/proc.ts';
+import {
+  type BenchResults,
+  evaluateGoals,
+  type LoadMeasurement,
+  type PerTarget,
+  renderReport,
+  TARGET_KEYS,
+  TARGET_LABELS,
+  type TargetKey,
+} from './lib/report.ts';
+import {
+  type Child,
+  checkPinning,
+  freePort,
+  HAS_TASKSET,
+  pinSelf,
+  spawnNode,
+  waitForHttp,
+} from './lib/spawn.ts';
+
+/**
+ * `npm run bench`: Gatehouse against a direct call and a minimal undici proxy, same mock upstream,
+ * one run. Prints a Markdown table of absolute numbers, ratios and goals; writes
+ * bench/results/latest.json.
+ *
+ *   core 0: this driver (autocannon, the TTFB client) and the mock upstream
+ *   core 1: the target under test (minimal proxy or gatehouse), so its CPU time is its own
+ *
+ * Steps: start the mock and both proxies → 1 connection (latency) → 32 connections (throughput,
+ * CPU per request) → streaming time to first byte → restart the mock with a 200 ms delay and run
+ * 256 connections → read gatehouse's RSS → report.
+ */
+
+const USAGE = `usage: npm run bench -- [--duration S] [--quick]
+
+  --duration S   seconds per measured run (default 8; warm-up runs are a quarter of that, at least 1 s)
+  --quick        2 s runs and fewer streaming samples: a smoke test, not a measurement`;
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const DURATION_S = Number(flags.duration ?? (flags.quick ? 2 : 8));
+if (!(DURATION_S >= 1)) {
+  console.error(`--duration must be a number of seconds ≥ 1\n\n${USAGE}`);
+  process.exit(2);
+}
+const WARMUP_S = Math.max(1, Math.round(DURATION_S / 4));
+const TTFB_SAMPLES = flags.quick ? 40 : 150;
+const SLOW_UPSTREAM_MS = 200;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const GATEWAY_PATH = '/v1/local/default/openai/chat/completions';
+const CLIENT_HEADERS = { authorization: 'Bearer sk-bench' };
+const CHAT_BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Say hello to the bench.' }],
+});
+const STREAM_BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Say hello to the bench, slowly.' }],
+  stream: true,
+  stream_options: { include_usage: true },
+});
+
+interface Target {
+  key: TargetKey;
+  http: HttpTarget;
+  /** The process whose CPU we charge to the target; null for direct (there is no middle process). */
+  child: Child | null;
+}
+
+const notices: string[] = [];
+const children: Child[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+
+process.on('SIGINT', () => {
+  void cleanUp().then(() => process.exit(130));
+});
+
+try {
+  await main();
+} finally {
+  await cleanUp();
+}
+
+async function main(): Promise<void> {
+  // 1. Isolation: this process (the load generator) on core 0, targets on core 1.
+  if (cpus().length < 2)
+    notices.push(`only ${cpus().length} CPU: targets share a core with the load generator`);
+  if (!pinSelf(0)) notices.push('taskset not found (util-linux): nothing is pinned, CPU numbers share cores');
+
+  // 2. The mock upstream, then the three targets.
+  const mockPort = await freePort();
+  let mock = await startMock(mockPort, 0);
+  const targets: Partial<Record<TargetKey, Target>> = {
+    direct: {
+      key: 'direct',
+      http: { url: `http://127.0.0.1:${mockPort}/v1/chat/completions`, headers: CLIENT_HEADERS },
+      child: null,
+    },
+    minimal: await startMinimalProxy(mockPort),
+  };
+  const gatehouse = await startGatehouse(mockPort).catch((error: Error) => {
+    // The first line says how it failed; an `Error:` line from its output says why.
+    const lines = error.message.split('\n');
+    const cause = lines.find((line) => /^\w*Error\b/.test(line));
+    notices.push(
+      `gatehouse did not start, its column is empty: ${lines[0]}${cause ? ` (${cause.slice(0, 200)})` : ''}`,
+    );
+    console.error(error.message);
+    return undefined;
+  });
+  if (gatehouse) targets.gatehouse = gatehouse;
+  const active = TARGET_KEYS.flatMap((key) => (targets[key] ? [targets[key]] : []));
+
+  console.error(
+    `bench: ${DURATION_S} s runs after ${WARMUP_S} s warm-ups; targets: ${active.map((t) => TARGET_LABELS[t.key]).join(', ')}`,
+  );
+
+  // 3. One connection: latency added per hop.
+  const oneConnection = await eachTarget(active, (t) => measureLoad(t, mock, CHAT_BODY, 1, '1 conn'));
+
+  // 4. 32 connections: throughput and CPU per request.
+  const thirtyTwo = await eachTarget(active, (t) => measureLoad(t, mock, CHAT_BODY, 32, '32 conn'));
+
+  // 5. Streaming: time to the first body byte, one connection, requests in sequence.
+  const ttfb = await eachTarget(active, (t) => {
+    console.error(`  stream ttfb   ${TARGET_LABELS[t.key]} (${TTFB_SAMPLES} requests)`);
+    return measureTtfb(t.http, STREAM_BODY, TTFB_SAMPLES, 20);
+  });
+
+  // 6. A slow upstream with many connections: the proxies must not become the limit.
+  await mock.stop();
+  mock = await startMock(mockPort, SLOW_UPSTREAM_MS);
+  const slowLabel = `${SLOW_UPSTREAM_MS} ms upstream, 256 conn`;
+  const slowUpstream = await eachTarget(active, (t) => measureLoad(t, mock, CHAT_BODY, 256, slowLabel));
+
+  // 7. Memory of the proxies after all of the above.
+  const memory = await eachTarget(active, async (t) => (t.child ? readMemory(t.child.pid) : undefined));
+
+  // 8. Report: the Markdown table on stdout, every number in bench/results/latest.json.
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    environment: {
+      node: process.versions.node,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown CPU',
+      pinned: HAS_TASKSET,
+      clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
+    },
+    settings: {
+      durationS: DURATION_S,
+      warmupS: WARMUP_S,
+      ttfbSamples: TTFB_SAMPLES,
+      slowUpstreamMs: SLOW_UPSTREAM_MS,
+    },
+    scenarios: { oneConnection, thirtyTwoConnections: thirtyTwo, streamingTtfb: ttfb, slowUpstream },
+    memory,
+    notices,
+  };
+  const goals = evaluateGoals(results);
+  console.log(renderReport(results, goals));
+  const resultsDir = join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ ...results, goals }, null, 2)}\n`);
+  console.error('bench: results written to bench/results/latest.json');
+}
+
+/** Run `measure` for each target in turn; a target that fails gets no value and a printed notice. */
+async function eachTarget<T>(
+  targets: Target[],
+  measure: (target: Target) => Promise<T | undefined>,
+): Promise<PerTarget<T>> {
+  const results: PerTarget<T> = {};
+  for (const target of targets) {
+    try {
+      const value = await measure(target);
+      if (value !== undefined) results[target.key] = value;
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      notices.push(`${TARGET_LABELS[target.key]} failed a run: ${message}`);
+      console.error(`  ${TARGET_LABELS[target.key]} failed: ${message}`);
+    }
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+async function startMock(port: number, delayMs: number): Promise<Child> {
+  // Streams are paced (1 ms between chunks) so that the first byte is distinguishable from the last.
+  const mock = await spawnNode({
+    name: 'mock upstream',
+    core: 0,
+    cwd: ROOT,
+    args: [
+      'bench/mock-upstream.ts',
+      '--port',
+      String(port),
+      '--delay-ms',
+      String(delayMs),
+      '--chunk-interval-ms',
+      '1',
+    ],
+  });
+  children.push(mock);
+  await mock.waitForLine(/^listening /);
+  return mock;
+}
+
+async function startMinimalProxy(mockPort: number): Promise<Target> {
+  const child = await spawnNode({
+    name: 'minimal proxy',
+    core: 1,
+    cwd: ROOT,
+    args: ['bench/minimal-proxy.ts', '--upstream', `http://127.0.0.1:${mockPort}/v1`],
+  });
+  children.push(child);
+  const port = Number((await child.waitForLine(/^listening http:\/\/127\.0\.0\.1:(\d+)/))[1]);
+  return checkTarget({
+    key: 'minimal',
+    http: { url: `http://127.0.0.1:${port}${GATEWAY_PATH}`, headers: CLIENT_HEADERS },
+    child,
+  });
+}
+
+async function startGatehouse(mockPort: number): Promise<Target> {
+  const port = await freePort();
+  const child = await spawnNode({
+    name: 'gatehouse',
+    core: 1,
+    cwd: ROOT,
+    args: ['src/cli/main.ts', 'start'],
+    env: {
+      GATEHOUSE_PORT: String(port),
+      GATEHOUSE_HOST: '127.0.0.1',
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
+      GATEHOUSE_UPSTREAM_OPENAI: `http://127.0.0.1:${mockPort}/v1`,
+    },
+  });
+  children.push(child);
+  try {
+    await Promise.any([
+      child.waitForLine(/listening/i),
+      waitForHttp(`http://127.0.0.1:${port}/healthz`, child),
+    ]);
+  } catch (error) {
+    throw error instanceof AggregateError ? (error.errors[0] as Error) : error;
+  }
+  return checkTarget({
+    key: 'gatehouse',
+    http: { url: `http://127.0.0.1:${port}${GATEWAY_PATH}`, headers: CLIENT_HEADERS },
+    child,
+  });
+}
+
+/** One request through the target before measuring: a 200 with a chat completion, or no target. */
+async function checkTarget(target: Target): Promise<Target> {
+  if (target.child) {
+    const notice = checkPinning(target.child, 1);
+    if (notice) notices.push(notice);
+  }
+  const response = await fetch(target.http.url, {
+    method: 'POST',
+    headers: { ...target.http.headers, 'content-type': 'application/json' },
+    body: CHAT_BODY,
+  });
+  const text = await response.text();
+  if (response.status !== 200 || !text.includes('"choices"')) {
+    throw new Error(
+      `${TARGET_LABELS[target.key]}: sanity request answered ${response.status}: ${text.slice(0, 300)}`,
+    );
+  }
+  return target;
+}
+
+async function cleanUp(): Promise<void> {
+  await Promise.all(children.map((child) => child.stop()));
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+/**
+ * Warm up, wait for the target to go idle, then measure one autocannon run. CPU is read after the
+ * target goes idle again, so work it deferred (a batched log writer) is charged to the run.
+ */
+async function measureLoad(
+  target: Target,
+  mock: Child,
+  body: string,
+  connections: number,
+  scenario: string,
+): Promise<LoadMeasurement> {
+  console.error(`  ${scenario.padEnd(13)} ${TARGET_LABELS[target.key]}`);
+  await runLoad(target.http, body, connections, WARMUP_S);
+  const pid = target.child?.pid ?? null;
+  if (pid !== null) await settle(pid);
+
+  const targetBefore = pid === null ? 0 : readCpuMicros(pid);
+  const mockBefore = readCpuMicros(mock.pid);
+  const driverBefore = process.cpuUsage();
+  const coresBefore = readCoreTicks();
+  const result = await runLoad(target.http, body, connections, DURATION_S);
+  const busy = coreBusyPercent(coresBefore, readCoreTicks());
+  const driver = process.cpuUsage(driverBefore);
+  const mockMicros = readCpuMicros(mock.pid) - mockBefore;
+  if (pid !== null) await settle(pid);
+  const targetMicros = pid === null ? null : readCpuMicros(pid) - targetBefore;
+
+  if (result.errors > 0 || result.non2xx > 0) {
+    notices.push(
+      `${TARGET_LABELS[target.key]}, ${scenario}: ${result.non2xx} non-2xx responses, ${result.errors} errors`,
+    );
+  }
+  const perRequest = (micros: number) => micros / Math.max(1, result.requests);
+  return {
+    ...result,
+    cpuMicrosPerRequest: targetMicros === null ? null : perRequest(targetMicros),
+    mockCpuMicrosPerRequest: perRequest(mockMicros),
+    loadGeneratorCpuMicrosPerRequest: perRequest(driver.user + driver.system),
+    coreBusyPercent: busy,
+    targetMemoryAfter: pid === null ? null : readMemory(pid),
+  };
+}
+
+/** Wait until the process uses at most one clock tick of CPU in each of two 250 ms windows (max 10 s). */
+async function settle(pid: number): Promise<void> {
+  const tick = 1_000_000 / CLOCK_TICKS_PER_SECOND;
+  let quiet = 0;
+  let last = readCpuMicros(pid);
+  for (let i = 0; i < 40 && quiet < 2; i++) {
+    await sleep(250);
+    const now = readCpuMicros(pid);
+    quiet = now - last <= tick ? quiet + 1 : 0;
+    last = now;
+  }
+}

@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import FindMyWay from 'find-my-way';
+import type { AppContext } from '../server/context.ts';
+import type { Principal } from '../tokens/registry.ts';
+import { customProviderRoutes } from './custom-providers.ts';
+import { ApiError, fail, ok, type ResultInfo } from './envelope.ts';
+import { gatewayRoutes } from './gateways.ts';
+import { logRoutes } from './logs.ts';
+import { authenticateAdmin } from './request.ts';
+import { tokenRoutes } from './tokens.ts';
+
+export interface RouteContext {
+  app: AppContext;
+  req: IncomingMessage;
+  principal: Principal;
+  accountId: string;
+  params: Record<string, string | undefined>;
+  query: URLSearchParams;
+}
+
+/** One management endpoint, relative to `/client/v4/accounts/:account/ai-gateway`. */
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  handle(ctx: RouteContext): Promise<{ result: unknown; resultInfo?: ResultInfo; status?: number }>;
+}
+
+const PREFIX = '/client/v4/accounts/:account/ai-gateway';
+
+/** The Cloudflare v4-shaped management API: authentication, routing, and the envelope around every answer. */
+export function createManagementHandler(
+  app: AppContext,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
+  const paths = new Map<string, string[]>();
+  for (const route of [...gatewayRoutes, ...logRoutes, ...tokenRoutes, ...customProviderRoutes]) {
+    router.on(route.method, PREFIX + route.path, (req, res, params) => {
+      void run(app, route, req, res as ServerResponse, params as Record<string, string | undefined>);
+    });
+    paths.set(route.path, [...(paths.get(route.path) ?? []), route.method]);
+  }
+
+  return (req, res) => {
+    const found = router.find(req.method as 'GET', (req.url ?? '/').split('?')[0]!);
+    if (found) {
+      router.lookup(req, res);
+      return;
+    }
+    req.resume();
+    fail(
+      res,
+      new ApiError(
+        404,
+        7003,
+        `Could not route to ${(req.url ?? '').split('?')[0]!.slice(0, 200)}: no such endpoint or method`,
+      ),
+    );
+  };
+}
+
+async function run(
+  app: AppContext,
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Record<string, string | undefined>,
+): Promise<void> {
+  try {
+    const principal = authenticateAdmin(app, req);
+    const accountId = params['account']!;
+    if (accountId !== app.config.accountId) throw new ApiError(404, 7002, `Account "${accountId}" not found`);
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const out = await route.handle({ app, req, principal, accountId, params, query });
+    ok(res, out.result, out.resultInfo, out.status);
+  } catch (err) {
+    if (!req.readableEnded) req.resume();
+    if (err instanceof ApiError) {
+      fail(res, err);
+      return;
+    }
+    app.log('error', `management ${req.method} ${route.path} failed: ${(err as Error).stack}`);
+    fail(res, new ApiError(500, 7000, 'Internal error'));
+  }
+}

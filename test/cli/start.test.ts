@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockUpstream } from '../fixtures/mock-upstream.ts';
+import { startGatehouse } from '../helpers/gatehouse.ts';
+import type { MockUpstream } from '../helpers/setup.ts';
+import { spawnCli } from '../helpers/spawn.ts';
+
+let mock: MockUpstream;
+const dirs: string[] = [];
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+  dirs.push(d);
+  return d;
+}
+
+beforeAll(async () => {
+  mock = await startMockUpstream();
+});
+afterAll(async () => {
+  await mock?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('gatehouse start', () => {
+  it('prints where each setting came from, generates the admin token once with mode 0600', async () => {
+    const dataDir = tempDir();
+    const env = {
+      GATEHOUSE_PORT: '0',
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1`,
+    };
+    const first = spawnCli(['start'], env, tempDir());
+    await first.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
+    await first.waitFor(/gha_[\w-]{20,}/);
+    const out = first.output();
+    expect(out).toMatch(/port\s+0\s+\(env GATEHOUSE_PORT\)/);
+    expect(out).toMatch(/host\s+127\.0\.0\.1\s+\(default\)/);
+    expect(out).toContain(dataDir);
+    expect(out).toMatch(/openai\s+http:\/\/127\.0\.0\.1:\d+\/v1\s+\(env GATEHOUSE_UPSTREAM_OPENAI\)/);
+    const token = out.match(/gha_[\w-]{20,}/)![0];
+    expect(statSync(join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = spawnCli(['start'], env, tempDir());
+    await second.waitFor(/listening on/);
+    await second.waitFor(/admin token\s+set/);
+    expect(second.output()).not.toContain(token);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('refuses a bad configuration with a clear message and exit code 1', async () => {
+    const p = spawnCli(['start'], { GATEHOUSE_PORT: 'eighty', GATEHOUSE_DATA_DIR: tempDir() });
+    expect(await p.exited).toBe(1);
+    expect(p.output()).toContain('GATEHOUSE_PORT: expected an integer from 0 to 65535, got "eighty"');
+  });
+
+  it('on SIGTERM stops accepting, finishes the in-flight stream, flushes logs and exits 0', async () => {
+    const dataDir = tempDir();
+    const p = spawnCli(['start'], {
+      GATEHOUSE_PORT: '0',
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_ADMIN_TOKEN: 'sigterm-admin-token-0123456789',
+      GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1`,
+      // Long enough that only the SIGTERM flush can have written the row.
+      GATEHOUSE_LOG_FLUSH_MS: '600000',
+    });
+    const match = await p.waitFor(/listening on (http:\/\/[\d.:]+)/);
+    const base = match[1]!;
+    const res = await request(`${base}/v1/local/default/openai/chat/completions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk',
+        'x-mock-scenario': 'frame-gap=100',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [],
+      }),
+    });
+    const logId = res.headers['cf-aig-log-id'] as string;
+    const iterator = res.body[Symbol.asyncIterator]();
+    let text = ((await iterator.next()).value as Buffer).toString();
+    p.child.kill('SIGTERM');
+    await p.waitFor(/SIGTERM received/);
+    // New connections are refused while the old stream goes on.
+    await expect(request(`${base}/healthz`)).rejects.toThrow();
+    for (let r = await iterator.next(); !r.done; r = await iterator.next())
+      text += (r.value as Buffer).toString();
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(await p.exited).toBe(0);
+
+    const restarted = await startGatehouse(
+      { GATEHOUSE_ADMIN_TOKEN: 'sigterm-admin-token-0123456789' },
+      { dataDir },
+    );
+    const log = await restarted.api('GET', `/gateways/default/logs/${logId}`);
+    await restarted.close();
+    expect(log.status).toBe(200);
+    expect(log.json.result).toMatchObject({
+      id: logId,
+      success: true,
+      status_code: 200,
+      model: 'gpt-4o-mini',
+    });
+    expect(log.json.result.tokens_out).toBeGreaterThan(0);
+  });
+});
+
+describe('gatehouse demo', () => {
+  it('runs the gateway against the built-in fake provider and sends traffic that succeeds', async () => {
+    const p = spawnCli(['demo', '--once', '--requests', '6'], {
+      GATEHOUSE_PORT: '0',
+      GATEHOUSE_DATA_DIR: tempDir(),
+    });
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toContain('6 succeeded, 0 failed');
+    expect(p.output()).toContain("baseURL: 'http://127.0.0.1:");
+  });
+});

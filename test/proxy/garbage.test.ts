@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestGateway } from '../helpers/gatehouse.ts';
+import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+
+let gw: TestGateway;
+let mock: MockUpstream;
+
+beforeAll(async () => {
+  ({ gw, mock } = await startWithMock());
+});
+afterAll(async () => {
+  await gw?.close();
+  await mock?.close();
+});
+
+/** Sends raw bytes on a fresh socket and returns whatever comes back before close (or 2 s). */
+function raw(bytes: Buffer | string): Promise<string> {
+  const { port } = new URL(gw.url);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const s = connect(Number(port), '127.0.0.1', () => s.end(bytes));
+    s.on('data', (c: Buffer) => chunks.push(c));
+    const done = () => resolve(Buffer.concat(chunks).toString('latin1'));
+    s.on('close', done);
+    s.on('error', done);
+    s.setTimeout(2000, () => s.destroy());
+  });
+}
+
+async function stillServing() {
+  const res = await request(`${gw.url}/healthz`);
+  expect(res.statusCode).toBe(200);
+  await res.body.text();
+}
+
+describe('garbage in never crashes the process', () => {
+  it('random bytes on the socket', async () => {
+    for (let i = 0; i < 20; i++) await raw(randomBytes(64 + i * 50));
+    await stillServing();
+  });
+
+  it('a malformed request line gets a 400', async () => {
+    expect(await raw('GARBAGE / HTTP/9.9\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    await stillServing();
+  });
+
+  it('huge headers are refused, not fatal', async () => {
+    const big = `GET /v1/local/default/openai/models HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(100_000)}\r\n\r\n`;
+    expect(await raw(big)).toMatch(/^HTTP\/1\.1 431|^HTTP\/1\.1 400|^$/);
+    await stillServing();
+  });
+
+  it('broken JSON bodies are forwarded as bytes and logged without a model', async () => {
+    const res = await request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-scenario': 'echo' },
+      body: '{"model": "gpt-4o-mini", "messages": [',
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.text();
+    await stillServing();
+  });
+
+  it('odd URLs and methods', async () => {
+    const paths = [
+      '/v1/local/default/openai/%',
+      '/v1/local/default/openai/%zz',
+      '/v1/local/default/%00/x',
+      '/v1/local/default/openai/' + 'a/'.repeat(2000),
+      '/v1//default/openai/x',
+      '/v1/local/default/custom-/x',
+      '/v1/local/default/custom-unknown/x',
+      '/client/v4/accounts/local/ai-gateway/gateways/%ff',
+      '/client/v4/../../etc/passwd',
+    ];
+    for (const p of paths) {
+      const res = await request(`${gw.url}${p}`, { method: 'POST', body: randomBytes(100) });
+      expect(res.statusCode, p).toBeGreaterThanOrEqual(200);
+      await res.body.arrayBuffer();
+    }
+    for (const method of ['PATCH', 'DELETE', 'OPTIONS', 'HEAD']) {
+      const res = await request(`${gw.gatewayUrl()}/openai/models`, { method: method as 'PATCH' });
+      await res.body.arrayBuffer();
+    }
+    await stillServing();
+  });
+
+  it('a client that sends half a body and leaves', async () => {
+    const { port } = new URL(gw.url);
+    await new Promise<void>((resolve) => {
+      const s = connect(Number(port), '127.0.0.1', () => {
+        s.write(
+          'POST /v1/local/default/openai/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{"model"',
+        );
+        setTimeout(() => {
+          s.destroy();
+          resolve();
+        }, 100);
+      });
+    });
+    await stillServing();
+  });
+});
