@@ -24,7 +24,8 @@ const HOP_BY_HOP = new Set([
 const SET_BY_GATEWAY = new Set(['host', 'content-length', 'expect', 'accept-encoding']);
 
 function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (!value) return undefined;
+  // The common values name no extra headers; skip the split for them.
+  if (!value || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return undefined;
   return new Set(value.split(',').map((t) => t.trim().toLowerCase()));
 }
 

@@ -1,14 +1,19 @@
-import type { Insertable, Kysely } from 'kysely';
-import type { Database, LogsTable } from '../db/tables.ts';
+import type { Insertable } from 'kysely';
+import type { LogsTable } from '../db/tables.ts';
 
 export type LogRow = Omit<Insertable<LogsTable>, 'seq'>;
+
+/** Where batches go: one transaction per call, all rows or none. */
+export interface LogSink {
+  insert(rows: LogRow[]): Promise<void>;
+}
 
 /**
  * Log rows go to a queue and a timer writes them in batches, one transaction each, so no request
  * ever waits on the database. `stop()` writes whatever is left (SIGTERM path).
  */
 export class LogWriter {
-  readonly #db: Kysely<Database>;
+  readonly #sink: LogSink;
   readonly #intervalMs: number;
   readonly #batchSize: number;
   #queue: LogRow[] = [];
@@ -18,10 +23,10 @@ export class LogWriter {
   #listeners: Array<(rows: readonly LogRow[]) => void> = [];
 
   constructor(
-    db: Kysely<Database>,
+    sink: LogSink,
     opts: { flushIntervalMs: number; batchSize: number; onError: (err: unknown) => void },
   ) {
-    this.#db = db;
+    this.#sink = sink;
     this.#intervalMs = opts.flushIntervalMs;
     this.#batchSize = opts.batchSize;
     this.#onError = opts.onError;
@@ -65,15 +70,7 @@ export class LogWriter {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#batchSize);
       try {
-        await this.#db.transaction().execute(async (trx) => {
-          // Keep each statement under SQLite's bound-parameter limit.
-          for (let i = 0; i < batch.length; i += 200) {
-            await trx
-              .insertInto('logs')
-              .values(batch.slice(i, i + 200))
-              .execute();
-          }
-        });
+        await this.#sink.insert(batch);
       } catch (err) {
         // Put the batch back so a passing fault (a locked file) loses nothing; report it.
         this.#queue.unshift(...batch);

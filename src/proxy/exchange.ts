@@ -1,13 +1,11 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { monotonicFactory } from 'ulid';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import type { Gateway } from '../gateways/schema.ts';
 import { splitRequestHeaders } from '../http/headers.ts';
 import type { ProviderAdapter, ResponseFacts } from '../providers/types.ts';
+import { ulid } from '../util/ulid.ts';
 import type { AigOptions } from './options.ts';
 import type { DataPlaneRoute } from './route.ts';
-
-const ulid = monotonicFactory();
 
 /**
  * Everything known about one request as it moves through the pipeline, and what the log

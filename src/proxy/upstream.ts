@@ -80,8 +80,10 @@ export function forward(
         for (const k in extraHeaders) out[k] = extraHeaders[k];
         if (statusMessage) res.writeHead(statusCode, statusMessage, out);
         else res.writeHead(statusCode, out);
-        // Send the head now: a stream's client should see it before the first token.
-        res.flushHeaders();
+        // A stream's head goes out now, before the first token; any other head rides with the
+        // first body chunk (one write instead of two).
+        const ct = headers['content-type'];
+        if (typeof ct === 'string' && ct.startsWith('text/event-stream')) res.flushHeaders();
       },
       onResponseData(ctrl, chunk) {
         if (!res.write(chunk)) {

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { GatewayRegistry } from '../gateways/registry.ts';
 import { sendGatewayError, sendJson } from '../http/respond.ts';
 import { LogQueries } from '../logs/queries.ts';
+import { sqliteLogSink } from '../logs/sqlite-sink.ts';
 import { LogWriter } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
 import { handleProviderRequest } from '../proxy/pipeline.ts';
@@ -37,7 +38,7 @@ export interface CreateOptions {
 export async function createGatehouse(config: Config, opts: CreateOptions = {}): Promise<Gatehouse> {
   const log = opts.log ?? ((level, message) => console[level === 'info' ? 'log' : level](message));
   const adminToken = resolveAdminToken(config.adminToken, opts.adminTokenSource ?? 'config', config.dataDir);
-  const { db } = openSqlite(join(config.dataDir, 'gatehouse.db'));
+  const { db, raw } = openSqlite(join(config.dataDir, 'gatehouse.db'));
   await migrate(db);
 
   const gateways = new GatewayRegistry(db);
@@ -46,7 +47,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   await Promise.all([gateways.load(), tokens.load(), customProviders.load()]);
   await gateways.ensureDefault(config.accountId);
 
-  const logs = new LogWriter(db, {
+  const logs = new LogWriter(sqliteLogSink(raw), {
     ...config.logs,
     onError: (err) => log('error', `log writer: ${(err as Error).message}`),
   });
