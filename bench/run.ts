@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -248,13 +248,21 @@ async function startMinimalProxy(mockPort: number): Promise<Target> {
   });
 }
 
+/** Gatehouse is measured as `npm start` runs it: the node flags and arguments of that script. */
+function startScriptArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [bin, ...args] = pkg.scripts.start.split(/\s+/);
+  if (bin !== 'node') throw new Error(`the start script must run node, got "${pkg.scripts.start}"`);
+  return args;
+}
+
 async function startGatehouse(mockPort: number): Promise<Target> {
   const port = await freePort();
   const child = await spawnNode({
     name: 'gatehouse',
     core: 1,
     cwd: ROOT,
-    args: ['src/cli/main.ts', 'start'],
+    args: startScriptArgs(),
     env: {
       GATEHOUSE_PORT: String(port),
       GATEHOUSE_HOST: '127.0.0.1',
