@@ -23,9 +23,10 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   const gatehouse = await createGatehouse(loaded.config, { adminTokenSource: loaded.sources['admin_token'] });
+  // Signal handlers go in before the banner: whoever reads "listening" may stop us at once.
+  installShutdown(gatehouse);
   const address = await gatehouse.listen();
   printBanner(loaded.config, loaded.sources, gatehouse, `http://${address.address}:${address.port}`);
-  installShutdown(gatehouse);
   return 0;
 }
 

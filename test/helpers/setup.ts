@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startMockUpstream } from '../fixtures/mock-upstream.ts';
 import { startGatehouse, type TestGateway } from './gatehouse.ts';
 
@@ -16,4 +17,24 @@ export async function startWithMock(
     ...env,
   });
   return { gw, mock };
+}
+
+/**
+ * Registers the usual hooks: a gateway and mock for the whole file, the mock's record cleared
+ * before each test. Read `ctx.gw` / `ctx.mock` inside tests (they are set once `beforeAll` ran).
+ */
+export function useGatewayWithMock(env: Record<string, string> = {}): {
+  gw: TestGateway;
+  mock: MockUpstream;
+} {
+  const ctx = {} as { gw: TestGateway; mock: MockUpstream };
+  beforeAll(async () => {
+    Object.assign(ctx, await startWithMock(env));
+  });
+  afterAll(async () => {
+    await ctx.gw?.close();
+    await ctx.mock?.close();
+  });
+  beforeEach(() => ctx.mock?.reset());
+  return ctx;
 }

@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestGateway } from '../helpers/gatehouse.ts';
-import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+import { describe, expect, it } from 'vitest';
+import { useGatewayWithMock } from '../helpers/setup.ts';
 
-let gw: TestGateway;
-let mock: MockUpstream;
-
-beforeAll(async () => {
-  ({ gw, mock } = await startWithMock());
-});
-afterAll(async () => {
-  await gw?.close();
-  await mock?.close();
-});
+const ctx = useGatewayWithMock();
 
 /** Sends raw bytes on a fresh socket and returns whatever comes back before close (or 2 s). */
 function raw(bytes: Buffer | string): Promise<string> {
-  const { port } = new URL(gw.url);
+  const { port } = new URL(ctx.gw.url);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const s = connect(Number(port), '127.0.0.1', () => s.end(bytes));
@@ -31,7 +21,7 @@ function raw(bytes: Buffer | string): Promise<string> {
 }
 
 async function stillServing() {
-  const res = await request(`${gw.url}/healthz`);
+  const res = await request(`${ctx.gw.url}/healthz`);
   expect(res.statusCode).toBe(200);
   await res.body.text();
 }
@@ -54,7 +44,7 @@ describe('garbage in never crashes the process', () => {
   });
 
   it('broken JSON bodies are forwarded as bytes and logged without a model', async () => {
-    const res = await request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+    const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-mock-scenario': 'echo' },
       body: '{"model": "gpt-4o-mini", "messages": [',
@@ -77,19 +67,19 @@ describe('garbage in never crashes the process', () => {
       '/client/v4/../../etc/passwd',
     ];
     for (const p of paths) {
-      const res = await request(`${gw.url}${p}`, { method: 'POST', body: randomBytes(100) });
+      const res = await request(`${ctx.gw.url}${p}`, { method: 'POST', body: randomBytes(100) });
       expect(res.statusCode, p).toBeGreaterThanOrEqual(200);
       await res.body.arrayBuffer();
     }
     for (const method of ['PATCH', 'DELETE', 'OPTIONS', 'HEAD']) {
-      const res = await request(`${gw.gatewayUrl()}/openai/models`, { method: method as 'PATCH' });
+      const res = await request(`${ctx.gw.gatewayUrl()}/openai/models`, { method: method as 'PATCH' });
       await res.body.arrayBuffer();
     }
     await stillServing();
   });
 
   it('a client that sends half a body and leaves', async () => {
-    const { port } = new URL(gw.url);
+    const { port } = new URL(ctx.gw.url);
     await new Promise<void>((resolve) => {
       const s = connect(Number(port), '127.0.0.1', () => {
         s.write(

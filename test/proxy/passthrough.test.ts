@@ -1,20 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TestGateway } from '../helpers/gatehouse.ts';
-import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+import { describe, expect, it } from 'vitest';
+import { useGatewayWithMock } from '../helpers/setup.ts';
 
-let gw: TestGateway;
-let mock: MockUpstream;
-
-beforeAll(async () => {
-  ({ gw, mock } = await startWithMock());
-});
-afterAll(async () => {
-  await gw?.close();
-  await mock?.close();
-});
-beforeEach(() => mock.reset());
+const ctx = useGatewayWithMock();
 
 interface Echo {
   method: string;
@@ -26,7 +15,7 @@ interface Echo {
 describe('provider-native passthrough', () => {
   it('forwards method, path, query and body bytes unchanged, and strips hop-by-hop and cf-aig-* headers', async () => {
     const body = Buffer.from('{"model":"gpt-4o-mini",  "messages":[{"role":"user","content":"héllo"}]}\n');
-    const res = await request(`${gw.gatewayUrl()}/openai/chat/completions?foo=bar&x=%2F1`, {
+    const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions?foo=bar&x=%2F1`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -62,7 +51,7 @@ describe('provider-native passthrough', () => {
   });
 
   it('drops headers named in Connection (node:http keeps the client from rewriting it)', async () => {
-    const { port } = new URL(gw.url);
+    const { port } = new URL(ctx.gw.url);
     const echo = await new Promise<Echo>((resolve, reject) => {
       const r = httpRequest(
         {
@@ -95,7 +84,7 @@ describe('provider-native passthrough', () => {
   });
 
   it('returns the upstream response byte for byte, minus hop-by-hop headers, plus the cf-aig ids', async () => {
-    const res = await request(`${gw.gatewayUrl()}/openai/files/abc/content`, {
+    const res = await request(`${ctx.gw.gatewayUrl()}/openai/files/abc/content`, {
       method: 'GET',
       headers: {
         authorization: 'Bearer sk-test',
@@ -105,7 +94,7 @@ describe('provider-native passthrough', () => {
     expect(res.statusCode).toBe(200);
     const bytes = Buffer.from(await res.body.arrayBuffer());
     expect(bytes.length).toBe(100_000);
-    const direct = await request(`${mock.url}/v1/files/abc/content`, {
+    const direct = await request(`${ctx.mock.url}/v1/files/abc/content`, {
       headers: { 'x-mock-scenario': 'bytes=100000' },
     });
     expect(Buffer.from(await direct.body.arrayBuffer()).equals(bytes)).toBe(true);
@@ -118,7 +107,7 @@ describe('provider-native passthrough', () => {
   });
 
   it('passes upstream errors through unchanged, status and body', async () => {
-    const res = await request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+    const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-mock-scenario': 'status=404' },
       body: '{"model":"nope","messages":[]}',
@@ -132,7 +121,7 @@ describe('provider-native passthrough', () => {
 
   it('keeps the connection usable across requests (keep-alive)', async () => {
     for (let i = 0; i < 5; i++) {
-      const res = await request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+      const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
         body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `n${i}` }] }),
@@ -144,10 +133,10 @@ describe('provider-native passthrough', () => {
 
   it("routes custom-{slug} to the custom provider's base URL", async () => {
     // Created through the registry: the API only accepts https base URLs, and the mock is plain http.
-    await gw.gatehouse.app.customProviders.create('local', {
+    await ctx.gw.gatehouse.app.customProviders.create('local', {
       slug: 'acme',
       name: 'Acme',
-      baseUrl: `${mock.url}/v1`,
+      baseUrl: `${ctx.mock.url}/v1`,
       description: null,
       link: null,
       enable: true,
@@ -155,16 +144,16 @@ describe('provider-native passthrough', () => {
       curl_example: null,
       js_example: null,
     });
-    const res = await request(`${gw.gatewayUrl()}/custom-acme/chat/completions`, {
+    const res = await request(`${ctx.gw.gatewayUrl()}/custom-acme/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk-acme' },
       body: JSON.stringify({ model: 'acme-large', messages: [] }),
     });
     expect(res.statusCode).toBe(200);
     expect(((await res.body.json()) as { model: string }).model).toBe('acme-large');
-    expect(mock.requests.at(-1)!.url).toBe('/v1/chat/completions');
-    await gw.flushLogs();
-    const log = await gw.api('GET', `/gateways/default/logs/${res.headers['cf-aig-log-id']}`);
+    expect(ctx.mock.requests.at(-1)!.url).toBe('/v1/chat/completions');
+    await ctx.gw.flushLogs();
+    const log = await ctx.gw.api('GET', `/gateways/default/logs/${res.headers['cf-aig-log-id']}`);
     expect(log.json.result).toMatchObject({ provider: 'custom-acme', model: 'acme-large', tokens_in: 19 });
   });
 });

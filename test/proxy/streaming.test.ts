@@ -1,19 +1,8 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TestGateway } from '../helpers/gatehouse.ts';
-import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+import { describe, expect, it } from 'vitest';
+import { useGatewayWithMock } from '../helpers/setup.ts';
 
-let gw: TestGateway;
-let mock: MockUpstream;
-
-beforeAll(async () => {
-  ({ gw, mock } = await startWithMock());
-});
-afterAll(async () => {
-  await gw?.close();
-  await mock?.close();
-});
-beforeEach(() => mock.reset());
+const ctx = useGatewayWithMock();
 
 const streamBody = JSON.stringify({
   model: 'gpt-4o-mini',
@@ -24,7 +13,7 @@ const streamBody = JSON.stringify({
 
 describe('streaming', () => {
   it('delivers the first SSE frame before the upstream has finished the stream', async () => {
-    const res = await request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+    const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -40,7 +29,7 @@ describe('streaming', () => {
     for await (const chunk of res.body) {
       if (chunks.length === 0) {
         // The mock is still waiting between frames: the response we read is not complete.
-        const rec = mock.requests[0]!;
+        const rec = ctx.mock.requests[0]!;
         sawFirstWhileUpstreamBusy = !rec.finished;
       }
       chunks.push(chunk.toString());
@@ -51,12 +40,12 @@ describe('streaming', () => {
   });
 
   it('forwards a stream byte for byte', async () => {
-    const viaGateway = await request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+    const viaGateway = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
       body: streamBody,
     });
-    const direct = await request(`${mock.url}/v1/chat/completions`, {
+    const direct = await request(`${ctx.mock.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: streamBody,
@@ -66,7 +55,7 @@ describe('streaming', () => {
 
   it('aborts the upstream call when the client disconnects', async () => {
     const controller = new AbortController();
-    const res = await request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+    const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -80,33 +69,35 @@ describe('streaming', () => {
     await it.next();
     controller.abort();
     const deadline = Date.now() + 5000;
-    while (!mock.requests[0]?.aborted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(mock.requests[0]?.aborted).toBe(true);
-    await gw.flushLogs();
+    while (!ctx.mock.requests[0]?.aborted && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(ctx.mock.requests[0]?.aborted).toBe(true);
+    await ctx.gw.flushLogs();
     await new Promise((r) => setTimeout(r, 50));
-    await gw.flushLogs();
-    const logs = await gw.api('GET', '/gateways/default/logs');
+    await ctx.gw.flushLogs();
+    const logs = await ctx.gw.api('GET', '/gateways/default/logs');
     expect(logs.json.result[0].success).toBe(false);
   });
 
   it('aborts the upstream call when the client leaves before the upstream answers', async () => {
     const controller = new AbortController();
-    const pending = request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+    const pending = request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk', 'x-mock-scenario': 'hang' },
       body: streamBody,
       signal: controller.signal,
     }).catch((e: unknown) => e);
-    await mock.waitForRequests(1, 5000);
+    await ctx.mock.waitForRequests(1, 5000);
     controller.abort();
     await pending;
     const deadline = Date.now() + 5000;
-    while (!mock.requests[0]?.aborted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(mock.requests[0]?.aborted).toBe(true);
+    while (!ctx.mock.requests[0]?.aborted && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(ctx.mock.requests[0]?.aborted).toBe(true);
   });
 
   it('destroys the client connection when the upstream cuts a stream off mid-way', async () => {
-    const res = await request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+    const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

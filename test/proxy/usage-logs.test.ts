@@ -1,22 +1,11 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TestGateway } from '../helpers/gatehouse.ts';
-import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+import { describe, expect, it } from 'vitest';
+import { useGatewayWithMock } from '../helpers/setup.ts';
 
-let gw: TestGateway;
-let mock: MockUpstream;
-
-beforeAll(async () => {
-  ({ gw, mock } = await startWithMock());
-});
-afterAll(async () => {
-  await gw?.close();
-  await mock?.close();
-});
-beforeEach(() => mock.reset());
+const ctx = useGatewayWithMock();
 
 async function send(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await request(`${gw.gatewayUrl()}/${path}`, {
+  const res = await request(`${ctx.gw.gatewayUrl()}/${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -27,8 +16,8 @@ async function send(path: string, body: unknown, headers: Record<string, string>
 }
 
 async function logOf(id: string) {
-  await gw.flushLogs();
-  const r = await gw.api('GET', `/gateways/default/logs/${id}`);
+  await ctx.gw.flushLogs();
+  const r = await ctx.gw.api('GET', `/gateways/default/logs/${id}`);
   expect(r.status).toBe(200);
   return r.json.result;
 }
@@ -129,17 +118,17 @@ describe('usage and model, read from JSON and from streams, into the log', () =>
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
       ids.push(await send('openai/chat/completions', { model: 'gpt-4o-mini', messages }));
-    await gw.flushLogs();
-    const page = await gw.api('GET', '/gateways/default/logs?per_page=2&page=1');
+    await ctx.gw.flushLogs();
+    const page = await ctx.gw.api('GET', '/gateways/default/logs?per_page=2&page=1');
     expect(page.json.result.map((l: { id: string }) => l.id)).toEqual([ids[2], ids[1]]);
     expect(page.json.result_info.total_count).toBeGreaterThanOrEqual(3);
   });
 
   it('a gateway with collect_logs off writes no log, and cf-aig-collect-log overrides it both ways', async () => {
-    const gws = gw.gatehouse.app.gateways;
+    const gws = ctx.gw.gatehouse.app.gateways;
     const base = gws.get('local', 'default')!.settings;
     await gws.create('local', 'quiet', { ...base, collect_logs: false });
-    const url = `${gw.gatewayUrl('quiet')}/openai/chat/completions`;
+    const url = `${ctx.gw.gatewayUrl('quiet')}/openai/chat/completions`;
     const body = JSON.stringify({ model: 'gpt-4o-mini', messages });
     const r1 = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     await r1.body.text();
@@ -149,17 +138,19 @@ describe('usage and model, read from JSON and from streams, into the log', () =>
       body,
     });
     await r2.body.text();
-    await gw.flushLogs();
-    const logs = await gw.api('GET', '/gateways/quiet/logs');
+    await ctx.gw.flushLogs();
+    const logs = await ctx.gw.api('GET', '/gateways/quiet/logs');
     expect(logs.json.result.map((l: { id: string }) => l.id)).toEqual([r2.headers['cf-aig-log-id']]);
 
-    const r3 = await request(`${gw.gatewayUrl()}/openai/chat/completions`, {
+    const r3 = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'cf-aig-collect-log': 'false' },
       body,
     });
     await r3.body.text();
-    await gw.flushLogs();
-    expect((await gw.api('GET', `/gateways/default/logs/${r3.headers['cf-aig-log-id']}`)).status).toBe(404);
+    await ctx.gw.flushLogs();
+    expect((await ctx.gw.api('GET', `/gateways/default/logs/${r3.headers['cf-aig-log-id']}`)).status).toBe(
+      404,
+    );
   });
 });
