@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './tables.ts';
 
 interface Migration {
@@ -106,10 +106,4 @@ export async function migrate(db: Kysely<Database>): Promise<number[]> {
     applied.push(m.version);
   }
   return applied;
-}
-
-/** For tests and health checks: the highest applied version. */
-export async function schemaVersion(db: Kysely<Database>): Promise<number> {
-  const r = await sql<{ v: number | null }>`select max(version) as v from gatehouse_migrations`.execute(db);
-  return Number(r.rows[0]?.v ?? 0);
 }

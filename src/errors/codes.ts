@@ -12,7 +12,6 @@ export interface ErrorKind {
 
 export const ERRORS = {
   gatewayNotFound: { code: 2001, status: 404, message: 'Gateway not found', retryable: false },
-  rateLimited: { code: 2003, status: 429, message: 'Rate limited', retryable: false },
   upstreamTimeout: { code: 2004, status: 504, message: 'Provider did not respond in time', retryable: true },
   upstreamUnreachable: {
     code: 2005,
@@ -28,7 +27,6 @@ export const ERRORS = {
   invalidPath: { code: 2014, status: 400, message: 'Invalid request path', retryable: false },
   invalidBody: { code: 2015, status: 400, message: 'Invalid request body', retryable: false },
   notFound: { code: 2018, status: 404, message: 'Not found', retryable: false },
-  shuttingDown: { code: 2019, status: 503, message: 'Gateway is shutting down', retryable: true },
   internal: { code: 2020, status: 500, message: 'Internal gateway error', retryable: false },
 } as const satisfies Record<string, ErrorKind>;
 

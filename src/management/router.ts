@@ -32,12 +32,10 @@ export function createManagementHandler(
   app: AppContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
-  const paths = new Map<string, string[]>();
   for (const route of [...gatewayRoutes, ...logRoutes, ...tokenRoutes, ...customProviderRoutes]) {
     router.on(route.method, PREFIX + route.path, (req, res, params) => {
       void run(app, route, req, res as ServerResponse, params as Record<string, string | undefined>);
     });
-    paths.set(route.path, [...(paths.get(route.path) ?? []), route.method]);
   }
 
   return (req, res) => {
