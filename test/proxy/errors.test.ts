@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouse, type TestGateway } from '../helpers/gatehouse.ts';
@@ -154,5 +157,30 @@ describe('a gateway that cannot start', () => {
     const port = new URL(first.url).port;
     await expect(startGatehouse({ GATEHOUSE_PORT: port })).rejects.toThrow(/EADDRINUSE/);
     await first.close();
+  });
+});
+
+describe('an upstream that never answers', () => {
+  it('504 / 2004 after upstream.headers_timeout_ms from the config file', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-timeout-'));
+    writeFileSync(
+      join(dataDir, 'gatehouse.config.json'),
+      JSON.stringify({ upstream: { headers_timeout_ms: 300 } }),
+    );
+    const slow = await startGatehouse({ GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1` }, { dataDir });
+    try {
+      const res = await request(`${slow.gatewayUrl()}/openai/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mock-scenario': 'hang' },
+        body: '{"model":"m"}',
+      });
+      expect(res.statusCode).toBe(504);
+      const json = (await res.body.json()) as { internalCode: number; message: string };
+      expect(json.internalCode).toBe(2004);
+      expect(json.message).toContain('openai');
+    } finally {
+      await slow.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
