@@ -17,6 +17,8 @@ export const DEFAULTS = {
   flushIntervalMs: 1000,
   batchSize: 500,
   shutdownGraceMs: 30_000,
+  cacheStore: 'memory',
+  cacheMaxBytes: 256 * 1024 * 1024,
 } as const;
 
 const CONFIG_FILES = ['gatehouse.config.json', 'gatehouse.config.yaml', 'gatehouse.config.yml'];
@@ -111,6 +113,34 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
     sources[`providers.${slug}.base_url`] = `env ${name}`;
   }
 
+  const storeEnv = nonEmpty(env['GATEHOUSE_CACHE_STORE']);
+  if (storeEnv !== undefined && storeEnv !== 'memory' && storeEnv !== 'sqlite' && storeEnv !== 'redis') {
+    throw new ConfigError(`GATEHOUSE_CACHE_STORE: one of "memory", "sqlite", "redis", got "${storeEnv}"`);
+  }
+  const redisEnv = nonEmpty(env['GATEHOUSE_REDIS_URL']);
+  if (redisEnv !== undefined && !/^rediss?:\/\//.test(redisEnv)) {
+    throw new ConfigError('GATEHOUSE_REDIS_URL: a redis:// or rediss:// URL');
+  }
+  const cacheStore = pick<'memory' | 'sqlite' | 'redis'>(
+    'cache.store',
+    'GATEHOUSE_CACHE_STORE',
+    storeEnv as 'memory' | 'sqlite' | 'redis' | undefined,
+    fromFile.cache?.store,
+    DEFAULTS.cacheStore,
+  );
+  const redisUrl = pick<string | undefined>(
+    'redis_url',
+    'GATEHOUSE_REDIS_URL',
+    redisEnv,
+    fromFile.redis_url,
+    undefined,
+  );
+  if (cacheStore === 'redis' && !redisUrl) {
+    throw new ConfigError(
+      'cache.store is "redis" but no Redis is configured: set GATEHOUSE_REDIS_URL or redis_url',
+    );
+  }
+
   const config: Config = {
     host,
     port,
@@ -147,6 +177,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
       fromFile.shutdown_grace_ms,
       DEFAULTS.shutdownGraceMs,
     ),
+    cache: {
+      store: cacheStore,
+      maxBytes: pick(
+        'cache.max_bytes',
+        'GATEHOUSE_CACHE_MAX_BYTES',
+        envInt(env, 'GATEHOUSE_CACHE_MAX_BYTES', 1024, Number.MAX_SAFE_INTEGER),
+        fromFile.cache?.max_bytes,
+        DEFAULTS.cacheMaxBytes,
+      ),
+    },
+    redisUrl,
   };
   return { config, sources, file };
 }

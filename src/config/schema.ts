@@ -31,6 +31,14 @@ export const fileConfigSchema = z
       .strict()
       .partial(),
     shutdown_grace_ms: z.number().int().nonnegative(),
+    cache: z
+      .object({
+        store: z.enum(['memory', 'sqlite', 'redis']),
+        max_bytes: z.number().int().positive(),
+      })
+      .strict()
+      .partial(),
+    redis_url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
   })
   .strict()
   .partial();
@@ -50,6 +58,9 @@ export interface Config {
   upstream: { connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number };
   logs: { flushIntervalMs: number; batchSize: number };
   shutdownGraceMs: number;
+  cache: { store: 'memory' | 'sqlite' | 'redis'; maxBytes: number };
+  /** Shared state for many nodes (cache today); required when `cache.store` is `redis`. */
+  redisUrl: string | undefined;
 }
 
 /** Where each top-level value came from, for the startup banner. */

@@ -80,6 +80,30 @@ const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 2,
+    name: 'cache entries',
+    async up(db) {
+      await db.schema
+        .createTable('cache_entries')
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('model', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('value', 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('cache_entries_pk', ['account_id', 'gateway_id', 'key'])
+        .execute();
+      await db.schema
+        .createIndex('cache_entries_scope')
+        .on('cache_entries')
+        .columns(['account_id', 'gateway_id', 'provider', 'model'])
+        .execute();
+      await db.schema.createIndex('cache_entries_expiry').on('cache_entries').column('expires_at').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>): Promise<number[]> {

@@ -60,6 +60,19 @@ export interface LogsTable {
   seq: Generated<number>;
 }
 
+export interface CacheEntriesTable {
+  account_id: string;
+  gateway_id: string;
+  /** SHA-256 hex of the request (see `cache/key.ts`). */
+  key: string;
+  provider: string;
+  model: string | null;
+  expires_at: number;
+  size: number;
+  /** `cache/codec.ts` encoding of the entry. */
+  value: Uint8Array;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -71,5 +84,6 @@ export interface Database {
   tokens: TokensTable;
   custom_providers: CustomProvidersTable;
   logs: LogsTable;
+  cache_entries: CacheEntriesTable;
   gatehouse_migrations: MigrationsTable;
 }

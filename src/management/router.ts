@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
 import type { AppContext } from '../server/context.ts';
 import type { Principal } from '../tokens/registry.ts';
+import { cacheRoutes } from './cache.ts';
 import { customProviderRoutes } from './custom-providers.ts';
 import { ApiError, fail, ok, type ResultInfo } from './envelope.ts';
 import { gatewayRoutes } from './gateways.ts';
@@ -32,7 +33,13 @@ export function createManagementHandler(
   app: AppContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
-  for (const route of [...gatewayRoutes, ...logRoutes, ...tokenRoutes, ...customProviderRoutes]) {
+  for (const route of [
+    ...gatewayRoutes,
+    ...logRoutes,
+    ...cacheRoutes,
+    ...tokenRoutes,
+    ...customProviderRoutes,
+  ]) {
     router.on(route.method, PREFIX + route.path, (req, res, params) => {
       void run(app, route, req, res as ServerResponse, params as Record<string, string | undefined>);
     });

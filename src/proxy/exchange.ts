@@ -26,6 +26,7 @@ export class Exchange {
   provider: ProviderAdapter | undefined;
   body: Buffer | undefined;
   status = 0;
+  cached = false;
   facts: ResponseFacts | undefined;
   /** A short reason when the request did not succeed; never a secret. */
   error: string | undefined;
@@ -41,6 +42,33 @@ export class Exchange {
     // Echo the client's event id only once validated (readOptions); until then use our own.
     this.eventId = this.logId;
   }
+
+  /** A forwarded request header's first value, by lower-case name. */
+  header(name: string): string | undefined {
+    const h = this.forwardHeaders;
+    for (let i = 0; i < h.length; i += 2) if (h[i]!.toLowerCase() === name) return h[i + 1];
+    return undefined;
+  }
+
+  /** The model the client asked for: from the URL or the JSON body, else what the response named. */
+  model(): string | null {
+    if (this.#model !== undefined) return this.#model;
+    if (!this.provider) return null;
+    let body: unknown;
+    const b = this.body;
+    const json = this.contentType === undefined || this.contentType.includes('json');
+    if (b && b.length > 0 && b.length < 8 * 1024 * 1024 && json) {
+      try {
+        body = JSON.parse(b.toString('utf8'));
+      } catch {
+        body = undefined;
+      }
+    }
+    this.#model = this.provider.modelFromRequest(this.route.path, body) ?? this.facts?.model ?? null;
+    return this.#model;
+  }
+
+  #model: string | null | undefined;
 
   /** `cf-aig-*` headers every response carries, failed ones included. */
   responseHeaders(): OutgoingHttpHeaders {

@@ -7,24 +7,6 @@ function shouldLog(ex: Exchange): boolean {
   return ex.options.collectLog ?? ex.gateway.settings.collect_logs;
 }
 
-/** The model the client asked for: from the URL or the JSON body, else what the response named. */
-function requestedModel(ex: Exchange): string | null {
-  if (!ex.provider) return null;
-  let body: unknown;
-  if (ex.body && ex.body.length > 0 && ex.body.length < 8 * 1024 * 1024 && looksLikeJson(ex)) {
-    try {
-      body = JSON.parse(ex.body.toString('utf8'));
-    } catch {
-      body = undefined;
-    }
-  }
-  return ex.provider.modelFromRequest(ex.route.path, body) ?? ex.facts?.model ?? null;
-}
-
-function looksLikeJson(ex: Exchange): boolean {
-  return ex.contentType === undefined || ex.contentType.includes('json');
-}
-
 /** Queues the log row; the writer stores it in a later batch, never on the response path. */
 export function recordLog(app: AppContext, ex: Exchange): void {
   if (!shouldLog(ex)) return;
@@ -35,12 +17,12 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     gateway_id: ex.gateway!.id,
     created_at: ex.createdAt,
     provider: ex.provider?.slug ?? ex.route.provider ?? '',
-    model: requestedModel(ex),
+    model: ex.model(),
     path: ex.route.path,
     method: ex.method,
     status_code: ex.status,
     success: ex.succeeded ? 1 : 0,
-    cached: 0,
+    cached: ex.cached ? 1 : 0,
     duration: ex.durationMs,
     tokens_in: usage?.tokensIn ?? null,
     tokens_out: usage?.tokensOut ?? null,

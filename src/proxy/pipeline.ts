@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { replay } from '../cache/replay.ts';
+import type { CachedResponse } from '../cache/types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { readBody } from '../http/body.ts';
 import { sendGatewayError, toGatewayError } from '../http/respond.ts';
 import type { AppContext } from '../server/context.ts';
+import { type CachePlan, lookupCache, planCache, ResponseRecorder, storeEntry } from './cache-stage.ts';
 import { Exchange } from './exchange.ts';
 import { recordLog } from './log-record.ts';
 import { readOptions } from './options.ts';
@@ -14,7 +17,8 @@ import { forward } from './upstream.ts';
 /**
  * The life of one provider-native request, top to bottom:
  *
- *   gateway → authenticate → options → provider → upstream URL → body → upstream (stream + tee) → log
+ *   gateway → authenticate → options → provider → upstream URL → body
+ *     → cache (HIT: replay and done) → upstream (stream + tee + record) → cache store → log
  *
  * Every stage either fills in the exchange or throws a GatewayError, which becomes the
  * client's `AiGatewayError` answer. The log record is written in every case, off the response path.
@@ -34,7 +38,12 @@ export async function handleProviderRequest(
     ex.provider = resolveProvider(app, route);
     const url = resolveUpstreamUrl(app, ex.provider, route);
     ex.body = await readBody(req, app.config.maxRequestBytes);
-    await callProvider(app, ex, url, res);
+    const cache = planCache(ex);
+    if (cache) {
+      const hit = await lookupCache(app, ex, cache);
+      if (hit) return serveFromCache(ex, res, hit);
+    }
+    await callProvider(app, ex, url, res, cache);
   } catch (err) {
     const gatewayError = toGatewayError(err);
     if (!(err instanceof GatewayError))
@@ -49,10 +58,54 @@ export async function handleProviderRequest(
   }
 }
 
-/** Streams the provider's answer to the client, reading usage on the way. */
-async function callProvider(app: AppContext, ex: Exchange, url: URL, res: ServerResponse): Promise<void> {
+function serveFromCache(ex: Exchange, res: ServerResponse, entry: CachedResponse): void {
+  ex.cached = true;
+  ex.status = entry.status;
+  ex.facts = {
+    model: entry.model,
+    usage: {
+      tokensIn: entry.tokensIn,
+      tokensOut: entry.tokensOut,
+      cachedTokensIn: null,
+      cacheWriteTokensIn: null,
+      reasoningTokens: null,
+    },
+    error: null,
+  };
+  replay(res, entry, ex.responseHeaders());
+}
+
+/**
+ * Streams the provider's answer to the client, reading usage on the way; with a cache plan, also
+ * records it and stores it when it is cacheable. A coalescing leader settles in every case.
+ */
+async function callProvider(
+  app: AppContext,
+  ex: Exchange,
+  url: URL,
+  res: ServerResponse,
+  cache: CachePlan | undefined,
+): Promise<void> {
+  let stored: CachedResponse | undefined;
+  try {
+    stored = await streamUpstream(app, ex, url, res, cache);
+  } finally {
+    cache?.settle?.(stored);
+  }
+}
+
+async function streamUpstream(
+  app: AppContext,
+  ex: Exchange,
+  url: URL,
+  res: ServerResponse,
+  cache: CachePlan | undefined,
+): Promise<CachedResponse | undefined> {
   const provider = ex.provider!;
   let tee: ResponseTee | undefined;
+  const recorder = cache ? new ResponseRecorder() : undefined;
+  const extraHeaders = ex.responseHeaders();
+  if (cache) extraHeaders['cf-aig-cache-status'] = 'MISS';
   const outcome = await forward(
     app.dispatcher,
     {
@@ -64,30 +117,37 @@ async function callProvider(app: AppContext, ex: Exchange, url: URL, res: Server
       bodyTimeoutMs: app.config.upstream.bodyTimeoutMs,
     },
     res,
-    ex.responseHeaders(),
+    extraHeaders,
     {
       onHead: (status, headers) => {
         ex.status = status;
         const ct = headers['content-type'];
         tee = new ResponseTee(provider, Array.isArray(ct) ? ct[0] : ct);
+        recorder?.onHead(status, headers);
       },
-      onData: (chunk) => tee!.push(chunk),
+      onData: (chunk) => {
+        tee!.push(chunk);
+        recorder?.onData(chunk);
+      },
     },
   );
   if (tee) ex.facts = tee.finish();
 
   switch (outcome.end.kind) {
-    case 'complete':
-      return;
+    case 'complete': {
+      const entry = cache && recorder?.entry(ex, outcome, tee?.isStream ?? false, ex.model());
+      if (cache && entry) storeEntry(app, ex, cache, entry);
+      return entry;
+    }
     case 'client-aborted':
       // 499 is the de-facto "client closed request" status; the log says so plainly.
       ex.status = ex.status || 499;
       ex.error = 'client disconnected before the response finished';
-      return;
+      return undefined;
     case 'failed-mid-response':
       ex.error = `${provider.slug} response cut off: ${outcome.end.message}`;
       res.destroy();
-      return;
+      return undefined;
     case 'failed-before-response':
       throw new GatewayError(
         outcome.end.error === 'timeout' ? 'upstreamTimeout' : 'upstreamUnreachable',

@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent } from 'undici';
+import { Coalescer } from '../cache/coalesce.ts';
+import { createCacheStore } from '../cache/create-store.ts';
+import { watchForCachePurges } from '../cache/invalidation.ts';
 import type { Config } from '../config/schema.ts';
 import { CustomProviderRegistry } from '../custom-providers/registry.ts';
 import { migrate } from '../db/migrations.ts';
@@ -53,6 +56,9 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   });
   logs.start();
 
+  const cache = await createCacheStore(config, raw);
+  watchForCachePurges(gateways, customProviders, cache, log);
+
   const dispatcher = new Agent({
     connect: { timeout: config.upstream.connectTimeoutMs },
     keepAliveTimeout: 10_000,
@@ -67,6 +73,8 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     logs,
     logQueries: new LogQueries(db),
     dispatcher,
+    cache,
+    coalescer: new Coalescer(),
     log,
   };
   const management = createManagementHandler(app);
@@ -118,6 +126,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       });
       server.closeAllConnections();
       await logs.stop();
+      await cache.close();
       await dispatcher.close().catch(() => undefined);
       await db.destroy();
     },

@@ -1,4 +1,6 @@
 import type { Dispatcher } from 'undici';
+import type { Coalescer } from '../cache/coalesce.ts';
+import type { CacheStore } from '../cache/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { CustomProviderRegistry } from '../custom-providers/registry.ts';
 import type { GatewayRegistry } from '../gateways/registry.ts';
@@ -15,6 +17,8 @@ export interface AppContext {
   logs: LogWriter;
   logQueries: LogQueries;
   dispatcher: Dispatcher;
+  cache: CacheStore;
+  coalescer: Coalescer;
   /** Operational messages (never request contents or secrets). */
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }

@@ -1,0 +1,51 @@
+import { LRUCache } from 'lru-cache';
+import { entrySize } from './codec.ts';
+import type { CachedResponse, CacheStore, EntryScope, PurgeFilter } from './types.ts';
+
+interface Slot {
+  scope: EntryScope;
+  entry: CachedResponse;
+}
+
+export interface MemoryStore extends CacheStore {
+  /** Bytes held now (never above the bound). */
+  bytes(): number;
+}
+
+/** The default store: an LRU bounded in bytes (`cache.max_bytes`), gone on restart. */
+export function memoryStore(maxBytes: number): MemoryStore {
+  const lru = new LRUCache<string, Slot>({
+    maxSize: maxBytes,
+    sizeCalculation: (slot) => Math.max(1, entrySize(slot.entry)),
+    // An entry bigger than the whole bound is refused rather than evicting everything.
+    maxEntrySize: maxBytes,
+    ttlAutopurge: false,
+  });
+  const id = (accountId: string, gatewayId: string, key: string) =>
+    `${accountId}\u0000${gatewayId}\u0000${key}`;
+  return {
+    name: 'memory',
+    async get(scope, key) {
+      return lru.get(id(scope.accountId, scope.gatewayId, key))?.entry;
+    },
+    async set(scope, key, entry, ttlSeconds) {
+      lru.set(id(scope.accountId, scope.gatewayId, key), { scope, entry }, { ttl: ttlSeconds * 1000 });
+    },
+    async purge(filter: PurgeFilter) {
+      let n = 0;
+      for (const [k, slot] of lru.entries()) {
+        const s = slot.scope;
+        if (s.accountId !== filter.accountId || s.gatewayId !== filter.gatewayId) continue;
+        if (filter.provider !== undefined && s.provider !== filter.provider) continue;
+        if (filter.model !== undefined && s.model !== filter.model) continue;
+        lru.delete(k);
+        n++;
+      }
+      return n;
+    },
+    async close() {
+      lru.clear();
+    },
+    bytes: () => lru.calculatedSize,
+  };
+}

@@ -1,0 +1,45 @@
+/** A stored response: what a later identical request gets back as a HIT. */
+export interface CachedResponse {
+  status: number;
+  /** Response headers as stored: no hop-by-hop or per-request ones (see `storable-headers.ts`). */
+  headers: Record<string, string | string[]>;
+  /** The whole body; for a stream, the raw SSE bytes as the provider sent them. */
+  body: Buffer;
+  /** For a stream: the end offset of each SSE frame in `body`, so a HIT replays frame by frame. */
+  frames: number[] | null;
+  /** What the original response was, for the HIT's log row. */
+  provider: string;
+  model: string | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  storedAt: number;
+}
+
+/** Which entries a purge removes: a gateway's, optionally only one provider's and/or model's. */
+export interface PurgeFilter {
+  accountId: string;
+  gatewayId: string;
+  provider?: string;
+  model?: string;
+}
+
+/** Where an entry lives; stores index by these so purges by gateway, provider and model are cheap. */
+export interface EntryScope {
+  accountId: string;
+  gatewayId: string;
+  provider: string;
+  model: string | null;
+}
+
+/**
+ * A cache store. `key` is already a SHA-256 hex digest (never a secret in clear); stores namespace
+ * it by the scope's account and gateway. Every store must pass `test/cache/store-contract.ts`.
+ */
+export interface CacheStore {
+  readonly name: 'memory' | 'sqlite' | 'redis';
+  get(scope: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string): Promise<CachedResponse | undefined>;
+  set(scope: EntryScope, key: string, entry: CachedResponse, ttlSeconds: number): Promise<void>;
+  /** Returns how many entries were removed. */
+  purge(filter: PurgeFilter): Promise<number>;
+  close(): Promise<void>;
+}

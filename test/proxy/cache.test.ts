@@ -1,0 +1,280 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
+import { CACHE_STORES } from '../helpers/cache-stores.ts';
+import type { TestGateway } from '../helpers/gatehouse.ts';
+import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+
+const body = (content = 'Hello') =>
+  JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] });
+
+for (const store of CACHE_STORES) {
+  describe.skipIf(store.skip)(`response caching (${store.name} store)`, () => {
+    let gw: TestGateway;
+    let mock: MockUpstream;
+    let teardown: () => Promise<void> = async () => undefined;
+
+    beforeAll(async () => {
+      const started = await store.setup();
+      teardown = started.teardown;
+      ({ gw, mock } = await startWithMock(started.env));
+      const gws = gw.gatehouse.app.gateways;
+      await gws.create('local', 'cached', { ...DEFAULT_SETTINGS, cache_ttl: 300 });
+      await gws.create('local', 'volatile', {
+        ...DEFAULT_SETTINGS,
+        cache_ttl: 300,
+        cache_invalidate_on_update: true,
+      });
+    });
+    afterAll(async () => {
+      await gw?.close();
+      await mock?.close();
+      await teardown();
+    });
+    beforeEach(async () => {
+      mock.reset();
+      for (const id of ['cached', 'default', 'volatile']) await gw.api('DELETE', `/gateways/${id}/cache`);
+    });
+
+    async function send(
+      gateway: string,
+      init: { headers?: Record<string, string>; body?: string; path?: string } = {},
+    ) {
+      const res = await request(`${gw.gatewayUrl(gateway)}/${init.path ?? 'openai/chat/completions'}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-one', ...init.headers },
+        body: init.body ?? body(),
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, headers: res.headers, text };
+    }
+
+    it('MISS then HIT: the second identical request never reaches the upstream and gets the same bytes', async () => {
+      const a = await send('cached');
+      const b = await send('cached');
+      expect(a.headers['cf-aig-cache-status']).toBe('MISS');
+      expect(b.headers['cf-aig-cache-status']).toBe('HIT');
+      expect(b.text).toBe(a.text);
+      expect(b.headers['content-type']).toBe(a.headers['content-type']);
+      expect(mock.requests).toHaveLength(1);
+      expect(b.headers['cf-aig-log-id']).not.toBe(a.headers['cf-aig-log-id']);
+      await gw.flushLogs();
+      const hit = await gw.api('GET', `/gateways/cached/logs/${b.headers['cf-aig-log-id']}`);
+      expect(hit.json.result).toMatchObject({
+        cached: true,
+        success: true,
+        status_code: 200,
+        model: 'gpt-4o-mini',
+        tokens_in: 19,
+      });
+      const miss = await gw.api('GET', `/gateways/cached/logs/${a.headers['cf-aig-log-id']}`);
+      expect(miss.json.result.cached).toBe(false);
+    });
+
+    it('no caching and no cache header on a gateway without a TTL', async () => {
+      const a = await send('default');
+      const b = await send('default');
+      expect(a.headers['cf-aig-cache-status']).toBeUndefined();
+      expect(b.headers['cf-aig-cache-status']).toBeUndefined();
+      expect(mock.requests).toHaveLength(2);
+    });
+
+    it('two callers with different provider keys never share an entry', async () => {
+      await send('cached', { headers: { authorization: 'Bearer sk-one' } });
+      const other = await send('cached', { headers: { authorization: 'Bearer sk-two' } });
+      expect(other.headers['cf-aig-cache-status']).toBe('MISS');
+      expect(mock.requests).toHaveLength(2);
+    });
+
+    it('cf-aig-metadata and other non-credential headers are not part of the key; the body is', async () => {
+      await send('cached', { headers: { 'cf-aig-metadata': '{"user":"a"}' } });
+      const same = await send('cached', { headers: { 'cf-aig-metadata': '{"user":"b"}', 'x-other': '1' } });
+      expect(same.headers['cf-aig-cache-status']).toBe('HIT');
+      const different = await send('cached', { body: body('Bye') });
+      expect(different.headers['cf-aig-cache-status']).toBe('MISS');
+    });
+
+    it('cf-aig-cache-key replaces the key', async () => {
+      await send('cached', { headers: { 'cf-aig-cache-key': 'faq-42' }, body: body('one') });
+      const r = await send('cached', {
+        headers: { 'cf-aig-cache-key': 'faq-42', authorization: 'Bearer sk-x' },
+        body: body('two'),
+      });
+      expect(r.headers['cf-aig-cache-status']).toBe('HIT');
+      expect(mock.requests).toHaveLength(1);
+    });
+
+    it('cf-aig-cache-ttl turns caching on for one request and sets the TTL; skip-cache bypasses both ways', async () => {
+      const ttls: number[] = [];
+      const store = gw.gatehouse.app.cache;
+      const set = store.set.bind(store);
+      store.set = (scope, key, entry, ttl) => {
+        ttls.push(ttl);
+        return set(scope, key, entry, ttl);
+      };
+      try {
+        const a = await send('default', { headers: { 'cf-aig-cache-ttl': '3600' } });
+        expect(a.headers['cf-aig-cache-status']).toBe('MISS');
+        const b = await send('default', { headers: { 'cf-aig-cache-ttl': '3600' } });
+        expect(b.headers['cf-aig-cache-status']).toBe('HIT');
+        expect(ttls).toEqual([3600]);
+        const skipped = await send('default', {
+          headers: { 'cf-aig-cache-ttl': '3600', 'cf-aig-skip-cache': 'true' },
+        });
+        expect(skipped.headers['cf-aig-cache-status']).toBeUndefined();
+        expect(mock.requests).toHaveLength(2);
+        const legacy = await send('cached', { headers: { 'cf-skip-cache': 'true' } });
+        expect(legacy.headers['cf-aig-cache-status']).toBeUndefined();
+        expect(ttls).toEqual([3600]);
+      } finally {
+        store.set = set;
+      }
+    });
+
+    it('rejects a TTL outside 60 s to one month, naming the range', async () => {
+      for (const v of ['59', '2592001', '-1', 'soon']) {
+        const r = await send('cached', { headers: { 'cf-aig-cache-ttl': v } });
+        expect(r.status).toBe(400);
+        expect(JSON.parse(r.text).message).toContain('from 60 to 2592000');
+      }
+    });
+
+    it('never caches errors, 429s, an error inside a 200 stream, or a stream cut off', async () => {
+      const stream = JSON.stringify({
+        model: 'gpt-4o-mini',
+        stream: true,
+        messages: [{ role: 'user', content: 's' }],
+      });
+      for (const scenario of ['status=500', 'status=429;retry-after=1', 'status=400']) {
+        await send('cached', { headers: { 'x-mock-scenario': scenario } });
+        const again = await send('cached');
+        expect(again.headers['cf-aig-cache-status'], scenario).toBe('MISS');
+        await gw.api('DELETE', '/gateways/cached/cache');
+      }
+      await send('cached', { body: stream, headers: { 'x-mock-scenario': 'stream-error' } });
+      expect((await send('cached', { body: stream })).headers['cf-aig-cache-status']).toBe('MISS');
+      await gw.api('DELETE', '/gateways/cached/cache');
+      await request(`${gw.gatewayUrl('cached')}/openai/chat/completions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-mock-scenario': 'cut-mid-stream',
+          authorization: 'Bearer sk-one',
+        },
+        body: stream,
+      }).then((r) => r.body.text().catch(() => ''));
+      expect((await send('cached', { body: stream })).headers['cf-aig-cache-status']).toBe('MISS');
+    });
+
+    it('replays a cached stream that the openai and anthropic SDKs consume normally', async () => {
+      const openai = new OpenAI({
+        apiKey: 'sk-one',
+        baseURL: `${gw.gatewayUrl('cached')}/openai`,
+        maxRetries: 0,
+      });
+      const read = async () => {
+        const s = await openai.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'stream me' }],
+          stream: true,
+          stream_options: { include_usage: true },
+        });
+        let text = '';
+        let usage = 0;
+        for await (const c of s) {
+          text += c.choices[0]?.delta.content ?? '';
+          usage = c.usage?.total_tokens ?? usage;
+        }
+        return { text, usage };
+      };
+      const first = await read();
+      const second = await read();
+      expect(second).toEqual(first);
+      expect(first.text.length).toBeGreaterThan(0);
+      expect(mock.requests).toHaveLength(1);
+
+      const anthropic = new Anthropic({
+        apiKey: 'sk-ant',
+        baseURL: `${gw.gatewayUrl('cached')}/anthropic`,
+        maxRetries: 0,
+      });
+      const msg = () =>
+        anthropic.messages
+          .stream({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] })
+          .finalMessage();
+      const m1 = await msg();
+      const m2 = await msg();
+      expect(m2.content).toEqual(m1.content);
+      expect(m2.usage.output_tokens).toBe(m1.usage.output_tokens);
+      expect(mock.requests).toHaveLength(2);
+    });
+
+    it('ten concurrent identical requests reach the upstream once', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          send('cached', { headers: { 'x-mock-scenario': 'slow-first-byte=200' } }),
+        ),
+      );
+      expect(mock.requests).toHaveLength(1);
+      expect(new Set(results.map((r) => r.text)).size).toBe(1);
+      const statuses = results.map((r) => r.headers['cf-aig-cache-status']);
+      expect(statuses.filter((s) => s === 'MISS')).toHaveLength(1);
+      expect(statuses.filter((s) => s === 'HIT')).toHaveLength(9);
+    });
+
+    it('when the leader fails, waiters make their own calls', async () => {
+      mock.enqueue('status=500;slow-first-byte=150');
+      const results = await Promise.all(Array.from({ length: 3 }, () => send('cached')));
+      expect(results.filter((r) => r.status === 500)).toHaveLength(1);
+      expect(results.filter((r) => r.status === 200)).toHaveLength(2);
+      expect(mock.requests.length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('purges all of a gateway, or by provider and model', async () => {
+      await send('cached');
+      await send('cached', {
+        path: 'anthropic/v1/messages',
+        body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [] }),
+      });
+      const byModel = await gw.api('DELETE', '/gateways/cached/cache?provider=openai&model=gpt-4o-mini');
+      expect(byModel.json.result.purged).toBe(1);
+      expect((await send('cached')).headers['cf-aig-cache-status']).toBe('MISS');
+      const all = await gw.api('DELETE', '/gateways/cached/cache');
+      expect(all.json.result.purged).toBe(2);
+      expect((await gw.api('DELETE', '/gateways/nope/cache')).status).toBe(404);
+    });
+
+    it('updating a gateway with cache_invalidate_on_update purges its entries', async () => {
+      await send('volatile');
+      expect((await send('volatile')).headers['cf-aig-cache-status']).toBe('HIT');
+      const current = (await gw.api('GET', '/gateways/volatile')).json.result;
+      expect((await gw.api('PUT', '/gateways/volatile', current)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+      expect((await send('volatile')).headers['cf-aig-cache-status']).toBe('MISS');
+      // Without the flag, an update keeps the entries.
+      await send('cached');
+      const cached = (await gw.api('GET', '/gateways/cached')).json.result;
+      await gw.api('PUT', '/gateways/cached', cached);
+      expect((await send('cached')).headers['cf-aig-cache-status']).toBe('HIT');
+    });
+
+    it('the stored key holds no secret in clear', async () => {
+      const seen: string[] = [];
+      const store = gw.gatehouse.app.cache;
+      const set = store.set.bind(store);
+      store.set = (scope, key, entry, ttl) => {
+        seen.push(key, JSON.stringify(entry.headers));
+        return set(scope, key, entry, ttl);
+      };
+      try {
+        await send('cached', { headers: { authorization: 'Bearer sk-very-secret-value' } });
+      } finally {
+        store.set = set;
+      }
+      expect(seen[0]).toMatch(/^[0-9a-f]{64}$/);
+      expect(seen.join('')).not.toContain('sk-very-secret-value');
+    });
+  });
+}
