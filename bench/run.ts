@@ -14,6 +14,7 @@ import {
 } from './lib/proc.ts';
 import {
   type BenchResults,
+  type CacheHitMeasurements,
   evaluateGoals,
   type LoadMeasurement,
   type PerTarget,
@@ -146,6 +147,9 @@ async function main(): Promise<void> {
   // 4. 32 connections: throughput and CPU per request.
   const thirtyTwo = await eachTarget(active, (t) => measureLoad(t, mock, CHAT_BODY, 32, '32 conn'));
 
+  // 4b. Cache hits: the same request answered from Gatehouse's cache (issue 3's goals).
+  const cacheHit = gatehouse ? await measureCacheHits(gatehouse, mock) : {};
+
   // 5. Streaming: time to the first body byte, one connection, requests in sequence.
   const ttfb = await eachTarget(active, (t) => {
     console.error(`  stream ttfb   ${TARGET_LABELS[t.key]} (${TTFB_SAMPLES} requests)`);
@@ -177,7 +181,13 @@ async function main(): Promise<void> {
       ttfbSamples: TTFB_SAMPLES,
       slowUpstreamMs: SLOW_UPSTREAM_MS,
     },
-    scenarios: { oneConnection, thirtyTwoConnections: thirtyTwo, streamingTtfb: ttfb, slowUpstream },
+    scenarios: {
+      oneConnection,
+      thirtyTwoConnections: thirtyTwo,
+      streamingTtfb: ttfb,
+      slowUpstream,
+      cacheHit,
+    },
     memory,
     notices,
   };
@@ -355,6 +365,38 @@ async function measureLoad(
     loadGeneratorCpuMicrosPerRequest: perRequest(driver.user + driver.system),
     coreBusyPercent: busy,
     targetMemoryAfter: pid === null ? null : readMemory(pid),
+  };
+}
+
+/**
+ * Gatehouse answering from its cache: every request asks for caching (`cf-aig-cache-ttl`) with the
+ * same body, so after one warm-up request each is a HIT. Checked, not assumed.
+ */
+async function measureCacheHits(gatehouse: Target, mock: Child): Promise<CacheHitMeasurements> {
+  const cached: Target = {
+    ...gatehouse,
+    http: { ...gatehouse.http, headers: { ...gatehouse.http.headers, 'cf-aig-cache-ttl': '3600' } },
+  };
+  const send = () =>
+    fetch(cached.http.url, {
+      method: 'POST',
+      headers: { ...cached.http.headers, 'content-type': 'application/json' },
+      body: CHAT_BODY,
+    }).then(async (r) => {
+      await r.arrayBuffer();
+      return r.headers.get('cf-aig-cache-status');
+    });
+  await send();
+  const status = await send();
+  if (status !== 'HIT') {
+    notices.push(
+      `cache hit scenario: expected cf-aig-cache-status HIT, got ${status ?? 'none'}; rows left empty`,
+    );
+    return {};
+  }
+  return {
+    oneConnection: await measureLoad(cached, mock, CHAT_BODY, 1, 'cache 1 conn'),
+    thirtyTwoConnections: await measureLoad(cached, mock, CHAT_BODY, 32, 'cache 32 conn'),
   };
 }
 

@@ -33,6 +33,12 @@ export interface LoadMeasurement extends LoadResult {
   targetMemoryAfter: Memory | null;
 }
 
+/** Gatehouse answering from its cache (no upstream call). */
+export interface CacheHitMeasurements {
+  oneConnection?: LoadMeasurement;
+  thirtyTwoConnections?: LoadMeasurement;
+}
+
 export interface BenchResults {
   date: string;
   environment: { node: string; cpus: number; cpuModel: string; pinned: boolean; clockTicksPerSecond: number };
@@ -42,6 +48,7 @@ export interface BenchResults {
     thirtyTwoConnections: PerTarget<LoadMeasurement>;
     streamingTtfb: PerTarget<TtfbResult>;
     slowUpstream: PerTarget<LoadMeasurement>;
+    cacheHit: CacheHitMeasurements;
   };
   memory: PerTarget<Memory>;
   notices: string[];
@@ -60,6 +67,7 @@ export function evaluateGoals(results: BenchResults): Record<string, Goal> {
     thirtyTwoConnections: many,
     streamingTtfb: ttfb,
     slowUpstream: slow,
+    cacheHit,
   } = results.scenarios;
   const { memory } = results;
   const check = (
@@ -90,6 +98,18 @@ export function evaluateGoals(results: BenchResults): Record<string, Goal> {
       '≥ 0.95× (the same)',
       (v) => v >= 0.95,
     ),
+    cacheHitRatio: check(
+      'cache hit, 32 conn: req/s hit / passthrough miss',
+      ratio(cacheHit.thirtyTwoConnections?.requestsPerSecond, many.gatehouse?.requestsPerSecond),
+      '≥ 2.0×',
+      (v) => v >= 2,
+    ),
+    cacheHitAddedP50Ms: check(
+      'cache hit, 1 conn: p50 added over direct (ms)',
+      diff(cacheHit.oneConnection?.p50Ms, one.direct?.p50Ms),
+      '< +0.3 ms',
+      (v) => v < 0.3,
+    ),
     rssMegabytes: check(
       'gatehouse RSS after the run (MB)',
       memory.gatehouse ? memory.gatehouse.rssBytes / 1024 / 1024 : undefined,
@@ -105,8 +125,14 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
     thirtyTwoConnections: many,
     streamingTtfb: ttfb,
     slowUpstream: slow,
+    cacheHit,
   } = results.scenarios;
   const { memory, environment: env, settings } = results;
+  const gatehouseOnly = (m: LoadMeasurement | undefined, format: (m: LoadMeasurement) => string) => [
+    '—',
+    '—',
+    m ? format(m) : 'n/a',
+  ];
   const cells = <T>(per: PerTarget<T>, format: (value: T) => string) =>
     TARGET_KEYS.map((key) => (per[key] === undefined ? 'n/a' : format(per[key])));
   const row = (scenario: string, metric: string, values: string[], derived: string, goal?: Goal) => [
@@ -160,6 +186,28 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
       cells(ttfb, (t) => formatMs(t.firstByteP50Ms)),
       `added: gatehouse ${formatSignedMs(goals['ttfbAddedMs']!.measured ?? Number.NaN)}`,
       goals['ttfbAddedMs'],
+    ),
+    row(
+      'cache hit, 1 conn',
+      'p50 latency',
+      gatehouseOnly(cacheHit.oneConnection, (m) => formatMs(m.p50Ms)),
+      `added over direct ${formatSignedMs(goals['cacheHitAddedP50Ms']!.measured ?? Number.NaN)}`,
+      goals['cacheHitAddedP50Ms'],
+    ),
+    row(
+      'cache hit, 32 conn',
+      'req/s',
+      gatehouseOnly(cacheHit.thirtyTwoConnections, (m) => formatCount(m.requestsPerSecond)),
+      `hit/miss ${formatRatio(goals['cacheHitRatio']!.measured ?? Number.NaN)}`,
+      goals['cacheHitRatio'],
+    ),
+    row(
+      'cache hit, 32 conn',
+      'CPU per request',
+      gatehouseOnly(cacheHit.thirtyTwoConnections, (m) =>
+        m.cpuMicrosPerRequest === null ? '—' : formatMicros(m.cpuMicrosPerRequest),
+      ),
+      '',
     ),
     row(
       slowLabel,

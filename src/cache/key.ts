@@ -19,11 +19,8 @@ export interface KeyParts {
 export function cacheKey(parts: KeyParts): string {
   const h = createHash('sha256');
   const add = (v: string | Buffer) => {
-    const b = typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
-    const len = Buffer.allocUnsafe(4);
-    len.writeUInt32BE(b.length, 0);
-    h.update(len);
-    h.update(b);
+    h.update(`${typeof v === 'string' ? Buffer.byteLength(v) : v.length}:`);
+    h.update(v);
   };
   add(parts.provider);
   add(parts.endpoint);

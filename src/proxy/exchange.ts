@@ -70,6 +70,10 @@ export class Exchange {
 
   #model: string | null | undefined;
 
+  setModel(model: string | null): void {
+    this.#model = model;
+  }
+
   /** `cf-aig-*` headers every response carries, failed ones included. */
   responseHeaders(): OutgoingHttpHeaders {
     return {

@@ -60,6 +60,8 @@ export async function handleProviderRequest(
 
 function serveFromCache(ex: Exchange, res: ServerResponse, entry: CachedResponse): void {
   ex.cached = true;
+  // The model that answered is the one logged (the same body's, or the cf-aig-cache-key's); no re-parse.
+  ex.setModel(entry.model);
   ex.status = entry.status;
   ex.facts = {
     model: entry.model,
