@@ -21,7 +21,7 @@ export function resolveAdminToken(
   if (existsSync(file)) {
     return { value: readFileSync(file, 'utf8').trim(), source: `file ${file}`, generated: false };
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const value = `gha_${randomBytes(32).toString('base64url')}`;
   writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);

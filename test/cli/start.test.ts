@@ -43,6 +43,7 @@ describe('gatehouse start', () => {
     expect(out).toMatch(/openai\s+http:\/\/127\.0\.0\.1:\d+\/v1\s+\(env GATEHOUSE_UPSTREAM_OPENAI\)/);
     const token = out.match(/gha_[\w-]{20,}/)![0];
     expect(statSync(join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'gatehouse.db')).mode & 0o777).toBe(0o600);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
