@@ -3,28 +3,60 @@ import { decodeEntry, encodeEntry } from './codec.ts';
 import type { CacheStore, EntryScope, PurgeFilter } from './types.ts';
 
 /**
- * Entries in Redis, shared by every gateway node. Layout:
- *   gatehouse:cache:{account}:{gateway}:{key}            the encoded entry, with a PX ttl
- *   gatehouse:cache-idx:{account}:{gateway}              keys of the gateway's entries
- *   …:p:{provider} / …:m:{model} / …:pm:{provider}:{model}   keys by provider, model, both
- * Index sets live as long as their longest entry; purges read one set and delete its keys, so they
- * never scan the keyspace. Members whose entry already expired are harmless (DEL counts 0).
+ * Entries in Redis, shared by every gateway node. Layout, with `idx` = gatehouse:cache-idx:{account}:{gateway}
+ * (account and gateway ids are letters, digits, "_" and "-", so ":" separates without ambiguity):
+ *   gatehouse:cache:{account}:{gateway}:{key}   string: the `codec.ts` entry, with a PX ttl
+ *   idx                                         set: every entry key of the gateway
+ *   idx:p:{provider} / idx:m:{model} / idx:pm:{provider}:{model}   sets: entry keys by provider, model, both
+ *   idx:tags                                    hash: entry key → "{provider}\n{model}", which sets hold it
+ * A null model indexes as "". Index sets and the hash expire with their longest-lived entry (the
+ * expiry is raised on each set, never lowered). A purge reads one set and deletes its entries, and
+ * through the tags takes them out of every other set too, so a key reused later under another
+ * provider or model is never purged by its old one; it never scans the keyspace or reads values.
+ * Members whose entry already expired are harmless (DEL counts 0). Each script runs atomically.
  * When Redis is unreachable, reads miss and writes are dropped: caching degrades, requests don't fail.
  */
-const SET_SCRIPT = `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-for i = 2, #KEYS do
-  redis.call('SADD', KEYS[i], KEYS[1])
-  local t = redis.call('PTTL', KEYS[i])
-  if t == -1 or t < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+const INDEX_SETS = `
+local function index_sets(prefix, tag)
+  local nl = string.find(tag, '\\n', 1, true)
+  local p, m = string.sub(tag, 1, nl - 1), string.sub(tag, nl + 1)
+  return { prefix .. ':p:' .. p, prefix .. ':m:' .. m, prefix .. ':pm:' .. p .. ':' .. m }
+end
+`;
+
+/** KEYS: entry, idx, idx:tags. ARGV: value, ttl ms, idx, "{provider}\n{model}". */
+const SET_SCRIPT = `${INDEX_SETS}
+local entry, all, tags, ttl, prefix, tag = KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local old = redis.call('HGET', tags, entry)
+if old and old ~= tag then
+  for _, s in ipairs(index_sets(prefix, old)) do redis.call('SREM', s, entry) end
+end
+redis.call('SET', entry, ARGV[1], 'PX', ttl)
+redis.call('HSET', tags, entry, tag)
+local sets = index_sets(prefix, tag)
+table.insert(sets, all)
+for _, s in ipairs(sets) do redis.call('SADD', s, entry) end
+table.insert(sets, tags)
+for _, s in ipairs(sets) do
+  local t = redis.call('PTTL', s)
+  if t == -1 or t < ttl then redis.call('PEXPIRE', s, ttl) end
 end
 return 1`;
 
-const PURGE_SCRIPT = `
-local members = redis.call('SMEMBERS', KEYS[1])
+/** KEYS: the set to purge, idx, idx:tags. ARGV: idx. Returns how many live entries it deleted. */
+const PURGE_SCRIPT = `${INDEX_SETS}
+local target, all, tags, prefix = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
 local n = 0
-for _, k in ipairs(members) do n = n + redis.call('DEL', k) end
-redis.call('DEL', KEYS[1])
+for _, entry in ipairs(redis.call('SMEMBERS', target)) do
+  n = n + redis.call('DEL', entry)
+  local tag = redis.call('HGET', tags, entry)
+  if tag then
+    for _, s in ipairs(index_sets(prefix, tag)) do redis.call('SREM', s, entry) end
+    redis.call('HDEL', tags, entry)
+  end
+  redis.call('SREM', all, entry)
+end
+redis.call('DEL', target)
 return n`;
 
 type Log = (level: 'warn', message: string) => void;
@@ -32,6 +64,8 @@ type Log = (level: 'warn', message: string) => void;
 export async function redisStore(url: string, opts: { log?: Log } = {}): Promise<CacheStore> {
   const log = opts.log ?? ((_l, m) => console.warn(m));
   const redis = new Redis(url, {
+    // Connect now, fail fast while Redis is away: no queue of commands waiting for it to return.
+    lazyConnect: false,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 2000,
@@ -76,21 +110,25 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
       }
     },
     async set(scope, key, entry, ttlSeconds) {
-      const model = scope.model ?? '';
-      const keys = [
-        entryKey(scope, key),
-        index(scope),
-        index(scope, `:p:${scope.provider}`),
-        index(scope, `:m:${model}`),
-        index(scope, `:pm:${scope.provider}:${model}`),
-      ];
+      const idx = index(scope);
       try {
-        await redis.eval(SET_SCRIPT, keys.length, ...keys, encodeEntry(entry), String(ttlSeconds * 1000));
+        await redis.eval(
+          SET_SCRIPT,
+          3,
+          entryKey(scope, key),
+          idx,
+          `${idx}:tags`,
+          encodeEntry(entry),
+          String(Math.round(ttlSeconds * 1000)),
+          idx,
+          `${scope.provider}\n${scope.model ?? ''}`,
+        );
       } catch (err) {
         down(err);
       }
     },
     async purge(f: PurgeFilter) {
+      const idx = index(f);
       const suffix =
         f.provider !== undefined && f.model !== undefined
           ? `:pm:${f.provider}:${f.model}`
@@ -99,7 +137,8 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
             : f.model !== undefined
               ? `:m:${f.model}`
               : '';
-      return Number(await redis.eval(PURGE_SCRIPT, 1, index(f, suffix)));
+      // Failures propagate: the purge API must not report a purge that did not happen.
+      return Number(await redis.eval(PURGE_SCRIPT, 3, `${idx}${suffix}`, idx, `${idx}:tags`, idx));
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

@@ -19,15 +19,17 @@ export function sqliteStore(db: DatabaseSync): CacheStore {
        provider = excluded.provider, model = excluded.model, expires_at = excluded.expires_at,
        size = excluded.size, value = excluded.value`,
   );
-  const purgeAll = db.prepare('DELETE FROM cache_entries WHERE account_id = ? AND gateway_id = ?');
+  const purgeAll = db.prepare(
+    'DELETE FROM cache_entries WHERE account_id = ? AND gateway_id = ? RETURNING expires_at',
+  );
   const purgeProvider = db.prepare(
-    'DELETE FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND provider = ?',
+    'DELETE FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND provider = ? RETURNING expires_at',
   );
   const purgeModel = db.prepare(
-    'DELETE FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND model = ?',
+    'DELETE FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND model = ? RETURNING expires_at',
   );
   const purgeBoth = db.prepare(
-    'DELETE FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND provider = ? AND model = ?',
+    'DELETE FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND provider = ? AND model = ? RETURNING expires_at',
   );
   const sweep = db.prepare('DELETE FROM cache_entries WHERE expires_at <= ?');
   const timer = setInterval(() => {
@@ -63,15 +65,20 @@ export function sqliteStore(db: DatabaseSync): CacheStore {
       );
     },
     async purge(f) {
-      const r =
+      const rows =
         f.provider !== undefined && f.model !== undefined
-          ? purgeBoth.run(f.accountId, f.gatewayId, f.provider, f.model)
+          ? purgeBoth.all(f.accountId, f.gatewayId, f.provider, f.model)
           : f.provider !== undefined
-            ? purgeProvider.run(f.accountId, f.gatewayId, f.provider)
+            ? purgeProvider.all(f.accountId, f.gatewayId, f.provider)
             : f.model !== undefined
-              ? purgeModel.run(f.accountId, f.gatewayId, f.model)
-              : purgeAll.run(f.accountId, f.gatewayId);
-      return Number(r.changes);
+              ? purgeModel.all(f.accountId, f.gatewayId, f.model)
+              : purgeAll.all(f.accountId, f.gatewayId);
+      // Expired rows the sweep has not reached yet go too, but only live entries count, as in
+      // the memory and Redis stores.
+      const now = Date.now();
+      let n = 0;
+      for (const row of rows) if (Number(row['expires_at']) > now) n++;
+      return n;
     },
     async close() {
       // The database belongs to the gateway, which closes it; only the sweep stops here.
