@@ -203,6 +203,18 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
     ),
     row(
       'cache hit, 32 conn',
+      'p50 latency',
+      gatehouseOnly(cacheHit.thirtyTwoConnections, (m) => formatMs(m.p50Ms)),
+      '',
+    ),
+    row(
+      'cache hit, 32 conn',
+      'p99 latency',
+      gatehouseOnly(cacheHit.thirtyTwoConnections, (m) => formatMs(m.p99Ms)),
+      '',
+    ),
+    row(
+      'cache hit, 32 conn',
       'CPU per request',
       gatehouseOnly(cacheHit.thirtyTwoConnections, (m) =>
         m.cpuMicrosPerRequest === null ? '—' : formatMicros(m.cpuMicrosPerRequest),
@@ -249,6 +261,14 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
     ['left', 'left', 'right', 'right', 'right', 'left', 'left', 'left'],
   );
 
+  const busyRuns: [string, LoadMeasurement][] = [
+    ...TARGET_KEYS.flatMap((key): [string, LoadMeasurement][] =>
+      many[key] ? [[TARGET_LABELS[key], many[key]]] : [],
+    ),
+    ...(cacheHit.thirtyTwoConnections
+      ? [['gatehouse cache hit', cacheHit.thirtyTwoConnections] as [string, LoadMeasurement]]
+      : []),
+  ];
   const lines = [
     '',
     `Gatehouse bench, ${results.date.slice(0, 10)}: Node ${env.node}, ${env.cpus}× ${env.cpuModel}; ` +
@@ -258,18 +278,15 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
     table,
     '',
     'Core load during the 32-connection runs (core 0 = load generator + mock, core 1 = target): ' +
-      TARGET_KEYS.filter((key) => many[key])
-        .map(
-          (key) =>
-            `${TARGET_LABELS[key]} ${many[key]!.coreBusyPercent.map((p) => `${Math.round(p)}%`).join('/')}`,
-        )
+      busyRuns
+        .map(([label, m]) => `${label} ${m.coreBusyPercent.map((p) => `${Math.round(p)}%`).join('/')}`)
         .join(', ') +
       '.',
   ];
-  const saturated = TARGET_KEYS.filter((key) => (many[key]?.coreBusyPercent[0] ?? 0) >= 95);
+  const saturated = busyRuns.filter(([, m]) => (m.coreBusyPercent[0] ?? 0) >= 95).map(([label]) => label);
   if (saturated.length > 0) {
     lines.push(
-      `Core 0 was saturated for ${saturated.map((key) => TARGET_LABELS[key]).join(', ')}: those req/s are bounded by the load generator, not the target.`,
+      `Core 0 was saturated for ${saturated.join(', ')}: those req/s are bounded by the load generator, not the target.`,
     );
   }
   for (const notice of results.notices) lines.push(`Note: ${notice}`);
