@@ -158,7 +158,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
     upstream: {
       connectTimeoutMs: fromFile.upstream?.connect_timeout_ms ?? DEFAULTS.connectTimeoutMs,
       headersTimeoutMs: fromFile.upstream?.headers_timeout_ms ?? DEFAULTS.headersTimeoutMs,
-      bodyTimeoutMs: fromFile.upstream?.body_timeout_ms ?? DEFAULTS.bodyTimeoutMs,
+      bodyTimeoutMs: pick(
+        'upstream.body_timeout_ms',
+        'GATEHOUSE_STREAM_IDLE_TIMEOUT_MS',
+        envInt(env, 'GATEHOUSE_STREAM_IDLE_TIMEOUT_MS', 1, 86_400_000),
+        fromFile.upstream?.body_timeout_ms,
+        DEFAULTS.bodyTimeoutMs,
+      ),
     },
     logs: {
       flushIntervalMs: pick(

@@ -104,6 +104,17 @@ const MIGRATIONS: Migration[] = [
       await db.schema.createIndex('cache_entries_expiry').on('cache_entries').column('expires_at').execute();
     },
   },
+  {
+    version: 3,
+    name: 'log attempts',
+    async up(db) {
+      await db.schema
+        .alterTable('logs')
+        .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema.createIndex('logs_request').on('logs').columns(['account_id', 'request_id']).execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>): Promise<number[]> {

@@ -55,6 +55,8 @@ export interface LogsTable {
   request_id: string;
   metadata: string | null;
   step: number | null;
+  /** 1-based attempt within the step: retries and fallback steps each get a row. */
+  attempt: number;
   request_type: string;
   error: string | null;
   seq: Generated<number>;

@@ -20,6 +20,7 @@ const COLUMNS = [
   'request_id',
   'metadata',
   'step',
+  'attempt',
   'request_type',
   'error',
 ] as const satisfies ReadonlyArray<keyof LogRow>;

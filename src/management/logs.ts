@@ -24,6 +24,7 @@ export function logResult(r: LogRowRead) {
     metadata: r.metadata,
     request_type: r.request_type,
     step: r.step,
+    attempt: r.attempt,
     error: r.error,
   };
 }

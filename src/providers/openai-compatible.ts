@@ -4,6 +4,7 @@
  * auth headers; anything else it needs it passes as an override.
  */
 import { defineProvider, type ProviderDefinition } from './shared/define.ts';
+import { openAiErrorFrame } from './shared/error-frames.ts';
 import { makeUsage } from './shared/usage.ts';
 import { count, errorText, parseJson, record, sum, text } from './shared/values.ts';
 import type { ProviderAdapter, ResponseFacts, StreamReader, Usage } from './types.ts';
@@ -100,6 +101,7 @@ export function createOpenAiStreamReader(): StreamReader {
       error ??= failed;
     },
     result: () => ({ model, usage, error }),
+    errorFrame: openAiErrorFrame,
   };
 }
 

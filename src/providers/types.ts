@@ -42,6 +42,11 @@ export interface StreamReader {
   /** One SSE event; `event` is '' when the frame had no `event:` line. */
   onEvent(event: string, data: string): void;
   result(): ResponseFacts;
+  /**
+   * A terminal error frame in this stream's dialect, for a stream cut off mid-way; without one
+   * the gateway uses OpenAI's shape, the most common one.
+   */
+  errorFrame?(message: string): string;
 }
 
 export interface ProviderAdapter {

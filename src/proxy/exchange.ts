@@ -12,14 +12,21 @@ import type { DataPlaneRoute } from './route.ts';
  * record is built from at the end. Stages fill it in; none of them reads the database.
  */
 export class Exchange {
-  readonly startedAt = performance.now();
-  readonly createdAt = Date.now();
-  readonly logId = ulid();
-  readonly route: DataPlaneRoute;
-  readonly method: string;
-  readonly forwardHeaders: string[];
+  /** The request's id; the first attempt's log id too, so the two match for single-step requests. */
+  readonly requestId = ulid();
+  /** The current attempt's log id, start and creation time: each retry and step is logged apart. */
+  logId = this.requestId;
+  startedAt = performance.now();
+  createdAt = Date.now();
+  /** Universal-endpoint step index; null on the provider-native path. */
+  step: number | null = null;
+  /** 1-based attempt within the step. */
+  attempt = 1;
+  route: DataPlaneRoute;
+  method: string;
+  forwardHeaders: string[];
   readonly gatewayHeaders: ReadonlyMap<string, string>;
-  readonly contentType: string | undefined;
+  contentType: string | undefined;
   eventId: string;
   gateway: Gateway | undefined;
   options: AigOptions = {};
@@ -31,6 +38,8 @@ export class Exchange {
   /** A short reason when the request did not succeed; never a secret. */
   error: string | undefined;
   durationMs = 0;
+  /** Set once the last attempt's row is written, so the request's end does not write it twice. */
+  logged = false;
 
   constructor(req: IncomingMessage, route: DataPlaneRoute) {
     this.route = route;
@@ -40,7 +49,42 @@ export class Exchange {
     this.gatewayHeaders = split.gateway;
     this.contentType = req.headers['content-type'];
     // Echo the client's event id only once validated (readOptions); until then use our own.
-    this.eventId = this.logId;
+    this.eventId = this.requestId;
+  }
+
+  /** Points the exchange at a universal step: its provider, path, headers and body. */
+  useStep(step: {
+    index: number;
+    route: DataPlaneRoute;
+    provider: ProviderAdapter;
+    forwardHeaders: string[];
+    contentType: string | undefined;
+    body: Buffer;
+    options: AigOptions;
+  }): void {
+    if (this.step !== null) this.beginAttempt();
+    this.step = step.index;
+    this.attempt = 1;
+    this.route = step.route;
+    this.method = 'POST';
+    this.provider = step.provider;
+    this.forwardHeaders = step.forwardHeaders;
+    this.contentType = step.contentType;
+    this.body = step.body;
+    this.options = step.options;
+    this.#model = undefined;
+  }
+
+  /** Starts the next attempt: a new log id and clock; what the last one learned is dropped. */
+  beginAttempt(): void {
+    this.logId = ulid();
+    this.attempt++;
+    this.startedAt = performance.now();
+    this.createdAt = Date.now();
+    this.status = 0;
+    this.cached = false;
+    this.facts = undefined;
+    this.error = undefined;
   }
 
   /** A forwarded request header's first value, by lower-case name. */
@@ -76,11 +120,13 @@ export class Exchange {
 
   /** `cf-aig-*` headers every response carries, failed ones included. */
   responseHeaders(): OutgoingHttpHeaders {
-    return {
+    const headers: OutgoingHttpHeaders = {
       'cf-aig-log-id': this.logId,
       'cf-aig-event-id': this.eventId,
-      'cf-aig-request-id': this.logId,
+      'cf-aig-request-id': this.requestId,
     };
+    if (this.step !== null) headers['cf-aig-step'] = String(this.step);
+    return headers;
   }
 
   failWith(err: GatewayError): void {

@@ -9,7 +9,7 @@ function shouldLog(ex: Exchange): boolean {
 
 /** Queues the log row; the writer stores it in a later batch, never on the response path. */
 export function recordLog(app: AppContext, ex: Exchange): void {
-  if (!shouldLog(ex)) return;
+  if (ex.logged || !shouldLog(ex)) return;
   const usage = ex.facts?.usage;
   app.logs.enqueue({
     id: ex.logId,
@@ -27,9 +27,10 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     tokens_in: usage?.tokensIn ?? null,
     tokens_out: usage?.tokensOut ?? null,
     event_id: ex.eventId,
-    request_id: ex.logId,
+    request_id: ex.requestId,
     metadata: ex.options.metadata ? JSON.stringify(ex.options.metadata) : null,
-    step: null,
+    step: ex.step,
+    attempt: ex.attempt,
     request_type: 'provider',
     error: ex.error ?? ex.facts?.error ?? null,
   });

@@ -3,7 +3,16 @@ import { replay } from '../cache/replay.ts';
 import type { CachedResponse } from '../cache/types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { readBody } from '../http/body.ts';
+import { headerValue } from '../http/headers.ts';
 import { sendGatewayError, toGatewayError } from '../http/respond.ts';
+import {
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryPolicy,
+  resolvePolicy,
+  retryDelayMs,
+} from '../resilience/policy.ts';
+import { waitUnlessClosed } from '../resilience/wait.ts';
 import type { AppContext } from '../server/context.ts';
 import { type CachePlan, lookupCache, planCache, ResponseRecorder, storeEntry } from './cache-stage.ts';
 import { Exchange } from './exchange.ts';
@@ -12,16 +21,19 @@ import { readOptions } from './options.ts';
 import type { DataPlaneRoute } from './route.ts';
 import { authenticate, resolveGateway, resolveProvider, resolveUpstreamUrl } from './stages.ts';
 import { ResponseTee } from './tee.ts';
-import { forward } from './upstream.ts';
+import { parseUniversalRequest } from './universal.ts';
+import { type AttemptGate, forward } from './upstream.ts';
 
 /**
- * The life of one provider-native request, top to bottom:
+ * The life of one request, top to bottom:
  *
- *   gateway → authenticate → options → provider → upstream URL → body
- *     → cache (HIT: replay and done) → upstream (stream + tee + record) → cache store → log
+ *   gateway → authenticate → options → provider and URL (or the universal steps) → body
+ *     → for each step: cache (HIT: replay and done)
+ *         → for each attempt: upstream (stream + tee + record), or wait and try again
+ *     → cache store → log (one row per attempt)
  *
  * Every stage either fills in the exchange or throws a GatewayError, which becomes the
- * client's `AiGatewayError` answer. The log record is written in every case, off the response path.
+ * client's `AiGatewayError` answer. Log records are written in every case, off the response path.
  */
 export async function handleProviderRequest(
   app: AppContext,
@@ -35,15 +47,21 @@ export async function handleProviderRequest(
     authenticate(app, ex.gateway, ex.gatewayHeaders.get('cf-aig-authorization'));
     ex.options = readOptions(ex.gatewayHeaders);
     if (ex.options.eventId) ex.eventId = ex.options.eventId;
+    if (route.provider === undefined) {
+      ex.body = await readBody(req, app.config.maxRequestBytes);
+      await runUniversal(app, ex, res);
+      return;
+    }
     ex.provider = resolveProvider(app, route);
     const url = resolveUpstreamUrl(app, ex.provider, route);
     ex.body = await readBody(req, app.config.maxRequestBytes);
-    const cache = planCache(ex);
-    if (cache) {
-      const hit = await lookupCache(app, ex, cache);
-      if (hit) return serveFromCache(ex, res, hit);
-    }
-    await callProvider(app, ex, url, res, cache);
+    const outcome = await runStep(app, ex, res, url, resolvePolicy(ex.gateway, ex.options), true);
+    if (outcome === 'answered') return;
+    if (outcome.tried.length === 1) throw outcome.error;
+    throw new GatewayError(
+      outcome.error.errorName,
+      `${outcome.tried.length} attempts failed (${outcome.tried.join('; ')}); the last: ${outcome.error.detail}`,
+    );
   } catch (err) {
     const gatewayError = toGatewayError(err);
     if (!(err instanceof GatewayError))
@@ -57,6 +75,109 @@ export async function handleProviderRequest(
     recordLog(app, ex);
   }
 }
+
+/** `POST /v1/{account}/{gateway}`: steps in order, each with its own retries, until one answers. */
+async function runUniversal(app: AppContext, ex: Exchange, res: ServerResponse): Promise<void> {
+  const steps = parseUniversalRequest(app, ex.route, ex.gatewayHeaders, ex.body);
+  const failures: string[] = [];
+  let last: GatewayError | undefined;
+  for (const step of steps) {
+    ex.useStep(step);
+    const isLast = step.index === steps.length - 1;
+    const outcome = await runStep(
+      app,
+      ex,
+      res,
+      step.url,
+      resolvePolicy(ex.gateway!, step.options, step.config),
+      isLast,
+    );
+    if (outcome === 'answered') return;
+    failures.push(`step ${step.index} (${step.provider.slug}): ${outcome.tried.join('; ')}`);
+    last = outcome.error;
+    ex.finish();
+    recordLog(app, ex);
+  }
+  // Every attempt has its row; the error answer names them all and belongs to no single step.
+  ex.logged = true;
+  ex.step = null;
+  throw new GatewayError(
+    last?.errorName ?? 'upstreamUnreachable',
+    `all ${steps.length} steps failed: ${failures.join('; ')}`,
+  );
+}
+
+/** A step that found no answer: what each attempt got, and the error to give if nothing follows. */
+interface StepFailure {
+  tried: string[];
+  error: GatewayError;
+}
+
+/**
+ * One step: a cache lookup, then up to `policy.maxAttempts` calls. Every attempt but the last
+ * is logged here; the caller logs the last. A coalescing leader settles in every case.
+ */
+async function runStep(
+  app: AppContext,
+  ex: Exchange,
+  res: ServerResponse,
+  url: URL,
+  policy: RetryPolicy,
+  isLastStep: boolean,
+): Promise<'answered' | StepFailure> {
+  const cache = planCache(ex);
+  if (cache) {
+    const hit = await lookupCache(app, ex, cache);
+    if (hit) {
+      serveFromCache(ex, res, hit);
+      return 'answered';
+    }
+  }
+  let stored: CachedResponse | undefined;
+  const tried: string[] = [];
+  try {
+    for (;;) {
+      const lastAttempt = ex.attempt >= policy.maxAttempts;
+      const gate = lastAttempt && isLastStep ? undefined : attemptGate(lastAttempt, isLastStep);
+      const result = await attempt(app, ex, url, res, cache, policy.timeoutMs, gate);
+      if (result.kind === 'answered') {
+        stored = result.stored;
+        return 'answered';
+      }
+      tried.push(result.what);
+      if (lastAttempt || !result.retryable) return { tried, error: result.error };
+      const wait = retryDelayMs(policy, ex.attempt + 1, result.retryAfterMs);
+      ex.finish();
+      recordLog(app, ex);
+      ex.beginAttempt();
+      if (!(await waitUnlessClosed(res, wait))) {
+        ex.status = 499;
+        ex.error = 'client disconnected while waiting to retry';
+        return 'answered';
+      }
+    }
+  } finally {
+    cache?.settle?.(stored);
+  }
+}
+
+/** Another attempt follows this one: errors worth retrying (or any error, when a step follows) stay hidden. */
+function attemptGate(lastAttempt: boolean, isLastStep: boolean): AttemptGate {
+  return {
+    rejectStatus: (status) => status >= 400 && ((!lastAttempt && isRetryableStatus(status)) || !isLastStep),
+    holdStreams: true,
+  };
+}
+
+type AttemptResult =
+  | { kind: 'answered'; stored: CachedResponse | undefined }
+  | {
+      kind: 'failed';
+      what: string;
+      retryable: boolean;
+      retryAfterMs: number | undefined;
+      error: GatewayError;
+    };
 
 function serveFromCache(ex: Exchange, res: ServerResponse, entry: CachedResponse): void {
   ex.cached = true;
@@ -78,31 +199,19 @@ function serveFromCache(ex: Exchange, res: ServerResponse, entry: CachedResponse
 }
 
 /**
- * Streams the provider's answer to the client, reading usage on the way; with a cache plan, also
- * records it and stores it when it is cacheable. A coalescing leader settles in every case.
+ * One upstream call, streamed to the client as it arrives and read on the way (usage, errors);
+ * with a cache plan, also recorded and stored when cacheable. A call the gate refused, or that
+ * failed before any byte reached the client, comes back as `failed` for the step to decide on.
  */
-async function callProvider(
+async function attempt(
   app: AppContext,
   ex: Exchange,
   url: URL,
   res: ServerResponse,
   cache: CachePlan | undefined,
-): Promise<void> {
-  let stored: CachedResponse | undefined;
-  try {
-    stored = await streamUpstream(app, ex, url, res, cache);
-  } finally {
-    cache?.settle?.(stored);
-  }
-}
-
-async function streamUpstream(
-  app: AppContext,
-  ex: Exchange,
-  url: URL,
-  res: ServerResponse,
-  cache: CachePlan | undefined,
-): Promise<CachedResponse | undefined> {
+  timeoutMs: number | undefined,
+  gate: AttemptGate | undefined,
+): Promise<AttemptResult> {
   const provider = ex.provider!;
   let tee: ResponseTee | undefined;
   const recorder = cache ? new ResponseRecorder() : undefined;
@@ -117,6 +226,8 @@ async function streamUpstream(
       body: ex.body && ex.body.length > 0 ? ex.body : null,
       headersTimeoutMs: app.config.upstream.headersTimeoutMs,
       bodyTimeoutMs: app.config.upstream.bodyTimeoutMs,
+      firstByteTimeoutMs: timeoutMs,
+      gate,
     },
     res,
     extraHeaders,
@@ -131,29 +242,69 @@ async function streamUpstream(
         tee!.push(chunk);
         recorder?.onData(chunk);
       },
+      verdict: (atEnd) => {
+        if (tee!.streamError() !== null) return 'reject';
+        return tee!.events > 0 || atEnd ? 'commit' : 'wait';
+      },
     },
   );
   if (tee) ex.facts = tee.finish();
 
-  switch (outcome.end.kind) {
+  const end = outcome.end;
+  switch (end.kind) {
     case 'complete': {
       const entry = cache && recorder?.entry(ex, outcome, tee?.isStream ?? false, ex.model());
       if (cache && entry) storeEntry(app, ex, cache, entry);
-      return entry;
+      return { kind: 'answered', stored: entry };
     }
     case 'client-aborted':
       // 499 is the de-facto "client closed request" status; the log says so plainly.
       ex.status = ex.status || 499;
       ex.error = 'client disconnected before the response finished';
-      return undefined;
+      return { kind: 'answered', stored: undefined };
     case 'failed-mid-response':
-      ex.error = `${provider.slug} response cut off: ${outcome.end.message}`;
-      res.destroy();
-      return undefined;
-    case 'failed-before-response':
-      throw new GatewayError(
-        outcome.end.error === 'timeout' ? 'upstreamTimeout' : 'upstreamUnreachable',
-        `${provider.slug} (${url.host}): ${outcome.end.message}`,
+      ex.error = `${provider.slug} response cut off after ${outcome.sent} bytes: ${end.message}`;
+      endBrokenResponse(res, tee, end.message);
+      return { kind: 'answered', stored: undefined };
+    case 'rejected': {
+      ex.status = end.status;
+      ex.error ??= ex.facts?.error
+        ? `error event: ${ex.facts.error}`
+        : `${provider.slug} answered ${end.status}`;
+      const retryAfterMs = outcome.headers
+        ? parseRetryAfter(
+            headerValue(outcome.headers, 'retry-after-ms'),
+            headerValue(outcome.headers, 'retry-after'),
+          )
+        : undefined;
+      return {
+        kind: 'failed',
+        what: end.status >= 300 ? String(end.status) : 'error event in stream',
+        retryable: end.status < 300 || isRetryableStatus(end.status),
+        retryAfterMs,
+        error: new GatewayError('upstreamUnreachable', `${provider.slug} answered ${end.status}`),
+      };
+    }
+    case 'failed-before-response': {
+      const error = new GatewayError(
+        end.error === 'timeout' ? 'upstreamTimeout' : 'upstreamUnreachable',
+        `${provider.slug} (${url.host}): ${end.message}`,
       );
+      ex.failWith(error);
+      return { kind: 'failed', what: end.message, retryable: true, retryAfterMs: undefined, error };
+    }
   }
+}
+
+/**
+ * The upstream broke after bytes reached the client. A stream ends with an error frame in its own
+ * dialect, so the client's SDK raises instead of returning a truncated answer as complete; any
+ * other body is cut off, which every HTTP client reports as an error.
+ */
+function endBrokenResponse(res: ServerResponse, tee: ResponseTee | undefined, message: string): void {
+  if (tee?.isStream && !res.destroyed) {
+    res.end(tee.terminalFrame(`upstream stream interrupted: ${message}`));
+    return;
+  }
+  res.destroy();
 }

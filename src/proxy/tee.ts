@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { openAiErrorFrame } from '../providers/shared/error-frames.ts';
 import type { ProviderAdapter, ResponseFacts, StreamReader } from '../providers/types.ts';
 
 /** Bodies past this are still forwarded whole, but not parsed for usage. */
@@ -17,7 +18,10 @@ export class ResponseTee {
   #sse: { parser: EventSourceParser; reader: StreamReader; decoder: StringDecoder } | undefined;
   #chunks: Buffer[] = [];
   #size = 0;
+  #tail = '';
   bytes = 0;
+  /** Complete SSE events seen so far. */
+  events = 0;
 
   constructor(adapter: ProviderAdapter, contentType: string | undefined) {
     this.#adapter = adapter;
@@ -25,7 +29,12 @@ export class ResponseTee {
     if (ct.startsWith('text/event-stream')) {
       this.#mode = 'sse';
       const reader = adapter.createStreamReader();
-      const parser = createParser({ onEvent: (e) => reader.onEvent(e.event ?? '', e.data) });
+      const parser = createParser({
+        onEvent: (e) => {
+          this.events++;
+          reader.onEvent(e.event ?? '', e.data);
+        },
+      });
       this.#sse = { parser, reader, decoder: new StringDecoder('utf8') };
     } else if (ct.includes('json')) {
       this.#mode = 'json';
@@ -42,6 +51,7 @@ export class ResponseTee {
     this.bytes += chunk.length;
     if (this.#mode === 'sse') {
       const sse = this.#sse!;
+      this.#tail = (this.#tail + chunk.toString('latin1', Math.max(0, chunk.length - 4))).slice(-4);
       sse.parser.feed(sse.decoder.write(chunk));
     } else if (this.#mode === 'json') {
       this.#size += chunk.length;
@@ -52,6 +62,23 @@ export class ResponseTee {
         this.#chunks.push(chunk);
       }
     }
+  }
+
+  /** An error event seen in the stream so far (a held stream is rejected on one). */
+  streamError(): string | null {
+    return this.#sse ? this.#sse.reader.result().error : null;
+  }
+
+  /**
+   * What to append to a stream that broke after bytes reached the client: an error frame in its
+   * own dialect, after a blank line that ends a frame the break cut in two.
+   */
+  terminalFrame(message: string): string {
+    const reader = this.#sse?.reader;
+    const frame = reader?.errorFrame ? reader.errorFrame(message) : openAiErrorFrame(message);
+    const t = this.#tail;
+    const atBoundary = this.bytes === 0 || t.endsWith('\n\n') || t.endsWith('\r\r') || t === '\r\n\r\n';
+    return atBoundary ? frame : `\n\n${frame}`;
   }
 
   /** The facts, once the response is over (complete or not). */

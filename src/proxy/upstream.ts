@@ -10,33 +10,62 @@ export interface UpstreamCall {
   body: Buffer | null;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /** `cf-aig-request-timeout`: milliseconds until the first response byte, else no limit of ours. */
+  firstByteTimeoutMs?: number | undefined;
+  /** Present when another attempt would follow this one: what it may keep from the client. */
+  gate?: AttemptGate | undefined;
+}
+
+/** What an attempt that is not the last one may refuse, before the client sees any of it. */
+export interface AttemptGate {
+  /** A response with this status is discarded (to be retried, or passed to the next step). */
+  rejectStatus(status: number): boolean;
+  /** A 2xx event stream is held until its first event shows it is not an error. */
+  holdStreams: boolean;
 }
 
 /** How an upstream exchange ended, as far as the client is concerned. */
 export type UpstreamEnd =
   | { kind: 'complete' }
-  /** No response head arrived: the caller answers the client itself (and may retry). */
+  /** No response byte reached the client: the caller answers the client itself (and may retry). */
   | { kind: 'failed-before-response'; error: 'connect' | 'timeout' | 'reset'; message: string }
   /** The head and maybe some bytes reached the client, then the upstream failed. */
   | { kind: 'failed-mid-response'; error: 'timeout' | 'reset'; message: string }
+  /** The gate refused the response (an error status, or an error event first in a stream); nothing was sent. */
+  | { kind: 'rejected'; status: number; message: string }
   | { kind: 'client-aborted' };
 
 export interface ResponseObserver {
-  /** Called with the upstream head; returns extra headers for the client. */
   onHead(status: number, headers: IncomingHttpHeaders): void;
   onData(chunk: Buffer): void;
+  /**
+   * For a held stream, after each chunk (and with `atEnd` once it is over): commit it to the
+   * client, reject it (an error event came first), or wait for more.
+   */
+  verdict?(atEnd: boolean): 'commit' | 'reject' | 'wait';
 }
 
 export interface UpstreamOutcome {
   status: number | null;
   headers: IncomingHttpHeaders | null;
   end: UpstreamEnd;
+  /** Bytes of the response body written to the client. */
+  sent: number;
 }
+
+/** A held stream whose first event has not arrived after this many bytes is let through. */
+const MAX_HELD_BYTES = 64 * 1024;
+
+type State = 'waiting' | 'committed' | 'holding' | 'discarding';
 
 /**
  * Sends one request upstream and streams the answer straight into `res`: every chunk is written
  * the moment it arrives, backpressure pauses the upstream socket, and a client that goes away
  * aborts the upstream call. The observer sees the bytes after they are written.
+ *
+ * When a retry or a fallback could follow (`call.gate`) or a first-byte timeout is set, the head
+ * waits for the first body chunk, so that a refused or timed-out attempt leaves the client
+ * untouched; otherwise it goes out at once (an event stream's head before its first token).
  */
 export function forward(
   dispatcher: Dispatcher,
@@ -51,12 +80,21 @@ export function forward(
     let upstreamHeaders: IncomingHttpHeaders | null = null;
     let settled = false;
     let clientGone = false;
+    let state: State = 'waiting';
+    let holdForVerdict = false;
+    let head: { status: number; message: string | undefined; headers: OutgoingHttpHeaders } | undefined;
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    let sent = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
 
     const settle = (end: UpstreamEnd) => {
       if (settled) return;
       settled = true;
+      if (timer) clearTimeout(timer);
       res.off('close', onClientClose);
-      resolve({ status, headers: upstreamHeaders, end });
+      resolve({ status, headers: upstreamHeaders, end, sent });
     };
     const onClientClose = () => {
       if (res.writableFinished) return;
@@ -66,40 +104,111 @@ export function forward(
     };
     res.on('close', onClientClose);
     const onDrain = () => controller?.resume();
+    const write = (ctrl: Dispatcher.DispatchController, chunk: Buffer) => {
+      sent += chunk.length;
+      if (!res.write(chunk)) {
+        ctrl.pause();
+        res.once('drain', onDrain);
+      }
+    };
+    const writeHead = () => {
+      const h = head!;
+      if (h.message) res.writeHead(h.status, h.message, h.headers);
+      else res.writeHead(h.status, h.headers);
+    };
+    const commit = (ctrl: Dispatcher.DispatchController) => {
+      state = 'committed';
+      writeHead();
+      const chunks = held;
+      held = [];
+      for (const chunk of chunks) write(ctrl, chunk);
+    };
+    const reject = (message: string) => {
+      // Settle first: aborting calls onResponseError synchronously, which must not win.
+      settle({ kind: 'rejected', status: status ?? 0, message });
+      controller?.abort(new Error('attempt rejected'));
+    };
+
+    if (call.firstByteTimeoutMs !== undefined) {
+      const ms = call.firstByteTimeoutMs;
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller?.abort(new Error(`no response byte within ${ms} ms`));
+      }, ms);
+    }
+    const firstByteArrived = () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    };
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(ctrl) {
         controller = ctrl;
         if (clientGone) ctrl.abort(new Error('client disconnected'));
+        else if (timedOut) ctrl.abort(new Error('timed out'));
       },
       onResponseStart(_ctrl, statusCode, headers, statusMessage) {
         status = statusCode;
         upstreamHeaders = headers;
+        if (call.gate?.rejectStatus(statusCode)) {
+          state = 'discarding';
+          return;
+        }
         observer.onHead(statusCode, headers);
         const out = responseHeaders(headers);
         for (const k in extraHeaders) out[k] = extraHeaders[k];
-        if (statusMessage) res.writeHead(statusCode, statusMessage, out);
-        else res.writeHead(statusCode, out);
+        head = { status: statusCode, message: statusMessage || undefined, headers: out };
+        const ct = headers['content-type'];
+        const isStream = typeof ct === 'string' && ct.startsWith('text/event-stream');
+        holdForVerdict = isStream && call.gate?.holdStreams === true && statusCode < 300;
+        if (holdForVerdict || call.gate || timer) {
+          state = 'holding';
+          return;
+        }
+        state = 'committed';
+        writeHead();
         // A stream's head goes out now, before the first token; any other head rides with the
         // first body chunk (one write instead of two).
-        const ct = headers['content-type'];
-        if (typeof ct === 'string' && ct.startsWith('text/event-stream')) res.flushHeaders();
+        if (isStream) res.flushHeaders();
       },
       onResponseData(ctrl, chunk) {
-        if (!res.write(chunk)) {
-          ctrl.pause();
-          res.once('drain', onDrain);
+        firstByteArrived();
+        if (state === 'committed') {
+          write(ctrl, chunk);
+          observer.onData(chunk);
+          return;
         }
+        if (state === 'discarding') return;
+        held.push(chunk);
+        heldBytes += chunk.length;
         observer.onData(chunk);
+        const verdict = holdForVerdict && heldBytes < MAX_HELD_BYTES ? observer.verdict?.(false) : 'commit';
+        if (verdict === 'reject') reject('an error event before any content');
+        else if (verdict === 'commit' || verdict === undefined) commit(ctrl);
       },
-      onResponseEnd() {
+      onResponseEnd(ctrl) {
+        firstByteArrived();
+        if (state === 'discarding')
+          return settle({ kind: 'rejected', status: status!, message: `status ${status}` });
+        if (state === 'holding') {
+          if (holdForVerdict && observer.verdict?.(true) === 'reject') {
+            return settle({
+              kind: 'rejected',
+              status: status!,
+              message: 'an error event before any content',
+            });
+          }
+          commit(ctrl);
+        }
         res.end();
         settle({ kind: 'complete' });
       },
       onResponseError(_ctrl, err) {
         if (clientGone) return settle({ kind: 'client-aborted' });
-        const e = classify(err);
-        if (status === null)
+        const e = timedOut
+          ? { kind: 'timeout' as const, message: `no response byte within ${call.firstByteTimeoutMs} ms` }
+          : classify(err);
+        if (state !== 'committed')
           return settle({ kind: 'failed-before-response', error: e.kind, message: e.message });
         settle({
           kind: 'failed-mid-response',

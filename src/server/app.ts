@@ -153,13 +153,13 @@ function route(
       );
       return;
     }
-    if (r.provider === undefined) {
+    if (r.provider === undefined && req.method !== 'POST') {
       req.resume();
       sendGatewayError(
         res,
         new GatewayError(
           'notFound',
-          'the universal endpoint POST /v1/{account}/{gateway} is not available yet',
+          `${req.method} /v1/{account}/{gateway}: the universal endpoint takes POST with a JSON array of steps`,
         ),
       );
       return;

@@ -96,7 +96,7 @@ describe('streaming', () => {
     expect(ctx.mock.requests[0]?.aborted).toBe(true);
   });
 
-  it('destroys the client connection when the upstream cuts a stream off mid-way', async () => {
+  it('ends a stream the upstream cut off mid-way with an error frame, not a silent end', async () => {
     const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
       method: 'POST',
       headers: {
@@ -107,6 +107,12 @@ describe('streaming', () => {
       body: streamBody,
     });
     expect(res.statusCode).toBe(200);
-    await expect(res.body.text()).rejects.toThrow();
+    const text = await res.body.text();
+    expect(text).not.toContain('[DONE]');
+    const last = text.trimEnd().split('\n\n').at(-1)!;
+    expect(last.startsWith('data: ')).toBe(true);
+    const frame = JSON.parse(last.slice('data: '.length)) as { error: { message: string; type: string } };
+    expect(frame.error.type).toBe('server_error');
+    expect(frame.error.message).toMatch(/upstream stream interrupted/);
   });
 });

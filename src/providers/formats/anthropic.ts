@@ -1,4 +1,6 @@
 /** Anthropic's Messages API wire format, also served by Bedrock (InvokeModel, Mantle) and Vertex. */
+
+import { anthropicErrorFrame } from '../shared/error-frames.ts';
 import { makeUsage } from '../shared/usage.ts';
 import { count, errorText, type JsonObject, parseJson, record, sum, text } from '../shared/values.ts';
 import type { ResponseFacts, StreamReader, Usage } from '../types.ts';
@@ -67,6 +69,7 @@ export function createAnthropicStreamReader(): StreamReader {
       }
     },
     result: () => ({ model, usage: anthropicUsage(totals), error }),
+    errorFrame: anthropicErrorFrame,
   };
 }
 

@@ -1,4 +1,6 @@
 /** Cohere's wire format: v2 chat (`usage`) and v1 chat/embed/rerank (`meta`). */
+
+import { cohereErrorFrame } from '../shared/error-frames.ts';
 import { makeUsage } from '../shared/usage.ts';
 import { count, errorText, parseJson, record } from '../shared/values.ts';
 import type { ResponseFacts, StreamReader, Usage } from '../types.ts';
@@ -44,5 +46,6 @@ export function createCohereStreamReader(): StreamReader {
       if (failed) error ??= errorText(chunk['error'] ?? (event === 'error' ? chunk : undefined));
     },
     result: () => ({ model: null, usage, error }),
+    errorFrame: cohereErrorFrame,
   };
 }

@@ -1,4 +1,6 @@
 /** Google's Gemini `generateContent` wire format (AI Studio and Vertex AI). */
+
+import { geminiErrorFrame } from '../shared/error-frames.ts';
 import { makeUsage } from '../shared/usage.ts';
 import { count, decodeSegment, errorText, parseJson, record, sum, text } from '../shared/values.ts';
 import type { ResponseFacts, StreamReader, Usage } from '../types.ts';
@@ -64,6 +66,7 @@ export function createGeminiStreamReader(): StreamReader {
       const last = lastUsageFrame === undefined ? undefined : record(parseJson(lastUsageFrame));
       return { model, usage: geminiUsage(last?.['usageMetadata']), error };
     },
+    errorFrame: geminiErrorFrame,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { StreamReader } from '../types.ts';
+import { openAiErrorFrame } from './error-frames.ts';
 
 /**
  * A reader for endpoints that speak more than one stream dialect behind one slug (Vertex serves
@@ -14,6 +15,9 @@ export function createSniffingReader(choose: (event: string, data: string) => St
     },
     result() {
       return chosen ? chosen.result() : { model: null, usage: null, error: null };
+    },
+    errorFrame(message) {
+      return chosen?.errorFrame ? chosen.errorFrame(message) : openAiErrorFrame(message);
     },
   };
 }
