@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export interface KeyParts {
   provider: string;
@@ -17,17 +17,18 @@ export interface KeyParts {
  * Only the digest is stored: the credential never appears in a stored key.
  */
 export function cacheKey(parts: KeyParts): string {
-  const h = createHash('sha256');
-  const add = (v: string | Buffer) => {
-    h.update(`${typeof v === 'string' ? Buffer.byteLength(v) : v.length}:`);
-    h.update(v);
+  // One buffer and one-shot hashing: a streaming Hash with an update per part cost twice as much.
+  let head = '';
+  const add = (v: string) => {
+    head += `${Buffer.byteLength(v)}:${v}`;
   };
   add(parts.provider);
   add(parts.endpoint);
   add(parts.model ?? '');
   for (const c of parts.credentials) add(c);
-  add(parts.body);
-  return h.digest('hex');
+  head += `${parts.body.length}:`;
+  const prefix = Buffer.from(head, 'utf8');
+  return hash('sha256', Buffer.concat([prefix, parts.body], prefix.length + parts.body.length), 'hex');
 }
 
 /** `cf-aig-cache-key` replaces the computed key; hashed too, so stored keys have one shape. */

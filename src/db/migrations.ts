@@ -112,7 +112,6 @@ const MIGRATIONS: Migration[] = [
         .alterTable('logs')
         .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(1))
         .execute();
-      await db.schema.createIndex('logs_request').on('logs').columns(['account_id', 'request_id']).execute();
     },
   },
 ];
