@@ -14,6 +14,8 @@ const COMMANDS: Record<
     load: () => import('./demo.ts'),
   },
   tokens: { summary: 'create, list and revoke gateway tokens', load: () => import('./tokens.ts') },
+  keys: { summary: 'store, list, rotate and remove provider keys (BYOK)', load: () => import('./keys.ts') },
+  providers: { summary: 'add and list custom providers', load: () => import('./providers.ts') },
 };
 
 function usage(): string {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { apiClient, CliError, runCli } from './api-client.ts';
+import { printTable } from './table.ts';
 
 const USAGE = `usage:
   gatehouse tokens create --name NAME --permission run|read|edit [--permission …] [--gateway ID …]
@@ -64,7 +65,7 @@ export function run(args: string[]): Promise<number> {
         t.preview,
         t.created_at,
       ]);
-      printTable(['ID', 'NAME', 'PERMISSIONS', 'GATEWAYS', 'PREVIEW', 'CREATED'], rows);
+      printTable(['ID', 'NAME', 'PERMISSIONS', 'GATEWAYS', 'PREVIEW', 'CREATED'], rows, '(no tokens)');
       return;
     }
     if (sub === 'revoke') {
@@ -75,15 +76,4 @@ export function run(args: string[]): Promise<number> {
     }
     throw new CliError(`unknown subcommand "${sub}"\n\n${USAGE}`);
   });
-}
-
-function printTable(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  console.log([line(head), ...rows.map(line)].join('\n'));
-  if (rows.length === 0) console.log('(no tokens)');
 }

@@ -147,6 +147,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
     dataDir,
     accountId,
     adminToken,
+    secretKey: nonEmpty(env['GATEHOUSE_SECRET_KEY']),
+    allowHttpHosts: pick(
+      'custom_providers.allow_http_hosts',
+      'GATEHOUSE_ALLOW_HTTP_HOSTS',
+      nonEmpty(env['GATEHOUSE_ALLOW_HTTP_HOSTS'])
+        ?.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+      fromFile.custom_providers?.allow_http_hosts?.map((h) => h.toLowerCase()),
+      [],
+    ),
     providerBaseUrls,
     maxRequestBytes: pick(
       'limits.max_request_bytes',

@@ -39,6 +39,10 @@ export const fileConfigSchema = z
       .strict()
       .partial(),
     redis_url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+    custom_providers: z
+      .object({ allow_http_hosts: z.array(z.string().min(1).max(253)) })
+      .strict()
+      .partial(),
   })
   .strict()
   .partial();
@@ -61,6 +65,13 @@ export interface Config {
   cache: { store: 'memory' | 'sqlite' | 'redis'; maxBytes: number };
   /** Shared state for many nodes (cache today); required when `cache.store` is `redis`. */
   redisUrl: string | undefined;
+  /**
+   * The master key that seals stored provider keys (`GATEHOUSE_SECRET_KEY`, environment only so it
+   * never sits in a config file next to the data); else `{data_dir}/secret-key`, created on first start.
+   */
+  secretKey: string | undefined;
+  /** Hosts a custom provider may reach over plain http (local model servers); https otherwise. */
+  allowHttpHosts: string[];
 }
 
 /** Where each top-level value came from, for the startup banner. */

@@ -114,6 +114,28 @@ const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 4,
+    name: 'provider keys',
+    async up(db) {
+      await db.schema
+        .createTable('provider_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('provider_slug', 'text', (c) => c.notNull())
+        .addColumn('alias', 'text', (c) => c.notNull())
+        .addColumn('default_config', 'integer', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('secret_preview', 'text', (c) => c.notNull())
+        .addColumn('rate_limit', 'integer')
+        .addColumn('rate_limit_period', 'integer')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('modified_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('provider_keys_alias', ['account_id', 'gateway_id', 'provider_slug', 'alias'])
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>): Promise<number[]> {

@@ -75,6 +75,23 @@ export interface CacheEntriesTable {
   value: Uint8Array;
 }
 
+export interface ProviderKeysTable {
+  id: string;
+  account_id: string;
+  gateway_id: string;
+  provider_slug: string;
+  alias: string;
+  /** 1 when this key is used without `cf-aig-byok-alias`. */
+  default_config: number;
+  /** AES-256-GCM under the master key, bound to its row (see `keys/crypto.ts`). Never the key in clear. */
+  secret: string;
+  secret_preview: string;
+  rate_limit: number | null;
+  rate_limit_period: number | null;
+  created_at: number;
+  modified_at: number;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -87,5 +104,6 @@ export interface Database {
   custom_providers: CustomProvidersTable;
   logs: LogsTable;
   cache_entries: CacheEntriesTable;
+  provider_keys: ProviderKeysTable;
   gatehouse_migrations: MigrationsTable;
 }

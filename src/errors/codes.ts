@@ -28,6 +28,13 @@ export const ERRORS = {
   invalidBody: { code: 2015, status: 400, message: 'Invalid request body', retryable: false },
   notFound: { code: 2018, status: 404, message: 'Not found', retryable: false },
   internal: { code: 2020, status: 500, message: 'Internal gateway error', retryable: false },
+  byokAliasNotFound: { code: 2040, status: 400, message: 'BYOK credential not found', retryable: false },
+  credentialsRequired: {
+    code: 2042,
+    status: 400,
+    message: 'Provider credentials required',
+    retryable: false,
+  },
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorName = keyof typeof ERRORS;

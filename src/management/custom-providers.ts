@@ -22,16 +22,24 @@ const fields = {
 const createSchema = z.object(fields).strict();
 const patchSchema = z.object(fields).partial().strict();
 
-/** SPEC.md §12: base URLs must be https (error 1002). */
-function checkBaseUrl(url: string): string {
+/**
+ * SPEC.md §12: base URLs must be https (error 1002). Plain http is allowed only for hosts the
+ * operator lists (`custom_providers.allow_http_hosts`), for model servers on a trusted network.
+ */
+function checkBaseUrl(url: string, allowHttpHosts: readonly string[]): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new ApiError(400, 1002, `base_url is not a URL: "${url.slice(0, 100)}"`, ['base_url']);
   }
-  if (parsed.protocol !== 'https:') {
-    throw new ApiError(400, 1002, 'base_url must start with https://', ['base_url']);
+  const httpAllowed = parsed.protocol === 'http:' && allowHttpHosts.includes(parsed.hostname.toLowerCase());
+  if (parsed.protocol !== 'https:' && !httpAllowed) {
+    const hint =
+      parsed.protocol === 'http:'
+        ? `; plain http only for hosts in custom_providers.allow_http_hosts (now: ${allowHttpHosts.join(', ') || 'none'})`
+        : '';
+    throw new ApiError(400, 1002, `base_url must start with https://${hint}`, ['base_url']);
   }
   return url.endsWith('/') ? url.slice(0, -1) : url;
 }
@@ -76,7 +84,7 @@ export const customProviderRoutes: Route[] = [
       const created = await app.customProviders.create(accountId, {
         slug: b.slug,
         name: b.name,
-        baseUrl: checkBaseUrl(b.base_url),
+        baseUrl: checkBaseUrl(b.base_url, app.config.allowHttpHosts),
         description: b.description ?? null,
         link: b.link ?? null,
         enable: b.enable ?? false,
@@ -137,7 +145,10 @@ export const customProviderRoutes: Route[] = [
           throw new ApiError(409, 1003, `A custom provider with slug "${b.slug}" already exists`, ['slug']);
       }
       const { base_url, ...rest } = b;
-      const patch = { ...rest, ...(base_url !== undefined ? { baseUrl: checkBaseUrl(base_url) } : {}) };
+      const patch = {
+        ...rest,
+        ...(base_url !== undefined ? { baseUrl: checkBaseUrl(base_url, app.config.allowHttpHosts) } : {}),
+      };
       const p = await app.customProviders.update(accountId, id, patch);
       return { result: result(p!) };
     },

@@ -7,6 +7,7 @@ import { customProviderRoutes } from './custom-providers.ts';
 import { ApiError, fail, ok, type ResultInfo } from './envelope.ts';
 import { gatewayRoutes } from './gateways.ts';
 import { logRoutes } from './logs.ts';
+import { providerKeyRoutes } from './provider-keys.ts';
 import { authenticateAdmin } from './request.ts';
 import { tokenRoutes } from './tokens.ts';
 
@@ -39,6 +40,7 @@ export function createManagementHandler(
     ...cacheRoutes,
     ...tokenRoutes,
     ...customProviderRoutes,
+    ...providerKeyRoutes,
   ]) {
     router.on(route.method, PREFIX + route.path, (req, res, params) => {
       void run(app, route, req, res as ServerResponse, params as Record<string, string | undefined>);

@@ -5,6 +5,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { readBody } from '../http/body.ts';
 import { headerValue } from '../http/headers.ts';
 import { sendGatewayError, toGatewayError } from '../http/respond.ts';
+import { applyProviderKey } from '../keys/apply.ts';
 import {
   isRetryableStatus,
   parseRetryAfter,
@@ -28,6 +29,7 @@ import { type AttemptGate, forward } from './upstream.ts';
  * The life of one request, top to bottom:
  *
  *   gateway → authenticate → options → provider and URL (or the universal steps) → body
+ *     → stored provider key (BYOK)
  *     → for each step: cache (HIT: replay and done)
  *         → for each attempt: upstream (stream + tee + record), or wait and try again
  *     → cache store → log (one row per attempt)
@@ -55,6 +57,17 @@ export async function handleProviderRequest(
     ex.provider = resolveProvider(app, route);
     const url = resolveUpstreamUrl(app, ex.provider, route);
     ex.body = await readBody(req, app.config.maxRequestBytes);
+    applyProviderKey(app.providerKeys, {
+      accountId: route.accountId,
+      gateway: ex.gateway,
+      provider: ex.provider,
+      options: ex.options,
+      headers: ex.forwardHeaders,
+      method: ex.method,
+      path: route.path,
+      url,
+      body: ex.body,
+    });
     const outcome = await runStep(app, ex, res, url, resolvePolicy(ex.gateway, ex.options), true);
     if (outcome === 'answered') return;
     if (outcome.tried.length === 1) throw outcome.error;
@@ -79,6 +92,23 @@ export async function handleProviderRequest(
 /** `POST /v1/{account}/{gateway}`: steps in order, each with its own retries, until one answers. */
 async function runUniversal(app: AppContext, ex: Exchange, res: ServerResponse): Promise<void> {
   const steps = parseUniversalRequest(app, ex.route, ex.gatewayHeaders, ex.body);
+  for (const step of steps) {
+    try {
+      applyProviderKey(app.providerKeys, {
+        accountId: ex.route.accountId,
+        gateway: ex.gateway!,
+        provider: step.provider,
+        options: step.options,
+        headers: step.forwardHeaders,
+        method: 'POST',
+        path: step.route.path,
+        url: step.url,
+        body: step.body,
+      });
+    } catch (err) {
+      throw err instanceof GatewayError ? err.within(`step ${step.index}`) : err;
+    }
+  }
   const failures: string[] = [];
   let last: GatewayError | undefined;
   for (const step of steps) {

@@ -12,6 +12,8 @@ import { openSqlite } from '../db/sqlite.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { GatewayRegistry } from '../gateways/registry.ts';
 import { sendGatewayError, sendJson } from '../http/respond.ts';
+import { loadMasterKey } from '../keys/master-key.ts';
+import { ProviderKeyRegistry } from '../keys/registry.ts';
 import { LogQueries } from '../logs/queries.ts';
 import { sqliteLogSink } from '../logs/sqlite-sink.ts';
 import { LogWriter } from '../logs/writer.ts';
@@ -47,7 +49,16 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   const gateways = new GatewayRegistry(db);
   const tokens = new TokenRegistry(db, adminToken.value);
   const customProviders = new CustomProviderRegistry(db);
-  await Promise.all([gateways.load(), tokens.load(), customProviders.load()]);
+  const masterKey = loadMasterKey({ env: config.secretKey, dataDir: config.dataDir });
+  const providerKeys = new ProviderKeyRegistry(db, masterKey.key);
+  await Promise.all([gateways.load(), tokens.load(), customProviders.load(), providerKeys.load()]);
+  gateways.onChange((change) => {
+    if (change.type !== 'deleted') return;
+    const { accountId, id } = change.gateway;
+    providerKeys.deleteGateway(accountId, id).catch((err: unknown) => {
+      log('error', `removing the stored keys of deleted gateway ${id}: ${(err as Error).message}`);
+    });
+  });
   await gateways.ensureDefault(config.accountId);
 
   const logs = new LogWriter(sqliteLogSink(raw), {
@@ -70,6 +81,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     gateways,
     tokens,
     customProviders,
+    providerKeys,
     logs,
     logQueries: new LogQueries(db),
     dispatcher,

@@ -4,6 +4,7 @@ import type { CacheStore } from '../cache/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { CustomProviderRegistry } from '../custom-providers/registry.ts';
 import type { GatewayRegistry } from '../gateways/registry.ts';
+import type { ProviderKeyRegistry } from '../keys/registry.ts';
 import type { LogQueries } from '../logs/queries.ts';
 import type { LogWriter } from '../logs/writer.ts';
 import type { TokenRegistry } from '../tokens/registry.ts';
@@ -14,6 +15,7 @@ export interface AppContext {
   gateways: GatewayRegistry;
   tokens: TokenRegistry;
   customProviders: CustomProviderRegistry;
+  providerKeys: ProviderKeyRegistry;
   logs: LogWriter;
   logQueries: LogQueries;
   dispatcher: Dispatcher;
