@@ -7,13 +7,16 @@ import type { CacheStore } from './types.ts';
  * The store `cache.store` names. SQLite and Redis are loaded on demand, so a default start never
  * pays for a Redis client it does not use.
  */
-export async function createCacheStore(config: Config, sqlite: DatabaseSync): Promise<CacheStore> {
+export async function createCacheStore(
+  config: Config,
+  sqlite: () => Promise<DatabaseSync>,
+): Promise<CacheStore> {
   switch (config.cache.store) {
     case 'memory':
       return memoryStore(config.cache.maxBytes);
     case 'sqlite': {
       const { sqliteStore } = await import('./sqlite-store.ts');
-      return sqliteStore(sqlite);
+      return sqliteStore(await sqlite());
     }
     case 'redis': {
       const { redisStore } = await import('./redis-store.ts');

@@ -38,7 +38,13 @@ function printBanner(config: Config, sources: ConfigSources, g: Gatehouse, url: 
     row('host', config.host, sources['host']),
     row('port', config.port, sources['port']),
     row('data dir', config.dataDir, sources['data_dir']),
-    row('database', `${config.dataDir}/gatehouse.db (SQLite)`),
+    row(
+      'database',
+      g.app.database.dialect === 'postgres'
+        ? `${g.app.database.where} (Postgres)`
+        : `${g.app.database.where} (SQLite)`,
+      sources['database_url'],
+    ),
     row('account', config.accountId, sources['account_id']),
     row('admin token', g.adminToken.generated ? 'generated (shown below, once)' : 'set', g.adminToken.source),
   ];

@@ -135,6 +135,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
     fromFile.redis_url,
     undefined,
   );
+  const databaseEnv = nonEmpty(env['GATEHOUSE_DATABASE_URL']);
+  if (databaseEnv !== undefined && !/^postgres(ql)?:\/\//.test(databaseEnv)) {
+    throw new ConfigError('GATEHOUSE_DATABASE_URL: a postgres:// or postgresql:// URL');
+  }
+  const databaseUrl = pick<string | undefined>(
+    'database_url',
+    'GATEHOUSE_DATABASE_URL',
+    databaseEnv,
+    fromFile.database_url,
+    undefined,
+  );
   if (cacheStore === 'redis' && !redisUrl) {
     throw new ConfigError(
       'cache.store is "redis" but no Redis is configured: set GATEHOUSE_REDIS_URL or redis_url',
@@ -205,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
       ),
     },
     redisUrl,
+    databaseUrl,
   };
   return { config, sources, file };
 }

@@ -39,6 +39,7 @@ export const fileConfigSchema = z
       .strict()
       .partial(),
     redis_url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+    database_url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL'),
     custom_providers: z
       .object({ allow_http_hosts: z.array(z.string().min(1).max(253)) })
       .strict()
@@ -65,6 +66,8 @@ export interface Config {
   cache: { store: 'memory' | 'sqlite' | 'redis'; maxBytes: number };
   /** Shared state for many nodes (cache today); required when `cache.store` is `redis`. */
   redisUrl: string | undefined;
+  /** Postgres for config and logs, shared by every node; the embedded SQLite file when unset. */
+  databaseUrl: string | undefined;
   /**
    * The master key that seals stored provider keys (`GATEHOUSE_SECRET_KEY`, environment only so it
    * never sits in a config file next to the data); else `{data_dir}/secret-key`, created on first start.

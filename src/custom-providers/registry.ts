@@ -34,8 +34,10 @@ export class CustomProviderRegistry {
   }
 
   async load(): Promise<void> {
+    const rows = await this.#db.selectFrom('custom_providers').selectAll().execute();
+    // Swapped in one step after the read, so requests never see a half-loaded registry.
     this.#byId.clear();
-    for (const r of await this.#db.selectFrom('custom_providers').selectAll().execute()) {
+    for (const r of rows) {
       this.#byId.set(r.id, {
         id: r.id,
         accountId: r.account_id,

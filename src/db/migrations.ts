@@ -1,22 +1,24 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from './tables.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
 
 interface Migration {
   version: number;
   name: string;
-  up(db: Kysely<Database>): Promise<void>;
+  up(db: Kysely<Database>, dialect: Dialect): Promise<void>;
 }
 
 /**
  * Versioned schema changes, applied in order on start. Append only: a shipped migration is never
  * edited, a change is a new entry. Written with Kysely's schema builder so one list serves
- * SQLite and Postgres.
+ * SQLite and Postgres; the few types that differ are chosen by dialect.
  */
 const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'initial',
-    async up(db) {
+    async up(db, dialect) {
       await db.schema
         .createTable('gateways')
         .addColumn('account_id', 'text', (c) => c.notNull())
@@ -51,7 +53,9 @@ const MIGRATIONS: Migration[] = [
         .execute();
       await db.schema
         .createTable('logs')
-        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('id', 'text', (c) => c.notNull().unique())
         .addColumn('account_id', 'text', (c) => c.notNull())
         .addColumn('gateway_id', 'text', (c) => c.notNull())
@@ -83,7 +87,7 @@ const MIGRATIONS: Migration[] = [
   {
     version: 2,
     name: 'cache entries',
-    async up(db) {
+    async up(db, dialect) {
       await db.schema
         .createTable('cache_entries')
         .addColumn('account_id', 'text', (c) => c.notNull())
@@ -93,7 +97,7 @@ const MIGRATIONS: Migration[] = [
         .addColumn('model', 'text')
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addColumn('size', 'integer', (c) => c.notNull())
-        .addColumn('value', 'blob', (c) => c.notNull())
+        .addColumn('value', dialect === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
         .addPrimaryKeyConstraint('cache_entries_pk', ['account_id', 'gateway_id', 'key'])
         .execute();
       await db.schema
@@ -138,7 +142,23 @@ const MIGRATIONS: Migration[] = [
   },
 ];
 
-export async function migrate(db: Kysely<Database>): Promise<number[]> {
+export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<number[]> {
+  if (dialect === 'sqlite') return migrateOn(db, dialect);
+  // Nodes starting together against one Postgres take turns: the first migrates, the others find it done.
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
+    try {
+      return await migrateOn(conn, dialect);
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+    }
+  });
+}
+
+/** An arbitrary constant naming Gatehouse's migration lock among the database's advisory locks. */
+const MIGRATION_LOCK = 4_711_2026;
+
+async function migrateOn(db: Kysely<Database>, dialect: Dialect): Promise<number[]> {
   await db.schema
     .createTable('gatehouse_migrations')
     .ifNotExists()
@@ -153,7 +173,7 @@ export async function migrate(db: Kysely<Database>): Promise<number[]> {
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
     await db.transaction().execute(async (trx) => {
-      await m.up(trx);
+      await m.up(trx, dialect);
       await trx
         .insertInto('gatehouse_migrations')
         .values({ version: m.version, name: m.name, applied_at: Date.now() })

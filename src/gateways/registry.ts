@@ -97,8 +97,20 @@ export class GatewayRegistry {
 
   /** The `default` gateway exists from the start and comes back after a delete (SPEC.md §1). */
   async ensureDefault(accountId: string): Promise<Gateway> {
+    const existing = this.get(accountId, 'default');
+    if (existing) return existing;
+    const created = await this.create(accountId, 'default', { ...DEFAULT_SETTINGS });
+    if (created) return created;
+    // Another node sharing the database created it first: take theirs.
+    await this.load();
     return (
-      this.get(accountId, 'default') ?? (await this.create(accountId, 'default', { ...DEFAULT_SETTINGS }))!
+      this.get(accountId, 'default') ?? {
+        accountId,
+        id: 'default',
+        settings: { ...DEFAULT_SETTINGS },
+        createdAt: Date.now(),
+        modifiedAt: Date.now(),
+      }
     );
   }
 

@@ -46,12 +46,15 @@ export class ProviderKeyRegistry {
   }
 
   async load(): Promise<void> {
+    const rows = await this.#db.selectFrom('provider_keys').selectAll().execute();
+    // Open every key before touching the maps: one that fails leaves the registry as it was.
+    const opened = rows.map((row) => {
+      const key = fromRow(row);
+      return { key, secret: openSecret(this.#masterKey, row.secret, aadOf(key)) };
+    });
     this.#byId.clear();
     this.#byScope.clear();
-    for (const row of await this.#db.selectFrom('provider_keys').selectAll().execute()) {
-      const key = fromRow(row);
-      this.#index(key, openSecret(this.#masterKey, row.secret, aadOf(key)));
-    }
+    for (const { key, secret } of opened) this.#index(key, secret);
   }
 
   list(accountId: string, gatewayId: string): ProviderKey[] {

@@ -65,6 +65,11 @@ export function createManagementHandler(
   };
 }
 
+/** Writes the data plane of every node must see at once: gateways, tokens, custom providers, keys. */
+function changesConfig(path: string): boolean {
+  return !path.includes('/logs') && !path.endsWith('/cache');
+}
+
 async function run(
   app: AppContext,
   route: Route,
@@ -78,6 +83,7 @@ async function run(
     if (accountId !== app.config.accountId) throw new ApiError(404, 7002, `Account "${accountId}" not found`);
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const out = await route.handle({ app, req, principal, accountId, params, query });
+    if (route.method !== 'GET' && changesConfig(route.path)) app.changes.publish();
     ok(res, out.result, out.resultInfo, out.status);
   } catch (err) {
     if (!req.readableEnded) req.resume();

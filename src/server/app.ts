@@ -7,13 +7,16 @@ import { createCacheStore } from '../cache/create-store.ts';
 import { watchForCachePurges } from '../cache/invalidation.ts';
 import type { Config } from '../config/schema.ts';
 import { CustomProviderRegistry } from '../custom-providers/registry.ts';
+import { localFeed, postgresFeed } from '../db/change-feed.ts';
 import { migrate } from '../db/migrations.ts';
+import { type OpenDatabase, openDatabase } from '../db/open.ts';
 import { openSqlite } from '../db/sqlite.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { GatewayRegistry } from '../gateways/registry.ts';
 import { sendGatewayError, sendJson } from '../http/respond.ts';
 import { loadMasterKey } from '../keys/master-key.ts';
 import { ProviderKeyRegistry } from '../keys/registry.ts';
+import { kyselyLogSink } from '../logs/kysely-sink.ts';
 import { LogQueries } from '../logs/queries.ts';
 import { sqliteLogSink } from '../logs/sqlite-sink.ts';
 import { LogWriter } from '../logs/writer.ts';
@@ -43,8 +46,24 @@ export interface CreateOptions {
 export async function createGatehouse(config: Config, opts: CreateOptions = {}): Promise<Gatehouse> {
   const log = opts.log ?? ((level, message) => console[level === 'info' ? 'log' : level](message));
   const adminToken = resolveAdminToken(config.adminToken, opts.adminTokenSource ?? 'config', config.dataDir);
-  const { db, raw } = openSqlite(join(config.dataDir, 'gatehouse.db'));
-  await migrate(db);
+  const database = await openDatabase(config, log);
+  try {
+    return await assemble(config, opts, log, adminToken, database);
+  } catch (err) {
+    // A start that fails (a stored key that will not open, a bad cache setting) releases what it opened.
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function assemble(
+  config: Config,
+  opts: CreateOptions,
+  log: AppContext['log'],
+  adminToken: AdminToken,
+  database: OpenDatabase,
+): Promise<Gatehouse> {
+  const { db } = database;
 
   const gateways = new GatewayRegistry(db);
   const tokens = new TokenRegistry(db, adminToken.value);
@@ -60,14 +79,48 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     });
   });
   await gateways.ensureDefault(config.accountId);
+  // Opened after everything that can fail at start, so a failed start leaves no listener behind.
+  const changes = config.databaseUrl ? await postgresFeed(config.databaseUrl, log) : localFeed();
+  // Another node changed config in the shared database: reload it all (small tables, one query each).
+  // One reload at a time, and one more if changes arrived meanwhile: an older read never lands last.
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  const reload = (): void => {
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = Promise.all([gateways.load(), tokens.load(), customProviders.load(), providerKeys.load()])
+      .then(() => undefined)
+      .catch((err: unknown) =>
+        log('error', `reloading config changed by another node: ${(err as Error).message}`),
+      )
+      .finally(() => {
+        reloading = undefined;
+        if (again) {
+          again = false;
+          reload();
+        }
+      });
+  };
+  changes.onChange(reload);
 
-  const logs = new LogWriter(sqliteLogSink(raw), {
+  const sink = database.sqlite ? sqliteLogSink(database.sqlite) : kyselyLogSink(db);
+  const logs = new LogWriter(sink, {
     ...config.logs,
     onError: (err) => log('error', `log writer: ${(err as Error).message}`),
   });
   logs.start();
 
-  const cache = await createCacheStore(config, raw);
+  // The SQLite cache store lives in the SQLite database, or, with Postgres, in a node-local file.
+  let cacheDb: { close(): void } | undefined;
+  const cache = await createCacheStore(config, async () => {
+    if (database.sqlite) return database.sqlite;
+    const local = openSqlite(join(config.dataDir, 'cache.db'));
+    await migrate(local.db, 'sqlite');
+    cacheDb = { close: () => void local.db.destroy() };
+    return local.raw;
+  });
   watchForCachePurges(gateways, customProviders, cache, log);
 
   const dispatcher = new Agent({
@@ -82,6 +135,8 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
     tokens,
     customProviders,
     providerKeys,
+    database: { dialect: database.dialect, where: database.where },
+    changes,
     logs,
     logQueries: new LogQueries(db),
     dispatcher,
@@ -140,7 +195,9 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
       await logs.stop();
       await cache.close();
       await dispatcher.close().catch(() => undefined);
-      await db.destroy();
+      await changes.close();
+      await database.close();
+      cacheDb?.close();
     },
   };
 }

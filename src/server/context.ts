@@ -3,6 +3,7 @@ import type { Coalescer } from '../cache/coalesce.ts';
 import type { CacheStore } from '../cache/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { CustomProviderRegistry } from '../custom-providers/registry.ts';
+import type { ChangeFeed } from '../db/change-feed.ts';
 import type { GatewayRegistry } from '../gateways/registry.ts';
 import type { ProviderKeyRegistry } from '../keys/registry.ts';
 import type { LogQueries } from '../logs/queries.ts';
@@ -16,6 +17,10 @@ export interface AppContext {
   tokens: TokenRegistry;
   customProviders: CustomProviderRegistry;
   providerKeys: ProviderKeyRegistry;
+  /** Which database holds config and logs, for the banner. */
+  database: { dialect: 'sqlite' | 'postgres'; where: string };
+  /** Tells other nodes sharing the database that config changed. */
+  changes: ChangeFeed;
   logs: LogWriter;
   logQueries: LogQueries;
   dispatcher: Dispatcher;

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { Kysely } from 'kysely';
+import type { Config } from '../config/schema.ts';
+import { type Dialect, migrate } from './migrations.ts';
+import { openSqlite } from './sqlite.ts';
+import type { Database } from './tables.ts';
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** The SQLite handle when the database is SQLite (the log sink and the SQLite cache store use it). */
+  sqlite: DatabaseSync | undefined;
+  /** Where the database is, without credentials, for the startup banner. */
+  where: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded SQLite file by default; Postgres when `database_url` / `GATEHOUSE_DATABASE_URL`
+ * names one, so that several nodes share config and logs. Migrations run before anything reads.
+ */
+export async function openDatabase(
+  config: Config,
+  log: (level: 'warn', message: string) => void,
+): Promise<OpenDatabase> {
+  if (!config.databaseUrl) {
+    const path = join(config.dataDir, 'gatehouse.db');
+    const { db, raw } = openSqlite(path);
+    await migrate(db, 'sqlite');
+    return { db, dialect: 'sqlite', sqlite: raw, where: path, close: () => db.destroy() };
+  }
+  const { default: pg } = await import('pg');
+  const { PostgresDialect } = await import('kysely');
+  // int8 columns hold unix-millisecond times and counts, all far below 2^53: numbers, not strings.
+  pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+  pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  // An idle connection the server drops (restart, failover) is replaced on next use; say so, do not crash.
+  pool.on('error', (err) => log('warn', `database connection lost: ${err.message}`));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrate(db, 'postgres');
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const url = new URL(config.databaseUrl);
+  url.password = url.password ? '***' : '';
+  return { db, dialect: 'postgres', sqlite: undefined, where: url.toString(), close: () => db.destroy() };
+}

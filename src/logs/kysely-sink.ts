@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/tables.ts';
+import type { LogSink } from './writer.ts';
+
+/** Rows per INSERT: Postgres allows 65535 bind parameters per statement; 22 columns × 500 stays well under. */
+const CHUNK = 500;
+
+/** Log batches into Postgres (or any Kysely database): multi-row inserts in one transaction. */
+export function kyselyLogSink(db: Kysely<Database>): LogSink {
+  return {
+    async insert(rows) {
+      await db.transaction().execute(async (tx) => {
+        for (let i = 0; i < rows.length; i += CHUNK) {
+          await tx
+            .insertInto('logs')
+            .values(rows.slice(i, i + CHUNK))
+            .execute();
+        }
+      });
+    },
+  };
+}

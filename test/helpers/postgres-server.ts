@@ -1,0 +1,150 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface PostgresServer {
+  /** A fresh, empty database on this server. */
+  createDatabase(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Debian puts the server binaries outside PATH, under /usr/lib/postgresql/<version>/bin. */
+function findBinDir(): string | undefined {
+  if (spawnSync('initdb', ['--version'], { stdio: 'ignore' }).status === 0) {
+    const which = spawnSync('sh', ['-c', 'dirname "$(readlink -f "$(command -v initdb)")"'], {
+      encoding: 'utf8',
+    });
+    return which.stdout.trim() || undefined;
+  }
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) if (existsSync(join(root, v, 'bin', 'initdb'))) return join(root, v, 'bin');
+  return undefined;
+}
+
+const BIN = findBinDir();
+export const POSTGRES_AVAILABLE = BIN !== undefined;
+const MISSING = 'PostgreSQL is not installed: Postgres tests skipped (apt-get install postgresql)';
+if (!POSTGRES_AVAILABLE && !process.env['CI']) console.warn(`NOTICE: ${MISSING}`);
+
+// initdb refuses to run as root; under root (CI containers) the server runs as the postgres user.
+const AS_ROOT = process.getuid?.() === 0;
+const owner = AS_ROOT
+  ? (() => {
+      const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+      const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+      return id.status === 0 ? { uid: Number(id.stdout), gid: Number(gid.stdout) } : undefined;
+    })()
+  : undefined;
+
+function command(bin: string, args: string[]): [string, string[]] {
+  const path = join(BIN!, bin);
+  return AS_ROOT ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
+}
+
+/**
+ * Starts a real PostgreSQL from the installed binaries on a temp dir and a free port (no fsync:
+ * test data is thrown away). Without the binaries: undefined and a visible notice, except under
+ * CI=true, where a missing service is a failure.
+ */
+export async function startPostgres(): Promise<PostgresServer | undefined> {
+  if (!POSTGRES_AVAILABLE) {
+    if (process.env['CI']) throw new Error(`${MISSING}; under CI=true this is a failure`);
+    return undefined;
+  }
+  if (AS_ROOT && !owner) throw new Error('running as root needs a "postgres" user to run the server as');
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-pg-'));
+  if (owner) chownSync(dir, owner.uid, owner.gid);
+  const data = join(dir, 'data');
+  const [initCmd, initArgs] = command('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '-A',
+    'trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
+  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+  const port = await freePort();
+  const [cmd, args] = command('postgres', [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=200',
+  ]);
+  const child: ChildProcess = spawn(cmd, args, { stdio: 'ignore' });
+  const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  await waitForConnect(admin, child);
+  let n = 0;
+  return {
+    async createDatabase() {
+      const name = `gatehouse_test_${++n}`;
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      try {
+        await c.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await c.end();
+      }
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        // runuser does not pass signals on; pg_ctl tells the server itself (fast: clients are cut).
+        const [stopCmd, stopArgs] = command('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+        spawnSync(stopCmd, stopArgs, { stdio: 'ignore' });
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForConnect(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode} during start`);
+    const c = new pg.Client({ connectionString: url });
+    try {
+      await c.connect();
+      await c.end();
+      return;
+    } catch (err) {
+      last = err;
+      await c.end().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`postgres did not accept connections: ${(last as Error)?.message}`);
+}
