@@ -12,6 +12,7 @@ export interface ErrorKind {
 
 export const ERRORS = {
   gatewayNotFound: { code: 2001, status: 404, message: 'Gateway not found', retryable: false },
+  rateLimited: { code: 2003, status: 429, message: 'Rate limited', retryable: false },
   upstreamTimeout: { code: 2004, status: 504, message: 'Provider did not respond in time', retryable: true },
   upstreamUnreachable: {
     code: 2005,

@@ -38,6 +38,8 @@ export class Exchange {
   /** A short reason when the request did not succeed; never a secret. */
   error: string | undefined;
   durationMs = 0;
+  /** Rate-limit headers for every response of a limited gateway; set once the request was counted. */
+  limitHeaders: OutgoingHttpHeaders | undefined;
   /** Set once the last attempt's row is written, so the request's end does not write it twice. */
   logged = false;
 
@@ -126,6 +128,7 @@ export class Exchange {
       'cf-aig-request-id': this.requestId,
     };
     if (this.step !== null) headers['cf-aig-step'] = String(this.step);
+    if (this.limitHeaders) Object.assign(headers, this.limitHeaders);
     return headers;
   }
 

@@ -6,6 +6,7 @@ import { readBody } from '../http/body.ts';
 import { headerValue } from '../http/headers.ts';
 import { sendGatewayError, toGatewayError } from '../http/respond.ts';
 import { applyProviderKey } from '../keys/apply.ts';
+import { gatewayWindow, peekGatewayLimit, takeGatewayLimit } from '../limits/gateway-limit.ts';
 import {
   isRetryableStatus,
   parseRetryAfter,
@@ -30,7 +31,7 @@ import { type AttemptGate, forward } from './upstream.ts';
  *
  *   gateway → authenticate → options → provider and URL (or the universal steps) → body
  *     → stored provider key (BYOK)
- *     → for each step: cache (HIT: replay and done)
+ *     → for each step: cache (HIT: replay and done) → rate limit (once per request)
  *         → for each attempt: upstream (stream + tee + record), or wait and try again
  *     → cache store → log (one row per attempt)
  *
@@ -155,10 +156,13 @@ async function runStep(
   policy: RetryPolicy,
   isLastStep: boolean,
 ): Promise<'answered' | StepFailure> {
+  const window = gatewayWindow(ex.gateway!);
   const cache = planCache(ex);
   if (cache) {
     const hit = await lookupCache(app, ex, cache);
     if (hit) {
+      if (window && !ex.limitHeaders)
+        ex.limitHeaders = await peekGatewayLimit(app.limits, ex.gateway!, window);
       serveFromCache(ex, res, hit);
       return 'answered';
     }
@@ -166,6 +170,8 @@ async function runStep(
   let stored: CachedResponse | undefined;
   const tried: string[] = [];
   try {
+    // Counted once per request, after the cache: hits, retries and fallback steps do not count.
+    if (window && !ex.limitHeaders) ex.limitHeaders = await takeGatewayLimit(app.limits, ex.gateway!, window);
     for (;;) {
       const lastAttempt = ex.attempt >= policy.maxAttempts;
       const gate = lastAttempt && isLastStep ? undefined : attemptGate(lastAttempt, isLastStep);

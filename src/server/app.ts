@@ -16,6 +16,7 @@ import { GatewayRegistry } from '../gateways/registry.ts';
 import { sendGatewayError, sendJson } from '../http/respond.ts';
 import { loadMasterKey } from '../keys/master-key.ts';
 import { ProviderKeyRegistry } from '../keys/registry.ts';
+import { memoryCounter } from '../limits/memory-counter.ts';
 import { kyselyLogSink } from '../logs/kysely-sink.ts';
 import { LogQueries } from '../logs/queries.ts';
 import { sqliteLogSink } from '../logs/sqlite-sink.ts';
@@ -123,6 +124,10 @@ async function assemble(
   });
   watchForCachePurges(gateways, customProviders, cache, log);
 
+  const limits = config.redisUrl
+    ? await (await import('../limits/redis-counter.ts')).redisCounter(config.redisUrl, { log })
+    : memoryCounter();
+
   const dispatcher = new Agent({
     connect: { timeout: config.upstream.connectTimeoutMs },
     keepAliveTimeout: 10_000,
@@ -141,6 +146,7 @@ async function assemble(
     logQueries: new LogQueries(db),
     dispatcher,
     cache,
+    limits,
     coalescer: new Coalescer(),
     log,
   };
@@ -194,6 +200,7 @@ async function assemble(
       server.closeAllConnections();
       await logs.stop();
       await cache.close();
+      await limits.close();
       await dispatcher.close().catch(() => undefined);
       await changes.close();
       await database.close();

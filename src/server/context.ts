@@ -6,6 +6,7 @@ import type { CustomProviderRegistry } from '../custom-providers/registry.ts';
 import type { ChangeFeed } from '../db/change-feed.ts';
 import type { GatewayRegistry } from '../gateways/registry.ts';
 import type { ProviderKeyRegistry } from '../keys/registry.ts';
+import type { LimitCounter } from '../limits/counter.ts';
 import type { LogQueries } from '../logs/queries.ts';
 import type { LogWriter } from '../logs/writer.ts';
 import type { TokenRegistry } from '../tokens/registry.ts';
@@ -25,6 +26,8 @@ export interface AppContext {
   logQueries: LogQueries;
   dispatcher: Dispatcher;
   cache: CacheStore;
+  /** Rate and spend limit counters: in memory on one node, in Redis when one is configured. */
+  limits: LimitCounter;
   coalescer: Coalescer;
   /** Operational messages (never request contents or secrets). */
   log: (level: 'info' | 'warn' | 'error', message: string) => void;

@@ -1,0 +1,110 @@
+import { fixedWindowStart, type LimitCounter, type LimitDecision, type Window } from './counter.ts';
+
+interface Entry {
+  at: number;
+  amount: number;
+}
+
+/** Fixed windows keep one running sum; sliding windows keep the entries still inside the window. */
+interface State {
+  windowStart: number;
+  sum: number;
+  entries: Entry[];
+  expiresAt: number;
+}
+
+const SWEEP_EVERY = 1024;
+
+/** Counters for one node: exact, in memory, swept of idle keys as it goes. */
+export function memoryCounter(): LimitCounter {
+  const states = new Map<string, State>();
+  let ops = 0;
+
+  const sweep = (now: number) => {
+    if (++ops % SWEEP_EVERY !== 0) return;
+    for (const [k, s] of states) if (s.expiresAt <= now) states.delete(k);
+  };
+
+  const current = (key: string, w: Window, now: number): State => {
+    const id = `${w.technique}:${w.windowMs}:${key}`;
+    let s = states.get(id);
+    if (!s) {
+      s = { windowStart: 0, sum: 0, entries: [], expiresAt: 0 };
+      states.set(id, s);
+    }
+    if (w.technique === 'fixed') {
+      const start = fixedWindowStart(now, w.windowMs);
+      if (s.windowStart !== start) {
+        s.windowStart = start;
+        s.sum = 0;
+      }
+    } else {
+      const from = now - w.windowMs;
+      let drop = 0;
+      while (drop < s.entries.length && s.entries[drop]!.at <= from) drop++;
+      if (drop > 0) {
+        for (let i = 0; i < drop; i++) s.sum -= s.entries[i]!.amount;
+        s.entries.splice(0, drop);
+        if (s.entries.length === 0) s.sum = 0; // no float drift left behind
+      }
+    }
+    return s;
+  };
+
+  const decide = (s: State, w: Window, amount: number, now: number, allowed: boolean): LimitDecision => {
+    const used = s.sum;
+    let resetMs: number;
+    let retryAfterMs = 0;
+    if (w.technique === 'fixed') {
+      resetMs = s.windowStart + w.windowMs - now;
+      if (!allowed) retryAfterMs = resetMs;
+    } else {
+      resetMs = s.entries.length > 0 ? s.entries[0]!.at + w.windowMs - now : 0;
+      if (!allowed) {
+        // The earliest moment enough old entries have left the window for `amount` to fit.
+        let freed = used;
+        for (const e of s.entries) {
+          freed -= e.amount;
+          if (freed + amount <= w.limit) {
+            retryAfterMs = e.at + w.windowMs - now;
+            break;
+          }
+        }
+      }
+    }
+    return {
+      allowed,
+      limit: w.limit,
+      remaining: Math.max(0, w.limit - used),
+      resetMs: Math.max(0, resetMs),
+      retryAfterMs: Math.max(0, retryAfterMs),
+    };
+  };
+
+  const record = (s: State, w: Window, amount: number, now: number) => {
+    s.sum += amount;
+    if (w.technique === 'sliding') s.entries.push({ at: now, amount });
+    s.expiresAt = Math.max(s.expiresAt, now + w.windowMs);
+  };
+
+  return {
+    name: 'memory',
+    async take(key, w, amount, now = Date.now()) {
+      sweep(now);
+      const s = current(key, w, now);
+      const allowed = s.sum + amount <= w.limit;
+      if (allowed) record(s, w, amount, now);
+      return decide(s, w, amount, now, allowed);
+    },
+    async add(key, w, amount, now = Date.now()) {
+      record(current(key, w, now), w, amount, now);
+    },
+    async peek(key, w, now = Date.now()) {
+      const s = current(key, w, now);
+      return decide(s, w, 0, now, s.sum < w.limit);
+    },
+    async close() {
+      states.clear();
+    },
+  };
+}

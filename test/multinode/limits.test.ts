@@ -1,0 +1,65 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASES } from '../helpers/databases.ts';
+import { startGatehouse, type TestGateway } from '../helpers/gatehouse.ts';
+import { REDIS_AVAILABLE, type RedisServer, startRedis } from '../helpers/redis-server.ts';
+import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+
+const postgres = DATABASES.find((d) => d.name === 'postgres')!;
+const skip = postgres.skip || (!REDIS_AVAILABLE && !process.env['CI']);
+
+describe.skipIf(skip)('two nodes sharing one Redis and one Postgres', () => {
+  let a: TestGateway;
+  let b: TestGateway;
+  let mock: MockUpstream;
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    redis = (await startRedis())!;
+    const env = { ...(await postgres.env()), GATEHOUSE_REDIS_URL: redis.url };
+    ({ gw: a, mock } = await startWithMock(env));
+    b = await startGatehouse({ ...env, GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1` });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await mock?.close();
+    await redis?.stop();
+  });
+
+  it('a limit of 10 requests per minute admits exactly 10 across both under concurrent load', async () => {
+    const created = await a.api('POST', '/gateways', {
+      id: 'limited',
+      cache_ttl: 0,
+      cache_invalidate_on_update: false,
+      collect_logs: true,
+      rate_limiting_interval: 60,
+      rate_limiting_limit: 10,
+      rate_limiting_technique: 'sliding',
+    });
+    expect(created.status).toBe(200);
+    // B learns of the new gateway through the change feed.
+    const deadline = Date.now() + 3000;
+    while ((await b.api('GET', '/gateways/limited')).status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    while (!b.gatehouse.app.gateways.get('local', 'limited') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        request(`${(i % 2 ? a : b).gatewayUrl('limited')}/openai/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `q${i}` }] }),
+        }).then(async (r) => {
+          await r.body.text();
+          return r.statusCode;
+        }),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    expect(mock.requests).toHaveLength(10);
+  });
+});
