@@ -1,5 +1,11 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { EventStreamDecoder } from '../providers/formats/aws-eventstream.ts';
+import {
+  type BedrockStreamReader,
+  bedrockExceptionFrame,
+  createBedrockStreamReader,
+} from '../providers/formats/bedrock-eventstream.ts';
 import { openAiErrorFrame } from '../providers/shared/error-frames.ts';
 import type { ProviderAdapter, ResponseFacts, StreamReader } from '../providers/types.ts';
 
@@ -14,7 +20,8 @@ const NO_FACTS: ResponseFacts = { model: null, usage: null, error: null };
  */
 export class ResponseTee {
   readonly #adapter: ProviderAdapter;
-  #mode: 'sse' | 'json' | 'none';
+  #mode: 'sse' | 'eventstream' | 'json' | 'none';
+  #binary: { decoder: EventStreamDecoder; reader: BedrockStreamReader } | undefined;
   #sse: { parser: EventSourceParser; reader: StreamReader; decoder: StringDecoder } | undefined;
   #chunks: Buffer[] = [];
   #size = 0;
@@ -36,6 +43,9 @@ export class ResponseTee {
         },
       });
       this.#sse = { parser, reader, decoder: new StringDecoder('utf8') };
+    } else if (ct.startsWith('application/vnd.amazon.eventstream')) {
+      this.#mode = 'eventstream';
+      this.#binary = { decoder: new EventStreamDecoder(), reader: createBedrockStreamReader() };
     } else if (ct.includes('json')) {
       this.#mode = 'json';
     } else {
@@ -44,7 +54,7 @@ export class ResponseTee {
   }
 
   get isStream(): boolean {
-    return this.#mode === 'sse';
+    return this.#mode === 'sse' || this.#mode === 'eventstream';
   }
 
   push(chunk: Buffer): void {
@@ -53,6 +63,12 @@ export class ResponseTee {
       const sse = this.#sse!;
       this.#tail = (this.#tail + chunk.toString('latin1', Math.max(0, chunk.length - 4))).slice(-4);
       sse.parser.feed(sse.decoder.write(chunk));
+    } else if (this.#mode === 'eventstream') {
+      const b = this.#binary!;
+      for (const m of b.decoder.push(chunk)) {
+        this.events++;
+        b.reader.onMessage(m);
+      }
     } else if (this.#mode === 'json') {
       this.#size += chunk.length;
       if (this.#size > MAX_PARSED_JSON_BYTES) {
@@ -66,6 +82,7 @@ export class ResponseTee {
 
   /** An error event seen in the stream so far (a held stream is rejected on one). */
   streamError(): string | null {
+    if (this.#binary) return this.#binary.reader.result().error;
     return this.#sse ? this.#sse.reader.result().error : null;
   }
 
@@ -73,7 +90,8 @@ export class ResponseTee {
    * What to append to a stream that broke after bytes reached the client: an error frame in its
    * own dialect, after a blank line that ends a frame the break cut in two.
    */
-  terminalFrame(message: string): string {
+  terminalFrame(message: string): string | Buffer {
+    if (this.#binary) return bedrockExceptionFrame(message);
     const reader = this.#sse?.reader;
     const frame = reader?.errorFrame ? reader.errorFrame(message) : openAiErrorFrame(message);
     const t = this.#tail;
@@ -85,6 +103,7 @@ export class ResponseTee {
   finish(): ResponseFacts {
     try {
       if (this.#mode === 'sse') return this.#sse!.reader.result();
+      if (this.#mode === 'eventstream') return this.#binary!.reader.result();
       if (this.#mode === 'json' && this.#size > 0) {
         const text = Buffer.concat(this.#chunks, this.#size).toString('utf8');
         this.#chunks = [];

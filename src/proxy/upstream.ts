@@ -159,7 +159,10 @@ export function forward(
         for (const k in extraHeaders) out[k] = extraHeaders[k];
         head = { status: statusCode, message: statusMessage || undefined, headers: out };
         const ct = headers['content-type'];
-        const isStream = typeof ct === 'string' && ct.startsWith('text/event-stream');
+        // SSE, or Bedrock's binary event stream.
+        const isStream =
+          typeof ct === 'string' &&
+          (ct.startsWith('text/event-stream') || ct.startsWith('application/vnd.amazon.eventstream'));
         holdForVerdict = isStream && call.gate?.holdStreams === true && statusCode < 300;
         if (holdForVerdict || call.gate || timer) {
           state = 'holding';

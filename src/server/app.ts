@@ -49,7 +49,7 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
   const adminToken = resolveAdminToken(config.adminToken, opts.adminTokenSource ?? 'config', config.dataDir);
   const database = await openDatabase(config, log);
   try {
-    return await assemble(config, opts, log, adminToken, database);
+    return await assemble(config, log, adminToken, database);
   } catch (err) {
     // A start that fails (a stored key that will not open, a bad cache setting) releases what it opened.
     await database.close().catch(() => undefined);
@@ -59,7 +59,6 @@ export async function createGatehouse(config: Config, opts: CreateOptions = {}):
 
 async function assemble(
   config: Config,
-  opts: CreateOptions,
   log: AppContext['log'],
   adminToken: AdminToken,
   database: OpenDatabase,

@@ -39,7 +39,7 @@ const MODEL_PATH =
 /**
  * Amazon Bedrock. JSON bodies from InvokeModel, Converse and Mantle are read by their shape. Streams
  * from InvokeModelWithResponseStream and ConverseStream are binary `application/vnd.amazon.eventstream`
- * frames, not SSE: they pass through unread (no usage). Mantle streams are SSE in OpenAI's or
+ * frames, not SSE: the tee reads them with `formats/bedrock-eventstream.ts`. Mantle streams are SSE in OpenAI's or
  * Anthropic's dialect. Bedrock also reports usage in `x-amzn-bedrock-*-token-count` response
  * headers, which the adapter contract does not see.
  */
