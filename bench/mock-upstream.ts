@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
  *
  *   node bench/mock-upstream.ts [--port 0] [--delay-ms 0] [--chunk-interval-ms 0]
  *
+ * `POST /v1/fail/chat/completions` answers a fixed 500 at once (the fallback scenario's failing step).
+ *
  * --delay-ms           wait this long before sending the response head (an upstream that thinks)
  * --chunk-interval-ms  pause between SSE chunks (0: write them all at once)
  * Env MOCK_DELAY_MS and MOCK_CHUNK_INTERVAL_MS set the same. Prints `listening http://127.0.0.1:PORT`.
@@ -89,7 +91,25 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'content-length': Str
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 const STREAM_TRUE = /"stream"\s*:\s*true/;
 
+const FAILURE = Buffer.from(
+  JSON.stringify({
+    error: {
+      message: 'The server had an error processing your request.',
+      type: 'server_error',
+      param: null,
+      code: null,
+    },
+  }),
+);
+const FAILURE_HEADERS = { 'content-type': 'application/json', 'content-length': String(FAILURE.length) };
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
+  // The fallback scenario's failing step: an immediate 500, as an overloaded provider answers.
+  if (req.method === 'POST' && req.url === '/v1/fail/chat/completions') {
+    req.resume();
+    req.on('end', () => res.writeHead(500, FAILURE_HEADERS).end(FAILURE));
+    return;
+  }
   if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
     req.resume();

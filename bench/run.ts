@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type HttpTarget, measureTtfb, runLoad } from './lib/load.ts';
+import { type HttpTarget, measureSequentialP50, measureTtfb, runLoad } from './lib/load.ts';
 import {
   CLOCK_TICKS_PER_SECOND,
   coreBusyPercent,
@@ -16,6 +16,7 @@ import {
   type BenchResults,
   type CacheHitMeasurements,
   evaluateGoals,
+  type FallbackMeasurements,
   type LoadMeasurement,
   type PerTarget,
   renderReport,
@@ -151,6 +152,9 @@ async function main(): Promise<void> {
   // 4b. Cache hits: the same request answered from Gatehouse's cache (issue 3's goals).
   const cacheHit = gatehouse ? await measureCacheHits(gatehouse, mock) : {};
 
+  // 4c. Fallback: the universal endpoint when its first step fails (issue 5's goal).
+  const fallback = gatehouse ? await measureFallback(gatehouse, mockPort) : undefined;
+
   // 5. Streaming: time to the first body byte, one connection, requests in sequence.
   const ttfb = await eachTarget(active, (t) => {
     console.error(`  stream ttfb   ${TARGET_LABELS[t.key]} (${TTFB_SAMPLES} requests)`);
@@ -188,6 +192,7 @@ async function main(): Promise<void> {
       streamingTtfb: ttfb,
       slowUpstream,
       cacheHit,
+      ...(fallback ? { fallback } : {}),
     },
     memory,
     notices,
@@ -198,6 +203,60 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ ...results, goals }, null, 2)}\n`);
   console.error('bench: results written to bench/results/latest.json');
+}
+
+/**
+ * The universal endpoint with a failing first step: its p50 minus the same request with only the
+ * succeeding step, minus the failing call's own time (straight to the mock), is what falling back
+ * costs. Sequential on one connection, like the 1-connection rows; every answer is checked.
+ */
+async function measureFallback(
+  gatehouse: Target,
+  mockPort: number,
+): Promise<FallbackMeasurements | undefined> {
+  const count = flags.quick ? 100 : 1000;
+  const universal = gatehouse.http.url.replace(/\/openai\/chat\/completions$/, '');
+  const step = (endpoint: string) => ({
+    provider: 'openai',
+    endpoint,
+    headers: CLIENT_HEADERS,
+    query: JSON.parse(CHAT_BODY) as unknown,
+  });
+  const expectStep =
+    (want: string) => (status: number, headers: Record<string, string | string[] | undefined>) =>
+      status === 200 && headers['cf-aig-step'] === want
+        ? undefined
+        : `FALLBACK SCENARIO FAILED: answered ${status} with cf-aig-step ${String(headers['cf-aig-step'])}, expected 200 and ${want}`;
+  console.error(`  fallback      gatehouse (${count} requests × 3)`);
+  const directFail = await measureSequentialP50(
+    `http://127.0.0.1:${mockPort}/v1/fail/chat/completions`,
+    CLIENT_HEADERS,
+    CHAT_BODY,
+    count,
+    50,
+    (status) =>
+      status === 500 ? undefined : `FALLBACK SCENARIO FAILED: the failing route answered ${status}`,
+  );
+  const single = await measureSequentialP50(
+    universal,
+    {},
+    JSON.stringify([step('chat/completions')]),
+    count,
+    50,
+    expectStep('0'),
+  );
+  const fallback = await measureSequentialP50(
+    universal,
+    {},
+    JSON.stringify([step('fail/chat/completions'), step('chat/completions')]),
+    count,
+    50,
+    expectStep('1'),
+  );
+  const failures = [...directFail.failures, ...single.failures, ...fallback.failures];
+  notices.push(...failures);
+  if (failures.length > 0) return undefined;
+  return { directFailP50Ms: directFail.p50Ms, singleStepP50Ms: single.p50Ms, fallbackP50Ms: fallback.p50Ms };
 }
 
 /** Run `measure` for each target in turn; a target that fails gets no value and a printed notice. */

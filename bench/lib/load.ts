@@ -163,3 +163,38 @@ export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
+
+/** p50 of `count` sequential requests (after `warmup`) over one keep-alive connection; each must pass `check`. */
+export async function measureSequentialP50(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  count: number,
+  warmup: number,
+  check: (status: number, headers: Record<string, string | string[] | undefined>) => string | undefined,
+): Promise<{ p50Ms: number; failures: string[] }> {
+  const target = new URL(url);
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
+  const times: number[] = [];
+  const failures: string[] = [];
+  try {
+    for (let i = 0; i < warmup + count; i++) {
+      const start = performance.now();
+      const res = await agent.request({
+        origin: target.origin,
+        path: target.pathname + target.search,
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+      });
+      await res.body.dump();
+      const elapsed = performance.now() - start;
+      const problem = check(res.statusCode, res.headers);
+      if (problem && failures.length < 3) failures.push(problem);
+      if (i >= warmup) times.push(elapsed);
+    }
+  } finally {
+    await agent.close();
+  }
+  return { p50Ms: percentile(Float64Array.from(times).sort(), 0.5), failures };
+}
