@@ -263,6 +263,30 @@ describe('errors inside a 200 stream', () => {
     expect(rows[1]!['success']).toBe(true);
   });
 
+  it('retries an Anthropic stream whose first event is `event: error`', async () => {
+    ctx.mock.enqueue('stream-error=0');
+    const res = await request(`${ctx.gw.gatewayUrl()}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'sk-ant',
+        'cf-aig-max-attempts': '2',
+        'cf-aig-retry-delay': '0',
+      },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 32,
+        stream: true,
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+    });
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(200);
+    expect(text).not.toContain('event: error');
+    expect(text).toContain('event: message_stop');
+    expect(ctx.mock.requests).toHaveLength(2);
+  });
+
   it('passes an error event that follows content through, and logs the request failed', async () => {
     const r = await chat(
       { 'cf-aig-max-attempts': '2', 'cf-aig-retry-delay': '0', 'x-mock-scenario': 'stream-error=2' },
