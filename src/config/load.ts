@@ -159,6 +159,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
     accountId,
     adminToken,
     secretKey: nonEmpty(env['GATEHOUSE_SECRET_KEY']),
+    pricesFile: pick(
+      'pricing.file',
+      'GATEHOUSE_PRICES_FILE',
+      nonEmpty(env['GATEHOUSE_PRICES_FILE']),
+      fromFile.pricing?.file,
+      undefined,
+    ),
     allowHttpHosts: pick(
       'custom_providers.allow_http_hosts',
       'GATEHOUSE_ALLOW_HTTP_HOSTS',

@@ -40,6 +40,10 @@ export const fileConfigSchema = z
       .partial(),
     redis_url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
     database_url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL'),
+    pricing: z
+      .object({ file: z.string().min(1) })
+      .strict()
+      .partial(),
     custom_providers: z
       .object({ allow_http_hosts: z.array(z.string().min(1).max(253)) })
       .strict()
@@ -73,6 +77,8 @@ export interface Config {
    * never sits in a config file next to the data); else `{data_dir}/secret-key`, created on first start.
    */
   secretKey: string | undefined;
+  /** A JSON price table (data/prices.json's shape) layered over the shipped one. */
+  pricesFile: string | undefined;
   /** Hosts a custom provider may reach over plain http (local model servers); https otherwise. */
   allowHttpHosts: string[];
 }

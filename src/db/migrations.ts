@@ -140,6 +140,20 @@ const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 5,
+    name: 'log costs',
+    async up(db, dialect) {
+      await db.schema
+        .alterTable('logs')
+        .addColumn('cost', dialect === 'postgres' ? 'double precision' : 'real')
+        .execute();
+      await db.schema
+        .alterTable('logs')
+        .addColumn('custom_cost', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<number[]> {

@@ -57,6 +57,10 @@ export interface LogsTable {
   step: number | null;
   /** 1-based attempt within the step: retries and fallback steps each get a row. */
   attempt: number;
+  /** US dollars (price table or `cf-aig-custom-cost`); null when nothing prices the request. */
+  cost: number | null;
+  /** 1 when the cost came from `cf-aig-custom-cost`. */
+  custom_cost: number;
   request_type: string;
   error: string | null;
   seq: Generated<number>;

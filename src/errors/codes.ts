@@ -30,6 +30,7 @@ export const ERRORS = {
   notFound: { code: 2018, status: 404, message: 'Not found', retryable: false },
   internal: { code: 2020, status: 500, message: 'Internal gateway error', retryable: false },
   byokAliasNotFound: { code: 2040, status: 400, message: 'BYOK credential not found', retryable: false },
+  spendLimited: { code: 2041, status: 429, message: 'Spend limit exceeded', retryable: false },
   credentialsRequired: {
     code: 2042,
     status: 400,

@@ -21,6 +21,8 @@ const COLUMNS = [
   'metadata',
   'step',
   'attempt',
+  'cost',
+  'custom_cost',
   'request_type',
   'error',
 ] as const satisfies ReadonlyArray<keyof LogRow>;

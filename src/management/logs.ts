@@ -25,6 +25,8 @@ export function logResult(r: LogRowRead) {
     request_type: r.request_type,
     step: r.step,
     attempt: r.attempt,
+    cost: r.cost,
+    custom_cost: r.custom_cost === 1,
     error: r.error,
   };
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Cost } from '../costs/compute.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import type { Gateway } from '../gateways/schema.ts';
 import { splitRequestHeaders } from '../http/headers.ts';
+import type { SpendMatch } from '../limits/spend-limit.ts';
 import type { ProviderAdapter, ResponseFacts } from '../providers/types.ts';
 import { ulid } from '../util/ulid.ts';
 import type { AigOptions } from './options.ts';
@@ -38,6 +40,10 @@ export class Exchange {
   /** A short reason when the request did not succeed; never a secret. */
   error: string | undefined;
   durationMs = 0;
+  /** The spend rules this request falls under (checked before the upstream call, charged after). */
+  spend: SpendMatch[] | undefined;
+  /** The current attempt's cost, once it is over. */
+  cost: Cost | undefined;
   /** Rate-limit headers for every response of a limited gateway; set once the request was counted. */
   limitHeaders: OutgoingHttpHeaders | undefined;
   /** Set once the last attempt's row is written, so the request's end does not write it twice. */
@@ -87,6 +93,7 @@ export class Exchange {
     this.cached = false;
     this.facts = undefined;
     this.error = undefined;
+    this.cost = undefined;
   }
 
   /** A forwarded request header's first value, by lower-case name. */

@@ -31,6 +31,8 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     metadata: ex.options.metadata ? JSON.stringify(ex.options.metadata) : null,
     step: ex.step,
     attempt: ex.attempt,
+    cost: ex.cost?.cost ?? null,
+    custom_cost: ex.cost?.custom ? 1 : 0,
     request_type: 'provider',
     error: ex.error ?? ex.facts?.error ?? null,
   });

@@ -7,6 +7,7 @@ import { headerValue } from '../http/headers.ts';
 import { sendGatewayError, toGatewayError } from '../http/respond.ts';
 import { applyProviderKey } from '../keys/apply.ts';
 import { gatewayWindow, peekGatewayLimit, takeGatewayLimit } from '../limits/gateway-limit.ts';
+import { checkSpend, matchSpendRules } from '../limits/spend-limit.ts';
 import {
   isRetryableStatus,
   parseRetryAfter,
@@ -16,9 +17,9 @@ import {
 } from '../resilience/policy.ts';
 import { waitUnlessClosed } from '../resilience/wait.ts';
 import type { AppContext } from '../server/context.ts';
+import { endAttempt } from './attempt-end.ts';
 import { type CachePlan, lookupCache, planCache, ResponseRecorder, storeEntry } from './cache-stage.ts';
 import { Exchange } from './exchange.ts';
-import { recordLog } from './log-record.ts';
 import { readOptions } from './options.ts';
 import type { DataPlaneRoute } from './route.ts';
 import { authenticate, resolveGateway, resolveProvider, resolveUpstreamUrl } from './stages.ts';
@@ -31,9 +32,9 @@ import { type AttemptGate, forward } from './upstream.ts';
  *
  *   gateway → authenticate → options → provider and URL (or the universal steps) → body
  *     → stored provider key (BYOK)
- *     → for each step: cache (HIT: replay and done) → rate limit (once per request)
+ *     → for each step: cache (HIT: replay and done) → rate limit and spend limits (once per request)
  *         → for each attempt: upstream (stream + tee + record), or wait and try again
- *     → cache store → log (one row per attempt)
+ *     → cache store → cost, spend and log (one row per attempt)
  *
  * Every stage either fills in the exchange or throws a GatewayError, which becomes the
  * client's `AiGatewayError` answer. Log records are written in every case, off the response path.
@@ -85,8 +86,7 @@ export async function handleProviderRequest(
     if (!req.readableEnded) req.resume();
     sendGatewayError(res, gatewayError, ex.responseHeaders() as Record<string, string>);
   } finally {
-    ex.finish();
-    recordLog(app, ex);
+    endAttempt(app, ex);
   }
 }
 
@@ -126,8 +126,7 @@ async function runUniversal(app: AppContext, ex: Exchange, res: ServerResponse):
     if (outcome === 'answered') return;
     failures.push(`step ${step.index} (${step.provider.slug}): ${outcome.tried.join('; ')}`);
     last = outcome.error;
-    ex.finish();
-    recordLog(app, ex);
+    endAttempt(app, ex);
   }
   // Every attempt has its row; the error answer names them all and belongs to no single step.
   ex.logged = true;
@@ -172,6 +171,11 @@ async function runStep(
   try {
     // Counted once per request, after the cache: hits, retries and fallback steps do not count.
     if (window && !ex.limitHeaders) ex.limitHeaders = await takeGatewayLimit(app.limits, ex.gateway!, window);
+    if (!ex.spend) {
+      const what = { provider: ex.provider!.slug, model: ex.model() };
+      ex.spend = matchSpendRules(ex.gateway!, { ...what, metadata: ex.options.metadata });
+      if (ex.spend.length > 0) await checkSpend(app.limits, ex.spend, what);
+    }
     for (;;) {
       const lastAttempt = ex.attempt >= policy.maxAttempts;
       const gate = lastAttempt && isLastStep ? undefined : attemptGate(lastAttempt, isLastStep);
@@ -183,8 +187,7 @@ async function runStep(
       tried.push(result.what);
       if (lastAttempt || !result.retryable) return { tried, error: result.error };
       const wait = retryDelayMs(policy, ex.attempt + 1, result.retryAfterMs);
-      ex.finish();
-      recordLog(app, ex);
+      endAttempt(app, ex);
       ex.beginAttempt();
       if (!(await waitUnlessClosed(res, wait))) {
         ex.status = 499;

@@ -6,6 +6,7 @@ import { Coalescer } from '../cache/coalesce.ts';
 import { createCacheStore } from '../cache/create-store.ts';
 import { watchForCachePurges } from '../cache/invalidation.ts';
 import type { Config } from '../config/schema.ts';
+import { loadPriceTable } from '../costs/prices.ts';
 import { CustomProviderRegistry } from '../custom-providers/registry.ts';
 import { localFeed, postgresFeed } from '../db/change-feed.ts';
 import { migrate } from '../db/migrations.ts';
@@ -146,6 +147,7 @@ async function assemble(
     dispatcher,
     cache,
     limits,
+    prices: loadPriceTable(config.pricesFile),
     coalescer: new Coalescer(),
     log,
   };

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { Coalescer } from '../cache/coalesce.ts';
 import type { CacheStore } from '../cache/types.ts';
 import type { Config } from '../config/schema.ts';
+import type { PriceTable } from '../costs/prices.ts';
 import type { CustomProviderRegistry } from '../custom-providers/registry.ts';
 import type { ChangeFeed } from '../db/change-feed.ts';
 import type { GatewayRegistry } from '../gateways/registry.ts';
@@ -28,6 +29,8 @@ export interface AppContext {
   cache: CacheStore;
   /** Rate and spend limit counters: in memory on one node, in Redis when one is configured. */
   limits: LimitCounter;
+  /** Model prices: the shipped table, with the operator's file over it. */
+  prices: PriceTable;
   coalescer: Coalescer;
   /** Operational messages (never request contents or secrets). */
   log: (level: 'info' | 'warn' | 'error', message: string) => void;

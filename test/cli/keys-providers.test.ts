@@ -117,3 +117,26 @@ describe('gatehouse providers', () => {
     expect(allowed.code).toBe(0);
   });
 });
+
+describe('gatehouse prices', () => {
+  it('shows what a model costs and where the price came from', async () => {
+    const p = spawnCli(['prices', 'anthropic/claude-sonnet-4-5-20250929'], {});
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toMatch(
+      /anthropic\/claude-sonnet-4-5-20250929: priced as "claude-sonnet-4-5" \(data\/prices\.json, effective \d{4}-\d{2}-\d{2}\)/,
+    );
+    expect(p.output()).toMatch(/input\s+\$3 \/ 1M tokens/);
+    expect(p.output()).toMatch(/cache read\s+\$0\.3 \/ 1M tokens/);
+  });
+
+  it('lists a provider, and says plainly when a model has no price', async () => {
+    const list = spawnCli(['prices', 'groq'], {});
+    expect(await list.exited).toBe(0);
+    expect(list.output()).toMatch(/llama-3\.3-70b-versatile\s+\$0\.59\s+\$0\.79/);
+    const unknown = spawnCli(['prices', 'openai/ft:custom'], {});
+    expect(await unknown.exited).toBe(1);
+    expect(unknown.output()).toMatch(
+      /no price for openai\/ft:custom: requests to it are logged with cost null/,
+    );
+  });
+});

@@ -27,6 +27,8 @@ const row = (i: number): LogRow => ({
   metadata: i === 3 ? '{"user":"u1"}' : null,
   step: i % 3 === 0 ? null : i % 3,
   attempt: 1 + (i % 2),
+  cost: i === 2 ? 0.001_5 : null,
+  custom_cost: i === 7 ? 1 : 0,
   request_type: 'provider',
   error: i === 5 ? 'openai answered 503' : null,
 });

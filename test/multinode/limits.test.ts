@@ -62,4 +62,39 @@ describe.skipIf(skip)('two nodes sharing one Redis and one Postgres', () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(30);
     expect(mock.requests).toHaveLength(10);
   });
+
+  it('a spend limit holds across both nodes', async () => {
+    const created = await b.api('POST', '/gateways', {
+      id: 'budgeted',
+      cache_ttl: 0,
+      cache_invalidate_on_update: false,
+      collect_logs: true,
+      rate_limiting_interval: 0,
+      rate_limiting_limit: 0,
+      spend_limits: { rules: [{ id: 'team', limit: 1, limitType: 'cost', window: 3600 }] },
+    });
+    expect(created.status).toBe(200);
+    const deadline = Date.now() + 3000;
+    while (!a.gatehouse.app.gateways.get('local', 'budgeted') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const send = (node: TestGateway) =>
+      request(`${node.gatewayUrl('budgeted')}/openai/chat/completions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer sk',
+          'cf-aig-custom-cost': '{"total_cost":0.6}',
+        },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      }).then(async (r) => {
+        await r.body.text();
+        return r.statusCode;
+      });
+    expect(await send(a)).toBe(200);
+    expect(await send(b)).toBe(200);
+    // Both costs are charged in Redis; the next request on either node finds the budget spent.
+    expect(await send(a)).toBe(429);
+    expect(await send(b)).toBe(429);
+  });
 });

@@ -1,0 +1,27 @@
+import { computeCost } from '../costs/compute.ts';
+import { recordSpend } from '../limits/spend-limit.ts';
+import type { AppContext } from '../server/context.ts';
+import type { Exchange } from './exchange.ts';
+import { recordLog } from './log-record.ts';
+
+/**
+ * The end of one attempt: its cost (price table, custom cost, 0 for a hit), charged to the spend
+ * rules the request falls under, and its log row. Both off the response path.
+ */
+export function endAttempt(app: AppContext, ex: Exchange): void {
+  ex.finish();
+  const provider = ex.provider?.slug;
+  const model = ex.model();
+  ex.cost = computeCost({
+    usage: ex.facts?.usage,
+    price: provider ? app.prices.lookup(provider, model) : undefined,
+    cached: ex.cached,
+    custom: ex.options.customCost,
+  });
+  if (ex.spend && ex.spend.length > 0 && ex.cost.cost) {
+    recordSpend(app.limits, ex.spend, ex.cost.cost).catch((err: unknown) => {
+      app.log('warn', `recording spend: ${(err as Error).message}`);
+    });
+  }
+  recordLog(app, ex);
+}

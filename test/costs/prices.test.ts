@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { computeCost } from '../../src/costs/compute.ts';
+import { loadPriceTable } from '../../src/costs/prices.ts';
+import type { Usage } from '../../src/providers/types.ts';
+
+const table = loadPriceTable();
+const usage = (u: Partial<Usage>): Usage => ({
+  tokensIn: null,
+  tokensOut: null,
+  cachedTokensIn: null,
+  cacheWriteTokensIn: null,
+  reasoningTokens: null,
+  ...u,
+});
+
+describe('price table', () => {
+  it('ships every main provider, each entry with a date', () => {
+    const shipped = JSON.parse(readFileSync(new URL('../../data/prices.json', import.meta.url), 'utf8'));
+    expect(shipped.models.length).toBeGreaterThan(60);
+    for (const p of [
+      'openai',
+      'anthropic',
+      'google-ai-studio',
+      'groq',
+      'mistral',
+      'deepseek',
+      'grok',
+      'workers-ai',
+      'aws-bedrock',
+      'cohere',
+    ]) {
+      expect(table.providers()).toContain(p);
+    }
+  });
+
+  it.each([
+    ['openai', 'gpt-4o-2024-08-06', 'gpt-4o'],
+    ['openai', 'gpt-4o-mini-2024-07-18', 'gpt-4o-mini'],
+    ['openai', 'gpt-4.1-mini', 'gpt-4.1-mini'],
+    ['anthropic', 'claude-sonnet-4-5-20250929', 'claude-sonnet-4-5'],
+    ['anthropic', 'claude-3-5-sonnet-latest', 'claude-3-5-sonnet'],
+    ['aws-bedrock', 'us.anthropic.claude-3-5-sonnet-20241022-v2:0', 'claude-3-5-sonnet'],
+    ['aws-bedrock', 'amazon.nova-pro-v1:0', 'amazon.nova-pro'],
+    ['google-vertex-ai', 'google/gemini-2.5-pro', 'gemini-2.5-pro'],
+    ['google-vertex-ai', 'claude-opus-4-1@20250805', 'claude-opus-4-1'],
+    ['google-ai-studio', 'models/gemini-2.5-flash', 'gemini-2.5-flash'],
+    ['google-ai-studio', 'gemini-2.5-flash-lite-preview-06-17', 'gemini-2.5-flash-lite'],
+    ['workers-ai', '@cf/meta/llama-3.1-8b-instruct', '@cf/meta/llama-3.1-8b-instruct'],
+    ['groq', 'openai/gpt-oss-120b', 'openai/gpt-oss-120b'],
+  ])('%s %s → %s', (provider, model, matched) => {
+    expect(table.lookup(provider, model)?.matched).toBe(matched);
+  });
+
+  it('knows nothing of unknown models, or of models under another provider', () => {
+    expect(table.lookup('openai', 'ft:my-finetune')).toBeUndefined();
+    expect(table.lookup('groq', 'gpt-4o')).toBeUndefined();
+    expect(table.lookup('openai', null)).toBeUndefined();
+  });
+});
+
+describe('computeCost', () => {
+  const price = (provider: string, model: string) => table.lookup(provider, model);
+
+  it('OpenAI: cached input at the cache price, reasoning inside the output', () => {
+    const c = computeCost({
+      usage: usage({ tokensIn: 1000, cachedTokensIn: 200, tokensOut: 500, reasoningTokens: 100 }),
+      price: price('openai', 'gpt-4o'),
+      cached: false,
+      custom: undefined,
+    });
+    expect(c.custom).toBe(false);
+    expect(c.cost).toBeCloseTo((800 * 2.5 + 200 * 1.25 + 500 * 10) / 1e6, 12);
+  });
+
+  it('Anthropic: cache reads and writes priced apart from plain input', () => {
+    const c = computeCost({
+      usage: usage({ tokensIn: 1600, cachedTokensIn: 1000, cacheWriteTokensIn: 500, tokensOut: 200 }),
+      price: price('anthropic', 'claude-sonnet-4-5'),
+      cached: false,
+      custom: undefined,
+    });
+    expect(c.cost).toBeCloseTo((100 * 3 + 1000 * 0.3 + 500 * 3.75 + 200 * 15) / 1e6, 12);
+  });
+
+  it('a separate reasoning price applies to the reasoning tokens only', () => {
+    const c = computeCost({
+      usage: usage({ tokensIn: 10, tokensOut: 1000, reasoningTokens: 400 }),
+      price: price('perplexity-ai', 'sonar-deep-research'),
+      cached: false,
+      custom: undefined,
+    });
+    expect(c.cost).toBeCloseTo((10 * 2 + 600 * 8 + 400 * 3) / 1e6, 12);
+  });
+
+  it('custom cost overrides the table; a cache hit costs 0; nothing known is null', () => {
+    const u = usage({ tokensIn: 100, tokensOut: 50 });
+    const p = price('openai', 'gpt-4o');
+    expect(
+      computeCost({ usage: u, price: p, cached: false, custom: { perTokenIn: 0.001, perTokenOut: 0.002 } }),
+    ).toEqual({
+      cost: 0.2,
+      custom: true,
+    });
+    expect(computeCost({ usage: null, price: p, cached: false, custom: { totalCost: 0.5 } })).toEqual({
+      cost: 0.5,
+      custom: true,
+    });
+    expect(computeCost({ usage: u, price: p, cached: true, custom: { totalCost: 9 } })).toEqual({
+      cost: 0,
+      custom: false,
+    });
+    expect(computeCost({ usage: u, price: undefined, cached: false, custom: undefined }).cost).toBeNull();
+    expect(computeCost({ usage: null, price: p, cached: false, custom: undefined }).cost).toBeNull();
+  });
+});
