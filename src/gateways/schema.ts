@@ -45,6 +45,26 @@ const spendRule = z
   .strict();
 
 /**
+ * Gatehouse's finer rate limits (beyond the hosted product's one per gateway): each rule gives
+ * every value of its key (a metadata value, the gateway token, the provider, the model) its own
+ * budget of requests or tokens per interval.
+ */
+const rateLimitRule = z
+  .object({
+    id: z.string().min(1).max(64).optional(),
+    enabled: z.boolean().optional(),
+    key: z.union([
+      z.enum(['gateway', 'token', 'provider', 'model', 'provider_model']),
+      z.string().regex(/^metadata\.[^.]{1,64}$/, 'metadata.<key>'),
+    ]),
+    limit: z.number().positive(),
+    interval: int(1, 86_400 * 31),
+    technique: z.enum(['fixed', 'sliding']).optional(),
+    unit: z.enum(['requests', 'tokens']).optional(),
+  })
+  .strict();
+
+/**
  * Every settings field of SPEC.md §9. Fields whose features arrive later are validated and
  * stored now, so a configuration written today keeps working when the feature lands.
  */
@@ -102,6 +122,8 @@ export const gatewaySettingsShape = {
   workers_ai_billing_mode: z.enum(['postpaid', 'unified']),
   log_classification: z.boolean(),
   byok_only: z.boolean(),
+  /** Gatehouse's own: finer rate limits (see `rateLimitRule`). */
+  rate_limits: z.array(rateLimitRule).max(20).nullable(),
 } as const;
 
 export type GatewaySettings = {
@@ -151,6 +173,7 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
   workers_ai_billing_mode: 'postpaid',
   log_classification: false,
   byok_only: false,
+  rate_limits: null,
 };
 
 /** A gateway as the data plane sees it: settings plus identity, held in memory. */

@@ -1,4 +1,5 @@
 import { computeCost } from '../costs/compute.ts';
+import { chargeRuleTokens } from '../limits/rule-limits.ts';
 import { recordSpend } from '../limits/spend-limit.ts';
 import type { AppContext } from '../server/context.ts';
 import type { Exchange } from './exchange.ts';
@@ -18,6 +19,13 @@ export function endAttempt(app: AppContext, ex: Exchange): void {
     cached: ex.cached,
     custom: ex.options.customCost,
   });
+  const usage = ex.facts?.usage;
+  const tokens = (usage?.tokensIn ?? 0) + (usage?.tokensOut ?? 0);
+  if (ex.rules && ex.rules.length > 0 && tokens > 0 && !ex.cached) {
+    chargeRuleTokens(app.limits, ex.rules, tokens).catch((err: unknown) => {
+      app.log('warn', `charging tokens to rate limits: ${(err as Error).message}`);
+    });
+  }
   if (ex.spend && ex.spend.length > 0 && ex.cost.cost) {
     recordSpend(app.limits, ex.spend, ex.cost.cost).catch((err: unknown) => {
       app.log('warn', `recording spend: ${(err as Error).message}`);

@@ -3,6 +3,7 @@ import type { Cost } from '../costs/compute.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import type { Gateway } from '../gateways/schema.ts';
 import { splitRequestHeaders } from '../http/headers.ts';
+import type { RuleMatch } from '../limits/rule-limits.ts';
 import type { SpendMatch } from '../limits/spend-limit.ts';
 import type { ProviderAdapter, ResponseFacts } from '../providers/types.ts';
 import { ulid } from '../util/ulid.ts';
@@ -40,6 +41,10 @@ export class Exchange {
   /** A short reason when the request did not succeed; never a secret. */
   error: string | undefined;
   durationMs = 0;
+  /** Who called an authenticated gateway: a token id, or `admin`. */
+  caller: string | undefined;
+  /** The `rate_limits` rules this request counted against (token rules hold a reservation). */
+  rules: RuleMatch[] | undefined;
   /** The spend rules this request falls under (checked before the upstream call, charged after). */
   spend: SpendMatch[] | undefined;
   /** The current attempt's cost, once it is over. */
@@ -81,6 +86,7 @@ export class Exchange {
     this.body = step.body;
     this.options = step.options;
     this.#model = undefined;
+    this.#json = undefined;
   }
 
   /** Starts the next attempt: a new log id and clock; what the last one learned is dropped. */
@@ -107,19 +113,27 @@ export class Exchange {
   model(): string | null {
     if (this.#model !== undefined) return this.#model;
     if (!this.provider) return null;
-    let body: unknown;
-    const b = this.body;
-    const json = this.contentType === undefined || this.contentType.includes('json');
-    if (b && b.length > 0 && b.length < 8 * 1024 * 1024 && json) {
-      try {
-        body = JSON.parse(b.toString('utf8'));
-      } catch {
-        body = undefined;
-      }
-    }
-    this.#model = this.provider.modelFromRequest(this.route.path, body) ?? this.facts?.model ?? null;
+    this.#model = this.provider.modelFromRequest(this.route.path, this.json()) ?? this.facts?.model ?? null;
     return this.#model;
   }
+
+  /** The request body parsed as JSON, once; undefined when it is not JSON (or too large to parse). */
+  json(): unknown {
+    if (this.#json !== undefined) return this.#json ?? undefined;
+    const b = this.body;
+    const isJson = this.contentType === undefined || this.contentType.includes('json');
+    this.#json = null;
+    if (b && b.length > 0 && b.length < 8 * 1024 * 1024 && isJson) {
+      try {
+        this.#json = JSON.parse(b.toString('utf8')) as unknown;
+      } catch {
+        this.#json = null;
+      }
+    }
+    return this.#json ?? undefined;
+  }
+
+  #json: unknown;
 
   #model: string | null | undefined;
 

@@ -7,6 +7,7 @@ import { headerValue } from '../http/headers.ts';
 import { sendGatewayError, toGatewayError } from '../http/respond.ts';
 import { applyProviderKey } from '../keys/apply.ts';
 import { gatewayWindow, peekGatewayLimit, takeGatewayLimit } from '../limits/gateway-limit.ts';
+import { outputCap, refundRuleLimits, releaseRuleLimits, takeRuleLimits } from '../limits/rule-limits.ts';
 import { checkSpend, matchSpendRules } from '../limits/spend-limit.ts';
 import {
   isRetryableStatus,
@@ -19,6 +20,7 @@ import { waitUnlessClosed } from '../resilience/wait.ts';
 import type { AppContext } from '../server/context.ts';
 import { endAttempt } from './attempt-end.ts';
 import { type CachePlan, lookupCache, planCache, ResponseRecorder, storeEntry } from './cache-stage.ts';
+import { compatToNative } from './compat.ts';
 import { Exchange } from './exchange.ts';
 import { readOptions } from './options.ts';
 import type { DataPlaneRoute } from './route.ts';
@@ -48,7 +50,7 @@ export async function handleProviderRequest(
   const ex = new Exchange(req, route);
   try {
     ex.gateway = await resolveGateway(app, route);
-    authenticate(app, ex.gateway, ex.gatewayHeaders.get('cf-aig-authorization'));
+    ex.caller = authenticate(app, ex.gateway, ex.gatewayHeaders.get('cf-aig-authorization'));
     ex.options = readOptions(ex.gatewayHeaders);
     if (ex.options.eventId) ex.eventId = ex.options.eventId;
     if (route.provider === undefined) {
@@ -56,9 +58,17 @@ export async function handleProviderRequest(
       await runUniversal(app, ex, res);
       return;
     }
-    ex.provider = resolveProvider(app, route);
-    const url = resolveUpstreamUrl(app, ex.provider, route);
-    ex.body = await readBody(req, app.config.maxRequestBytes);
+    let native = route;
+    if (route.provider === 'compat') {
+      // The OpenAI-format endpoint: the body names the provider; it becomes a native request.
+      const compat = compatToNative(route, await readBody(req, app.config.maxRequestBytes));
+      native = compat.route;
+      ex.route = native;
+      ex.body = compat.body;
+    }
+    ex.provider = resolveProvider(app, native);
+    const url = resolveUpstreamUrl(app, ex.provider, native);
+    ex.body ??= await readBody(req, app.config.maxRequestBytes);
     applyProviderKey(app.providerKeys, {
       accountId: route.accountId,
       gateway: ex.gateway,
@@ -66,7 +76,7 @@ export async function handleProviderRequest(
       options: ex.options,
       headers: ex.forwardHeaders,
       method: ex.method,
-      path: route.path,
+      path: native.path,
       url,
       body: ex.body,
     });
@@ -87,7 +97,42 @@ export async function handleProviderRequest(
     sendGatewayError(res, gatewayError, ex.responseHeaders() as Record<string, string>);
   } finally {
     endAttempt(app, ex);
+    if (ex.rules && ex.rules.length > 0) {
+      releaseRuleLimits(app.limits, ex.rules).catch((err: unknown) => {
+        app.log('warn', `releasing token reservations: ${(err as Error).message}`);
+      });
+    }
   }
+}
+
+/**
+ * The limits a request counts against, once, after a cache miss: the finer `rate_limits` rules,
+ * the spend rules (checked only: cost is charged after), then the gateway's own limit. A request
+ * refused by a later one gets back what the rules took.
+ */
+async function countRequest(
+  app: AppContext,
+  ex: Exchange,
+  window: ReturnType<typeof gatewayWindow>,
+): Promise<void> {
+  const what = { provider: ex.provider!.slug, model: ex.model() };
+  const metadata = ex.options.metadata;
+  const rules = await takeRuleLimits(
+    app.limits,
+    ex.gateway!,
+    { ...what, tokenId: ex.caller, metadata },
+    outputCap(ex.json()),
+  );
+  try {
+    ex.spend = matchSpendRules(ex.gateway!, { ...what, metadata });
+    if (ex.spend.length > 0) await checkSpend(app.limits, ex.spend, what);
+    if (window) ex.limitHeaders = await takeGatewayLimit(app.limits, ex.gateway!, window);
+  } catch (err) {
+    await refundRuleLimits(app.limits, rules);
+    ex.rules = [];
+    throw err;
+  }
+  ex.rules = rules;
 }
 
 /** `POST /v1/{account}/{gateway}`: steps in order, each with its own retries, until one answers. */
@@ -170,12 +215,7 @@ async function runStep(
   const tried: string[] = [];
   try {
     // Counted once per request, after the cache: hits, retries and fallback steps do not count.
-    if (window && !ex.limitHeaders) ex.limitHeaders = await takeGatewayLimit(app.limits, ex.gateway!, window);
-    if (!ex.spend) {
-      const what = { provider: ex.provider!.slug, model: ex.model() };
-      ex.spend = matchSpendRules(ex.gateway!, { ...what, metadata: ex.options.metadata });
-      if (ex.spend.length > 0) await checkSpend(app.limits, ex.spend, what);
-    }
+    if (!ex.rules) await countRequest(app, ex, window);
     for (;;) {
       const lastAttempt = ex.attempt >= policy.maxAttempts;
       const gate = lastAttempt && isLastStep ? undefined : attemptGate(lastAttempt, isLastStep);

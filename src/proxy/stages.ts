@@ -21,13 +21,19 @@ export async function resolveGateway(app: AppContext, route: DataPlaneRoute): Pr
 }
 
 /** An authenticated gateway needs `cf-aig-authorization: Bearer <token>` with `run` (SPEC.md §7). */
-export function authenticate(app: AppContext, gateway: Gateway, header: string | undefined): void {
-  if (!gateway.settings.authentication) return;
+/** Returns who called: a token's id, `admin`, or undefined on an open gateway. */
+export function authenticate(
+  app: AppContext,
+  gateway: Gateway,
+  header: string | undefined,
+): string | undefined {
+  if (!gateway.settings.authentication) return undefined;
   const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
   const principal = token ? app.tokens.authenticate(token) : undefined;
   if (!principal || !allows(principal, 'run', gateway.id)) {
     throw new GatewayError('unauthorized');
   }
+  return principal.kind === 'admin' ? 'admin' : principal.token.id;
 }
 
 export function resolveProvider(app: AppContext, route: DataPlaneRoute): ProviderAdapter {
