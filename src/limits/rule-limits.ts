@@ -22,7 +22,7 @@ export interface RuleSubject {
   metadata: Record<string, MetadataValue> | undefined;
 }
 
-function valueOf(rule: Rule, s: RuleSubject): string | undefined {
+function partitionValue(rule: Rule, s: RuleSubject): string | undefined {
   switch (rule.key) {
     case 'gateway':
       return '*';
@@ -75,7 +75,7 @@ export async function takeRuleLimits(
   const taken: RuleMatch[] = [];
   for (const [index, rule] of rules.entries()) {
     if (rule.enabled === false) continue;
-    const value = valueOf(rule, subject);
+    const value = partitionValue(rule, subject);
     if (value === undefined) continue;
     const name = rule.id ?? String(index);
     const unit = rule.unit ?? 'requests';
