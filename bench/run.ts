@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type HttpTarget, measureSequentialP50, measureTtfb, runLoad } from './lib/load.ts';
+import {
+  type HttpTarget,
+  measureSequential,
+  measureTtfb,
+  runLoad,
+  type SequentialSeries,
+} from './lib/load.ts';
 import {
   CLOCK_TICKS_PER_SECOND,
   coreBusyPercent,
@@ -44,8 +50,9 @@ import { formatMicros } from './lib/table.ts';
  *   core 1: the target under test (minimal proxy or gatehouse), so its CPU time is its own
  *
  * Steps: start the mock and both proxies → 1 connection (latency) → 32 connections (throughput,
- * CPU per request) → streaming time to first byte → restart the mock with a 200 ms delay and run
- * 256 connections → read gatehouse's RSS → report.
+ * CPU per request) → cache hits → fallback through the universal endpoint → streaming time to
+ * first byte → restart the mock with a 200 ms delay and run 256 connections → read gatehouse's
+ * RSS → report.
  */
 
 const USAGE = `usage: npm run bench -- [--duration S] [--quick]
@@ -71,11 +78,15 @@ if (!(DURATION_S >= 1)) {
 }
 const WARMUP_S = Math.max(1, Math.round(DURATION_S / 4));
 const TTFB_SAMPLES = flags.quick ? 40 : 150;
+/** Rounds of the fallback scenario (each: four requests, one per series), after a quarter as many unmeasured. */
+const FALLBACK_SAMPLES = flags.quick ? 200 : 1500;
 const SLOW_UPSTREAM_MS = 200;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const GATEWAY_PATH = '/v1/local/default/openai/chat/completions';
+/** The universal endpoint of the same gateway: a JSON array of steps, tried in order. */
+const UNIVERSAL_PATH = '/v1/local/default';
 const CLIENT_HEADERS = { authorization: 'Bearer sk-bench' };
 const CHAT_BODY = JSON.stringify({
   model: 'gpt-4o-mini',
@@ -152,8 +163,8 @@ async function main(): Promise<void> {
   // 4b. Cache hits: the same request answered from Gatehouse's cache (issue 3's goals).
   const cacheHit = gatehouse ? await measureCacheHits(gatehouse, mock) : {};
 
-  // 4c. Fallback: the universal endpoint when its first step fails (issue 5's goal).
-  const fallback = gatehouse ? await measureFallback(gatehouse, mockPort) : undefined;
+  // 4c. Fallback through the universal endpoint: what it adds beyond the failed attempt (issue 5).
+  const fallback = gatehouse ? await measureFallback(gatehouse, mockPort) : {};
 
   // 5. Streaming: time to the first body byte, one connection, requests in sequence.
   const ttfb = await eachTarget(active, (t) => {
@@ -184,6 +195,7 @@ async function main(): Promise<void> {
       durationS: DURATION_S,
       warmupS: WARMUP_S,
       ttfbSamples: TTFB_SAMPLES,
+      fallbackSamples: FALLBACK_SAMPLES,
       slowUpstreamMs: SLOW_UPSTREAM_MS,
     },
     scenarios: {
@@ -192,7 +204,7 @@ async function main(): Promise<void> {
       streamingTtfb: ttfb,
       slowUpstream,
       cacheHit,
-      ...(fallback ? { fallback } : {}),
+      fallback,
     },
     memory,
     notices,
@@ -203,60 +215,6 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ ...results, goals }, null, 2)}\n`);
   console.error('bench: results written to bench/results/latest.json');
-}
-
-/**
- * The universal endpoint with a failing first step: its p50 minus the same request with only the
- * succeeding step, minus the failing call's own time (straight to the mock), is what falling back
- * costs. Sequential on one connection, like the 1-connection rows; every answer is checked.
- */
-async function measureFallback(
-  gatehouse: Target,
-  mockPort: number,
-): Promise<FallbackMeasurements | undefined> {
-  const count = flags.quick ? 100 : 1000;
-  const universal = gatehouse.http.url.replace(/\/openai\/chat\/completions$/, '');
-  const step = (endpoint: string) => ({
-    provider: 'openai',
-    endpoint,
-    headers: CLIENT_HEADERS,
-    query: JSON.parse(CHAT_BODY) as unknown,
-  });
-  const expectStep =
-    (want: string) => (status: number, headers: Record<string, string | string[] | undefined>) =>
-      status === 200 && headers['cf-aig-step'] === want
-        ? undefined
-        : `FALLBACK SCENARIO FAILED: answered ${status} with cf-aig-step ${String(headers['cf-aig-step'])}, expected 200 and ${want}`;
-  console.error(`  fallback      gatehouse (${count} requests × 3)`);
-  const directFail = await measureSequentialP50(
-    `http://127.0.0.1:${mockPort}/v1/fail/chat/completions`,
-    CLIENT_HEADERS,
-    CHAT_BODY,
-    count,
-    50,
-    (status) =>
-      status === 500 ? undefined : `FALLBACK SCENARIO FAILED: the failing route answered ${status}`,
-  );
-  const single = await measureSequentialP50(
-    universal,
-    {},
-    JSON.stringify([step('chat/completions')]),
-    count,
-    50,
-    expectStep('0'),
-  );
-  const fallback = await measureSequentialP50(
-    universal,
-    {},
-    JSON.stringify([step('fail/chat/completions'), step('chat/completions')]),
-    count,
-    50,
-    expectStep('1'),
-  );
-  const failures = [...directFail.failures, ...single.failures, ...fallback.failures];
-  notices.push(...failures);
-  if (failures.length > 0) return undefined;
-  return { directFailP50Ms: directFail.p50Ms, singleStepP50Ms: single.p50Ms, fallbackP50Ms: fallback.p50Ms };
 }
 
 /** Run `measure` for each target in turn; a target that fails gets no value and a printed notice. */
@@ -492,6 +450,109 @@ async function measureCacheHits(gatehouse: Target, mock: Child): Promise<CacheHi
   }
   const after = await cacheStatus().catch((error: Error) => error.message);
   if (after !== 'HIT') fail(`after the runs, cf-aig-cache-status was ${after}, not HIT`);
+  return results;
+}
+
+/**
+ * Fallback (issue 5): Gatehouse's universal endpoint given [a step whose upstream answers 500, a
+ * step that succeeds], against the parts it is made of. Four series, interleaved, one request at a
+ * time, each over its own keep-alive connection:
+ *
+ *   directFail   the mock's failing route, straight: the failed attempt's own time
+ *   directOk     the mock's chat completion, straight
+ *   universalOk  the universal endpoint with the succeeding step only (200, cf-aig-step: 0)
+ *   fallback     the universal endpoint with [failing step, succeeding step] (200, cf-aig-step: 1)
+ *
+ * "Added by fallback" is fallback − universalOk − directFail (report.ts, bench/README.md).
+ * Checked, not assumed: a sanity request first, then every response's status and cf-aig-step; a
+ * series that fails its check is left out (its rows read n/a) with a `FALLBACK SCENARIO FAILED` note.
+ */
+async function measureFallback(gatehouse: Target, mockPort: number): Promise<FallbackMeasurements> {
+  const fail = (message: string) => {
+    notices.push(`FALLBACK SCENARIO FAILED: ${message}`);
+    console.error(`  fallback scenario failed: ${message}`);
+  };
+  const chat = JSON.parse(CHAT_BODY) as unknown;
+  // Provider credentials of a universal step come from the step, never from the request.
+  const step = (endpoint: string) => ({
+    provider: 'openai',
+    endpoint,
+    headers: CLIENT_HEADERS,
+    query: chat,
+    // One attempt, whatever the gateway's retry settings: this measures fallback, not retries.
+    config: { maxAttempts: 1 },
+  });
+  const failingStep = step('fail/chat/completions');
+  const okStep = step('chat/completions');
+  const universal = { url: `${new URL(gatehouse.http.url).origin}${UNIVERSAL_PATH}`, headers: {} };
+  const mock = `http://127.0.0.1:${mockPort}/v1`;
+  const expect =
+    (status: number, step?: string) =>
+    (got: number, headers: Record<string, string | string[] | undefined>): string | undefined => {
+      if (got !== status) return `answered ${got}, expected ${status}`;
+      if (step !== undefined && headers['cf-aig-step'] !== step) {
+        return `answered cf-aig-step ${String(headers['cf-aig-step'] ?? '(none)')}, expected ${step}`;
+      }
+      return undefined;
+    };
+  const series = {
+    directFail: {
+      target: { url: `${mock}/fail/chat/completions`, headers: CLIENT_HEADERS },
+      body: CHAT_BODY,
+      check: expect(500),
+    },
+    directOk: {
+      target: { url: `${mock}/chat/completions`, headers: CLIENT_HEADERS },
+      body: CHAT_BODY,
+      check: expect(200),
+    },
+    universalOk: { target: universal, body: JSON.stringify([okStep]), check: expect(200, '0') },
+    fallback: { target: universal, body: JSON.stringify([failingStep, okStep]), check: expect(200, '1') },
+  } satisfies Record<keyof FallbackMeasurements, SequentialSeries>;
+
+  // Sanity: the fallback request answers a chat completion from step 1 before anything is timed.
+  try {
+    const response = await fetch(universal.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: series.fallback.body,
+    });
+    const text = await response.text();
+    const stepHeader = response.headers.get('cf-aig-step') ?? '(none)';
+    if (response.status !== 200 || stepHeader !== '1' || !text.includes('"choices"')) {
+      fail(
+        `the sanity request answered ${response.status}, cf-aig-step ${stepHeader}: ${text.slice(0, 200)}; rows left empty`,
+      );
+      return {};
+    }
+  } catch (error) {
+    fail(`the sanity request failed: ${error instanceof Error ? error.message : String(error)}`);
+    return {};
+  }
+
+  const keys = Object.keys(series) as (keyof typeof series)[];
+  console.error(`  fallback      ${keys.join(', ')} (${FALLBACK_SAMPLES} rounds, interleaved)`);
+  if (gatehouse.child) await settle(gatehouse.child.pid);
+  let measured: Awaited<ReturnType<typeof measureSequential>>;
+  try {
+    measured = await measureSequential(
+      keys.map((key) => series[key]),
+      FALLBACK_SAMPLES,
+      Math.ceil(FALLBACK_SAMPLES / 4),
+    );
+  } catch (error) {
+    fail(`a request failed: ${error instanceof Error ? error.message : String(error)}; rows left empty`);
+    return {};
+  }
+  const results: FallbackMeasurements = {};
+  keys.forEach((key, i) => {
+    const m = measured[i]!;
+    if (m.failedChecks > 0) {
+      fail(`${key}: ${m.failedChecks} responses were wrong (first: ${m.firstFailure}); its rows left empty`);
+      return;
+    }
+    results[key] = m;
+  });
   return results;
 }
 

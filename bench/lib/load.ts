@@ -2,8 +2,9 @@ import autocannon from 'autocannon';
 import { Agent } from 'undici';
 
 /**
- * The two ways the bench loads a target: autocannon for throughput and latency under N
- * connections, and a single undici connection for the time to the first byte of a stream.
+ * The ways the bench loads a target: autocannon for throughput and latency under N connections,
+ * a single undici connection for the time to the first byte of a stream, and request series sent
+ * one at a time (each over its own undici connection) when every response must be checked.
  */
 
 export interface HttpTarget {
@@ -158,43 +159,108 @@ function timeOne(
   });
 }
 
+export interface SequentialSeries {
+  /** The request: its target (one keep-alive connection of its own) and body. */
+  target: HttpTarget;
+  body: string;
+  /** Why a response is wrong (status, headers), or undefined when it is as expected. */
+  check: (status: number, headers: Record<string, string | string[] | undefined>) => string | undefined;
+}
+
+export interface SequentialResult {
+  samples: number;
+  /** Dispatch to the end of the response body, in ms; every response counts, checked or not. */
+  p50Ms: number;
+  p90Ms: number;
+  /** Responses (warm-up included) that failed `check`, and the first reason given. */
+  failedChecks: number;
+  firstFailure: string | undefined;
+}
+
+/**
+ * Several request series measured in one loop, one request at a time: round after round, each
+ * series sends its next request over its own keep-alive connection (never two requests in flight),
+ * so drift during the loop (JIT, GC, a noisy neighbour) is shared by all series instead of biasing
+ * whichever ran last. Timed from dispatch to the end of the response body; `warmup` rounds are not
+ * timed. Every response, warm-up included, goes through its series' `check`.
+ */
+export async function measureSequential(
+  series: SequentialSeries[],
+  count: number,
+  warmup: number,
+): Promise<SequentialResult[]> {
+  const agents = series.map(() => new Agent({ connections: 1, keepAliveTimeout: 30_000 }));
+  const urls = series.map((s) => new URL(s.target.url));
+  const times = series.map(() => new Float64Array(count));
+  const failed = series.map(() => 0);
+  const firstFailure: (string | undefined)[] = series.map(() => undefined);
+  try {
+    for (let round = 0; round < warmup + count; round++) {
+      for (let i = 0; i < series.length; i++) {
+        const s = series[i]!;
+        const { status, headers, ms } = await exchangeOne(agents[i]!, urls[i]!, s.target.headers, s.body);
+        const problem = s.check(status, headers);
+        if (problem !== undefined) {
+          failed[i]!++;
+          firstFailure[i] ??= problem;
+        }
+        if (round >= warmup) times[i]![round - warmup] = ms;
+      }
+    }
+  } finally {
+    await Promise.all(agents.map((agent) => agent.close()));
+  }
+  return series.map((_, i) => {
+    const sorted = times[i]!.sort();
+    return {
+      samples: count,
+      p50Ms: percentile(sorted, 0.5),
+      p90Ms: percentile(sorted, 0.9),
+      failedChecks: failed[i]!,
+      firstFailure: firstFailure[i],
+    };
+  });
+}
+
+/** One request of any status, read to the end: its status, head and time in ms. */
+function exchangeOne(
+  agent: Agent,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; ms: number }> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let head: Record<string, string | string[] | undefined> = {};
+    const start = performance.now();
+    agent.dispatch(
+      {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+      },
+      {
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode, responseHeaders) {
+          status = statusCode;
+          head = responseHeaders;
+        },
+        onResponseData() {},
+        onResponseEnd() {
+          resolve({ status, headers: head, ms: performance.now() - start });
+        },
+        onResponseError(_controller, error) {
+          reject(error);
+        },
+      },
+    );
+  });
+}
+
 /** Nearest-rank percentile of an ascending array; NaN when it is empty. */
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
-
-/** p50 of `count` sequential requests (after `warmup`) over one keep-alive connection; each must pass `check`. */
-export async function measureSequentialP50(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  count: number,
-  warmup: number,
-  check: (status: number, headers: Record<string, string | string[] | undefined>) => string | undefined,
-): Promise<{ p50Ms: number; failures: string[] }> {
-  const target = new URL(url);
-  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
-  const times: number[] = [];
-  const failures: string[] = [];
-  try {
-    for (let i = 0; i < warmup + count; i++) {
-      const start = performance.now();
-      const res = await agent.request({
-        origin: target.origin,
-        path: target.pathname + target.search,
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body,
-      });
-      await res.body.dump();
-      const elapsed = performance.now() - start;
-      const problem = check(res.statusCode, res.headers);
-      if (problem && failures.length < 3) failures.push(problem);
-      if (i >= warmup) times.push(elapsed);
-    }
-  } finally {
-    await agent.close();
-  }
-  return { p50Ms: percentile(Float64Array.from(times).sort(), 0.5), failures };
 }
