@@ -16,6 +16,7 @@ export const DEFAULTS = {
   bodyTimeoutMs: 300_000,
   flushIntervalMs: 1000,
   batchSize: 500,
+  maxBodyBytes: 1024 * 1024,
   shutdownGraceMs: 30_000,
   cacheStore: 'memory',
   cacheMaxBytes: 256 * 1024 * 1024,
@@ -204,6 +205,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
         DEFAULTS.flushIntervalMs,
       ),
       batchSize: fromFile.logs?.batch_size ?? DEFAULTS.batchSize,
+      maxBodyBytes: pick(
+        'logs.max_body_bytes',
+        'GATEHOUSE_LOG_MAX_BODY_BYTES',
+        envInt(env, 'GATEHOUSE_LOG_MAX_BODY_BYTES', 0, 64 * 1024 * 1024),
+        fromFile.logs?.max_body_bytes,
+        DEFAULTS.maxBodyBytes,
+      ),
     },
     shutdownGraceMs: pick(
       'shutdown_grace_ms',

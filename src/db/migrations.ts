@@ -154,6 +154,50 @@ const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 6,
+    name: 'full log entries and payloads',
+    async up(db, dialect) {
+      const columns: Array<[string, 'integer' | 'text', boolean]> = [
+        ['feedback', 'integer', false],
+        ['score', 'integer', false],
+        ['request_content_type', 'text', false],
+        ['response_content_type', 'text', false],
+        ['request_size', 'integer', false],
+        ['response_size', 'integer', false],
+        ['user_agent', 'text', false],
+        ['authentication', 'integer', true],
+        ['model_type', 'text', false],
+        ['compat', 'integer', true],
+        ['request_head', 'text', false],
+        ['response_head', 'text', false],
+      ];
+      for (const [name, type, zeroDefault] of columns) {
+        await db.schema
+          .alterTable('logs')
+          .addColumn(name, type, (c) => (zeroDefault ? c.notNull().defaultTo(0) : c))
+          .execute();
+      }
+      for (const column of ['provider', 'model', 'event_id']) {
+        await db.schema
+          .createIndex(`logs_gateway_${column}`)
+          .on('logs')
+          .columns(['account_id', 'gateway_id', column, 'created_at'])
+          .execute();
+      }
+      const blob = dialect === 'postgres' ? 'bytea' : 'blob';
+      await db.schema
+        .createTable('log_payloads')
+        .addColumn('log_id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('gateway_id', 'text', (c) => c.notNull())
+        .addColumn('request', blob)
+        .addColumn('response', blob)
+        .addColumn('request_truncated', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('response_truncated', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<number[]> {

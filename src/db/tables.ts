@@ -63,7 +63,36 @@ export interface LogsTable {
   custom_cost: number;
   request_type: string;
   error: string | null;
+  /** -1 or 1 from the feedback API; null until given. */
+  feedback: number | null;
+  /** 0–100 from the feedback API. */
+  score: number | null;
+  request_content_type: string | null;
+  response_content_type: string | null;
+  request_size: number | null;
+  response_size: number | null;
+  user_agent: string | null;
+  /** 1 when the gateway required and got a gateway token. */
+  authentication: number;
+  /** `chat`, `embeddings`, `images`, `audio`, … from the provider path; null when not known. */
+  model_type: string | null;
+  /** 1 when the request came through `/compat`. */
+  compat: number;
+  /** Request and response heads as JSON objects, credentials redacted. */
+  request_head: string | null;
+  response_head: string | null;
   seq: Generated<number>;
+}
+
+export interface LogPayloadsTable {
+  log_id: string;
+  account_id: string;
+  gateway_id: string;
+  /** zstd-compressed bodies, each capped at `logs.max_body_bytes`; null when not collected. */
+  request: Uint8Array | null;
+  response: Uint8Array | null;
+  request_truncated: number;
+  response_truncated: number;
 }
 
 export interface CacheEntriesTable {
@@ -107,6 +136,7 @@ export interface Database {
   tokens: TokensTable;
   custom_providers: CustomProvidersTable;
   logs: LogsTable;
+  log_payloads: LogPayloadsTable;
   cache_entries: CacheEntriesTable;
   provider_keys: ProviderKeysTable;
   gatehouse_migrations: MigrationsTable;

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.ts';
+import { payloadRow } from './payload.ts';
 import type { LogSink } from './writer.ts';
 
 /** Rows per INSERT: Postgres allows 65535 bind parameters per statement; 22 columns × 500 stays well under. */
@@ -11,10 +12,13 @@ export function kyselyLogSink(db: Kysely<Database>): LogSink {
     async insert(rows) {
       await db.transaction().execute(async (tx) => {
         for (let i = 0; i < rows.length; i += CHUNK) {
+          const chunk = rows.slice(i, i + CHUNK);
           await tx
             .insertInto('logs')
-            .values(rows.slice(i, i + CHUNK))
+            .values(chunk.map(({ payload: _payload, ...row }) => row))
             .execute();
+          const payloads = chunk.flatMap((row) => payloadRow(row) ?? []);
+          if (payloads.length > 0) await tx.insertInto('log_payloads').values(payloads).execute();
         }
       });
     },

@@ -1,9 +1,34 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, LogsTable } from '../db/tables.ts';
+import { condition, type LogFilter } from './filters.ts';
+import { unpack } from './payload.ts';
 
 export type LogRowRead = Selectable<LogsTable>;
 
-/** Reads of the log store for the management API. */
+export const ORDER_BY = [
+  'created_at',
+  'provider',
+  'model',
+  'model_type',
+  'success',
+  'cached',
+  'cost',
+  'tokens_in',
+  'tokens_out',
+  'duration',
+  'feedback',
+] as const;
+export type OrderBy = (typeof ORDER_BY)[number];
+
+export interface LogQuery {
+  filters: LogFilter[];
+  /** Matched against id, event id, provider, model, path and error. */
+  search?: string | undefined;
+  orderBy: OrderBy;
+  direction: 'asc' | 'desc';
+}
+
+/** Reads (and the feedback writes) of the log store for the management API. */
 export class LogQueries {
   readonly #db: Kysely<Database>;
 
@@ -11,22 +36,38 @@ export class LogQueries {
     this.#db = db;
   }
 
-  /** Newest first. */
-  async list(
-    accountId: string,
-    gatewayId: string,
-    page: number,
-    perPage: number,
-  ): Promise<{ rows: LogRowRead[]; total: number }> {
-    const base = this.#db
+  #where(accountId: string, gatewayId: string, q: Pick<LogQuery, 'filters' | 'search'>) {
+    let base = this.#db
       .selectFrom('logs')
       .where('account_id', '=', accountId)
       .where('gateway_id', '=', gatewayId);
+    for (const f of q.filters) base = base.where((eb) => condition(eb, f));
+    if (q.search) {
+      const like = `%${q.search.toLowerCase()}%`;
+      base = base.where((eb) =>
+        eb.or(
+          (['id', 'event_id', 'provider', 'model', 'path', 'error'] as const).map((c) =>
+            eb(sql`lower(${sql.ref(c)})`, 'like', like),
+          ),
+        ),
+      );
+    }
+    return base;
+  }
+
+  async list(
+    accountId: string,
+    gatewayId: string,
+    q: LogQuery,
+    page: number,
+    perPage: number,
+  ): Promise<{ rows: LogRowRead[]; total: number }> {
+    const base = this.#where(accountId, gatewayId, q);
     const [rows, count] = await Promise.all([
       base
         .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('seq', 'desc')
+        .orderBy(q.orderBy, q.direction)
+        .orderBy('seq', q.direction)
         .limit(perPage)
         .offset((page - 1) * perPage)
         .execute(),
@@ -43,5 +84,74 @@ export class LogQueries {
       .where('gateway_id', '=', gatewayId)
       .where('id', '=', id)
       .executeTakeFirst();
+  }
+
+  /** A log's stored body, decompressed; undefined when none was kept. */
+  async body(
+    accountId: string,
+    gatewayId: string,
+    id: string,
+    which: 'request' | 'response',
+  ): Promise<{ body: Buffer; truncated: boolean } | undefined> {
+    const row = await this.#db
+      .selectFrom('log_payloads')
+      .select([which, `${which}_truncated` as const])
+      .where('account_id', '=', accountId)
+      .where('gateway_id', '=', gatewayId)
+      .where('log_id', '=', id)
+      .executeTakeFirst();
+    const packed = row?.[which] ?? null;
+    if (!row || packed === null) return undefined;
+    const truncated = (row as Record<string, unknown>)[`${which}_truncated`] === 1;
+    return { body: unpack(packed)!, truncated };
+  }
+
+  /** Feedback, score and metadata (PATCH); false when there is no such log. */
+  async patch(
+    accountId: string,
+    gatewayId: string,
+    id: string,
+    change: { feedback?: number | null; score?: number | null; metadata?: string | null },
+  ): Promise<boolean> {
+    if (Object.keys(change).length === 0) return (await this.get(accountId, gatewayId, id)) !== undefined;
+    const r = await this.#db
+      .updateTable('logs')
+      .set(change)
+      .where('account_id', '=', accountId)
+      .where('gateway_id', '=', gatewayId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Deletes the logs matching `q` (at most `limit`, first in its order), with their bodies. */
+  async delete(
+    accountId: string,
+    gatewayId: string,
+    q: LogQuery,
+    limit: number | undefined,
+  ): Promise<number> {
+    let ids = this.#where(accountId, gatewayId, q).select('id').orderBy(q.orderBy, q.direction);
+    if (limit !== undefined) ids = ids.limit(limit);
+    const chosen = (await ids.execute()).map((r) => r.id);
+    let deleted = 0;
+    for (let i = 0; i < chosen.length; i += 500) {
+      const slice = chosen.slice(i, i + 500);
+      await this.#db.transaction().execute(async (tx) => {
+        await tx
+          .deleteFrom('log_payloads')
+          .where('account_id', '=', accountId)
+          .where('log_id', 'in', slice)
+          .execute();
+        const r = await tx
+          .deleteFrom('logs')
+          .where('account_id', '=', accountId)
+          .where('gateway_id', '=', gatewayId)
+          .where('id', 'in', slice)
+          .executeTakeFirst();
+        deleted += Number(r.numDeletedRows);
+      });
+    }
+    return deleted;
   }
 }

@@ -1,4 +1,5 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { payloadRow } from './payload.ts';
 import type { LogRow, LogSink } from './writer.ts';
 
 const COLUMNS = [
@@ -23,6 +24,18 @@ const COLUMNS = [
   'attempt',
   'cost',
   'custom_cost',
+  'feedback',
+  'score',
+  'request_content_type',
+  'response_content_type',
+  'request_size',
+  'response_size',
+  'user_agent',
+  'authentication',
+  'model_type',
+  'compat',
+  'request_head',
+  'response_head',
   'request_type',
   'error',
 ] as const satisfies ReadonlyArray<keyof LogRow>;
@@ -45,6 +58,9 @@ export function sqliteLogSink(raw: DatabaseSync): LogSink {
   // Rows go in groups of GROUP per statement call: one bind-and-step per group, not per row.
   const insertGroup = statement(GROUP);
   const insertOne = statement(1);
+  const insertPayload = raw.prepare(
+    'INSERT INTO log_payloads (log_id, account_id, gateway_id, request, response, request_truncated, response_truncated) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const groupValues: SQLInputValue[] = new Array(COLUMNS.length * GROUP);
   const oneValues: SQLInputValue[] = new Array(COLUMNS.length);
   const fill = (into: SQLInputValue[], row: LogRow, offset: number) => {
@@ -62,6 +78,20 @@ export function sqliteLogSink(raw: DatabaseSync): LogSink {
         for (; r < rows.length; r++) {
           fill(oneValues, rows[r]!, 0);
           insertOne.run(...oneValues);
+        }
+        for (const row of rows) {
+          const p = payloadRow(row);
+          if (p) {
+            insertPayload.run(
+              p.log_id,
+              p.account_id,
+              p.gateway_id,
+              p.request,
+              p.response,
+              p.request_truncated,
+              p.response_truncated,
+            );
+          }
         }
         raw.exec('COMMIT');
       } catch (err) {

@@ -1,7 +1,15 @@
 import type { Insertable } from 'kysely';
 import type { LogsTable } from '../db/tables.ts';
 
-export type LogRow = Omit<Insertable<LogsTable>, 'seq'>;
+/** Request and response bodies kept with a log (capped), stored apart from the rows analytics scan. */
+export interface LogPayload {
+  request: Buffer | null;
+  response: Buffer | null;
+  requestTruncated: boolean;
+  responseTruncated: boolean;
+}
+
+export type LogRow = Omit<Insertable<LogsTable>, 'seq'> & { payload?: LogPayload | undefined };
 
 /** Where batches go: one transaction per call, all rows or none. */
 export interface LogSink {

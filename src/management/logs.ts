@@ -1,8 +1,10 @@
-import type { LogRowRead } from '../logs/queries.ts';
+import { z } from 'zod';
+import { FilterError, filtersFromQuery } from '../logs/filters.ts';
+import { type LogQuery, type LogRowRead, ORDER_BY, type OrderBy } from '../logs/queries.ts';
 import { ApiError, pagination } from './envelope.ts';
 import { findGateway } from './gateways.ts';
-import { requirePermission } from './request.ts';
-import type { Route } from './router.ts';
+import { readJson, requirePermission, validate } from './request.ts';
+import type { Route, RouteContext } from './router.ts';
 
 /** The log object of SPEC.md §8 (metadata stays a JSON-encoded string, as the SDK types it). */
 export function logResult(r: LogRowRead) {
@@ -11,6 +13,7 @@ export function logResult(r: LogRowRead) {
     created_at: new Date(Number(r.created_at)).toISOString(),
     provider: r.provider,
     model: r.model,
+    model_type: r.model_type,
     path: r.path,
     method: r.method,
     status_code: r.status_code,
@@ -19,28 +22,122 @@ export function logResult(r: LogRowRead) {
     duration: r.duration,
     tokens_in: r.tokens_in,
     tokens_out: r.tokens_out,
+    cost: r.cost,
+    custom_cost: r.custom_cost === 1,
     event_id: r.event_id,
     request_id: r.request_id,
     metadata: r.metadata,
     request_type: r.request_type,
+    request_content_type: r.request_content_type,
+    response_content_type: r.response_content_type,
     step: r.step,
     attempt: r.attempt,
-    cost: r.cost,
-    custom_cost: r.custom_cost === 1,
+    feedback: r.feedback ?? 0,
+    score: r.score,
     error: r.error,
   };
+}
+
+/** Get-one adds the heads and sizes (SPEC §8). */
+function logDetail(r: LogRowRead) {
+  return {
+    ...logResult(r),
+    request_head: r.request_head,
+    request_head_complete: true,
+    request_size: r.request_size,
+    response_head: r.response_head,
+    response_head_complete: r.response_head !== null,
+    response_size: r.response_size,
+    user_agent: r.user_agent,
+    authentication: r.authentication === 1,
+    compatibilityMode: r.compat === 1,
+    wholesale: false,
+  };
+}
+
+/** `order_by`, `order_by_direction` (or the older `direction`), `search` and `filters` of a request. */
+function logQuery(query: URLSearchParams, orderByDefault: OrderBy = 'created_at'): LogQuery {
+  const orderBy = (query.get('order_by') ?? orderByDefault) as OrderBy;
+  if (!(ORDER_BY as readonly string[]).includes(orderBy)) {
+    throw new ApiError(400, 7001, `order_by must be one of ${ORDER_BY.join(', ')}`);
+  }
+  const direction = (query.get('order_by_direction') ?? query.get('direction') ?? 'desc').toLowerCase();
+  if (direction !== 'asc' && direction !== 'desc') {
+    throw new ApiError(400, 7001, 'order_by_direction must be asc or desc');
+  }
+  let filters: LogQuery['filters'];
+  try {
+    filters = filtersFromQuery(query);
+  } catch (err) {
+    if (err instanceof FilterError) throw new ApiError(400, 7001, err.message, ['filters']);
+    throw err;
+  }
+  return { filters, search: query.get('search') ?? undefined, orderBy, direction };
+}
+
+function gatewayOf(ctx: RouteContext, permission: 'read' | 'edit'): string {
+  const id = ctx.params['gateway']!;
+  requirePermission(ctx.principal, permission, id);
+  findGateway(ctx.app, ctx.accountId, id);
+  return id;
+}
+
+function notFound(log: string, gateway: string): ApiError {
+  return new ApiError(404, 7002, `Log "${log}" not found in gateway "${gateway}"`);
+}
+
+const metadataValue = z.union([z.string(), z.number(), z.boolean()]);
+const patchSchema = z
+  .object({
+    feedback: z
+      .union([z.literal(-1), z.literal(0), z.literal(1)])
+      .nullable()
+      .optional(),
+    score: z.number().int().min(0).max(100).nullable().optional(),
+    metadata: z
+      .record(z.string(), metadataValue)
+      .refine((m) => Object.keys(m).length <= 5, 'at most 5 entries')
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+async function bodyRoute(ctx: RouteContext, which: 'request' | 'response') {
+  const gateway = gatewayOf(ctx, 'read');
+  const log = ctx.params['log']!;
+  if (!(await ctx.app.logQueries.get(ctx.accountId, gateway, log))) throw notFound(log, gateway);
+  const stored = await ctx.app.logQueries.body(ctx.accountId, gateway, log, which);
+  if (!stored) {
+    throw new ApiError(
+      404,
+      7002,
+      `Log "${log}" has no stored ${which} body (payload collection was off, or it was empty)`,
+    );
+  }
+  const text = stored.body.toString('utf8');
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Streams and non-JSON bodies come back as text.
+  }
+  return { result: parsed };
 }
 
 export const logRoutes: Route[] = [
   {
     method: 'GET',
     path: '/gateways/:gateway/logs',
-    async handle({ app, principal, accountId, params, query }) {
-      const id = params['gateway']!;
-      requirePermission(principal, 'read', id);
-      findGateway(app, accountId, id);
-      const { page, perPage } = pagination(query, 1000);
-      const { rows, total } = await app.logQueries.list(accountId, id, page, perPage);
+    async handle(ctx) {
+      const id = gatewayOf(ctx, 'read');
+      const { page, perPage } = pagination(ctx.query, 1000);
+      const { rows, total } = await ctx.app.logQueries.list(
+        ctx.accountId,
+        id,
+        logQuery(ctx.query),
+        page,
+        perPage,
+      );
       return {
         result: rows.map(logResult),
         resultInfo: { page, per_page: perPage, count: rows.length, total_count: total },
@@ -48,15 +145,57 @@ export const logRoutes: Route[] = [
     },
   },
   {
+    method: 'DELETE',
+    path: '/gateways/:gateway/logs',
+    async handle(ctx) {
+      const id = gatewayOf(ctx, 'edit');
+      const q = logQuery(ctx.query);
+      const limitText = ctx.query.get('limit');
+      const limit = limitText === null ? undefined : Number(limitText);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+        throw new ApiError(400, 7001, 'limit must be a positive integer');
+      }
+      const deleted = await ctx.app.logQueries.delete(ctx.accountId, id, q, limit);
+      return { result: { deleted } };
+    },
+  },
+  {
     method: 'GET',
     path: '/gateways/:gateway/logs/:log',
-    async handle({ app, principal, accountId, params }) {
-      const id = params['gateway']!;
-      requirePermission(principal, 'read', id);
-      findGateway(app, accountId, id);
-      const row = await app.logQueries.get(accountId, id, params['log']!);
-      if (!row) throw new ApiError(404, 7002, `Log "${params['log']}" not found in gateway "${id}"`);
-      return { result: logResult(row) };
+    async handle(ctx) {
+      const id = gatewayOf(ctx, 'read');
+      const row = await ctx.app.logQueries.get(ctx.accountId, id, ctx.params['log']!);
+      if (!row) throw notFound(ctx.params['log']!, id);
+      return { result: logDetail(row) };
     },
+  },
+  {
+    method: 'PATCH',
+    path: '/gateways/:gateway/logs/:log',
+    async handle(ctx) {
+      const id = gatewayOf(ctx, 'edit');
+      const b = validate(patchSchema, await readJson(ctx.req));
+      const change: { feedback?: number | null; score?: number | null; metadata?: string | null } = {};
+      if (b.feedback !== undefined) change.feedback = b.feedback === 0 ? null : b.feedback;
+      if (b.score !== undefined) change.score = b.score;
+      if (b.metadata !== undefined) change.metadata = b.metadata === null ? null : JSON.stringify(b.metadata);
+      // The writer may still hold the row: store what is queued first, so a fresh log can be patched.
+      await ctx.app.logs.flush();
+      if (!(await ctx.app.logQueries.patch(ctx.accountId, id, ctx.params['log']!, change))) {
+        throw notFound(ctx.params['log']!, id);
+      }
+      const row = await ctx.app.logQueries.get(ctx.accountId, id, ctx.params['log']!);
+      return { result: logDetail(row!) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/gateways/:gateway/logs/:log/request',
+    handle: (ctx) => bodyRoute(ctx, 'request'),
+  },
+  {
+    method: 'GET',
+    path: '/gateways/:gateway/logs/:log/response',
+    handle: (ctx) => bodyRoute(ctx, 'response'),
   },
 ];

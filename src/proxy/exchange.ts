@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Cost } from '../costs/compute.ts';
 import type { GatewayError } from '../errors/gateway-error.ts';
 import type { Gateway } from '../gateways/schema.ts';
@@ -41,6 +41,16 @@ export class Exchange {
   /** A short reason when the request did not succeed; never a secret. */
   error: string | undefined;
   durationMs = 0;
+  /** Came through `/compat`. */
+  compat = false;
+  /** The upstream's (or the cached entry's) response head, for the log. */
+  upstreamHead: IncomingHttpHeaders | undefined;
+  /** Response body bytes the client got. */
+  responseBytes = 0;
+  /** The response body as it passed, up to the log's cap (empty when payloads are not kept). */
+  captured: Buffer[] = [];
+  capturedBytes = 0;
+  captureTruncated = false;
   /** Who called an authenticated gateway: a token id, or `admin`. */
   caller: string | undefined;
   /** The `rate_limits` rules this request counted against (token rules hold a reservation). */
@@ -100,6 +110,25 @@ export class Exchange {
     this.facts = undefined;
     this.error = undefined;
     this.cost = undefined;
+    this.upstreamHead = undefined;
+    this.responseBytes = 0;
+    this.captured = [];
+    this.capturedBytes = 0;
+    this.captureTruncated = false;
+  }
+
+  /** Keeps response bytes for the log, up to `limit`. */
+  capture(chunk: Buffer, limit: number): void {
+    if (this.captureTruncated) return;
+    const room = limit - this.capturedBytes;
+    if (chunk.length > room) {
+      if (room > 0) this.captured.push(chunk.subarray(0, room));
+      this.capturedBytes = limit;
+      this.captureTruncated = true;
+      return;
+    }
+    this.captured.push(chunk);
+    this.capturedBytes += chunk.length;
   }
 
   /** A forwarded request header's first value, by lower-case name. */

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AppContext } from '../server/context.ts';
 import type { Exchange } from './exchange.ts';
 
@@ -7,10 +8,72 @@ function shouldLog(ex: Exchange): boolean {
   return ex.options.collectLog ?? ex.gateway.settings.collect_logs;
 }
 
+/** Whether its bodies are kept too: logged, and not `cf-aig-collect-log-payload: false`. */
+export function keepsPayload(ex: Exchange): boolean {
+  return shouldLog(ex) && ex.options.collectLogPayload !== false;
+}
+
+/** Credential headers never reach a log, whichever provider they are meant for. */
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'api-key',
+  'x-goog-api-key',
+  'xi-api-key',
+  'x-amz-security-token',
+  'cookie',
+  'set-cookie',
+]);
+
+function requestHead(ex: Exchange): string {
+  const secret = new Set([...SECRET_HEADERS, ...(ex.provider?.authHeaders ?? [])]);
+  const head: Record<string, string> = {};
+  const h = ex.forwardHeaders;
+  for (let i = 0; i < h.length; i += 2) {
+    const name = h[i]!.toLowerCase();
+    head[name] = secret.has(name) ? '[redacted]' : h[i + 1]!;
+  }
+  return JSON.stringify(head);
+}
+
+function responseHead(headers: IncomingHttpHeaders | undefined): string | null {
+  if (!headers) return null;
+  const head: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) head[name] = SECRET_HEADERS.has(name) ? '[redacted]' : value;
+  }
+  return JSON.stringify(head);
+}
+
+function first(v: string | string[] | undefined): string | null {
+  return (Array.isArray(v) ? v[0] : v) ?? null;
+}
+
+/** What kind of model a provider path calls, for the `model_type` filter. */
+function modelType(path: string): string | null {
+  if (/embed/i.test(path)) return 'embeddings';
+  if (/chat|messages|completions|generateContent|converse|responses|invoke/i.test(path)) return 'chat';
+  if (/image|generations/i.test(path)) return 'images';
+  if (/audio|speech|transcri/i.test(path)) return 'audio';
+  return null;
+}
+
 /** Queues the log row; the writer stores it in a later batch, never on the response path. */
 export function recordLog(app: AppContext, ex: Exchange): void {
   if (ex.logged || !shouldLog(ex)) return;
   const usage = ex.facts?.usage;
+  const limit = app.config.logs.maxBodyBytes;
+  const body = ex.body;
+  const payload =
+    keepsPayload(ex) && limit > 0
+      ? {
+          request: body && body.length > 0 ? body.subarray(0, limit) : null,
+          response: ex.captured.length > 0 ? Buffer.concat(ex.captured, ex.capturedBytes) : null,
+          requestTruncated: (body?.length ?? 0) > limit,
+          responseTruncated: ex.captureTruncated,
+        }
+      : undefined;
   app.logs.enqueue({
     id: ex.logId,
     account_id: ex.route.accountId,
@@ -33,7 +96,20 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     attempt: ex.attempt,
     cost: ex.cost?.cost ?? null,
     custom_cost: ex.cost?.custom ? 1 : 0,
-    request_type: 'provider',
+    request_type: ex.step !== null ? 'universal' : ex.compat ? 'compat' : 'provider',
     error: ex.error ?? ex.facts?.error ?? null,
+    feedback: null,
+    score: null,
+    request_content_type: ex.contentType ?? null,
+    response_content_type: first(ex.upstreamHead?.['content-type']),
+    request_size: body?.length ?? 0,
+    response_size: ex.responseBytes,
+    user_agent: ex.header('user-agent') ?? null,
+    authentication: ex.caller ? 1 : 0,
+    model_type: modelType(ex.route.path),
+    compat: ex.compat ? 1 : 0,
+    request_head: requestHead(ex),
+    response_head: responseHead(ex.upstreamHead),
+    payload,
   });
 }

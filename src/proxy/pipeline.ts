@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { replay } from '../cache/replay.ts';
 import type { CachedResponse } from '../cache/types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -22,6 +22,7 @@ import { endAttempt } from './attempt-end.ts';
 import { type CachePlan, lookupCache, planCache, ResponseRecorder, storeEntry } from './cache-stage.ts';
 import { compatToNative } from './compat.ts';
 import { Exchange } from './exchange.ts';
+import { keepsPayload } from './log-record.ts';
 import { readOptions } from './options.ts';
 import type { DataPlaneRoute } from './route.ts';
 import { authenticate, resolveGateway, resolveProvider, resolveUpstreamUrl } from './stages.ts';
@@ -64,6 +65,7 @@ export async function handleProviderRequest(
       const compat = compatToNative(route, await readBody(req, app.config.maxRequestBytes));
       native = compat.route;
       ex.route = native;
+      ex.compat = true;
       ex.body = compat.body;
     }
     ex.provider = resolveProvider(app, native);
@@ -207,7 +209,7 @@ async function runStep(
     if (hit) {
       if (window && !ex.limitHeaders)
         ex.limitHeaders = await peekGatewayLimit(app.limits, ex.gateway!, window);
-      serveFromCache(ex, res, hit);
+      serveFromCache(app, ex, res, hit);
       return 'answered';
     }
   }
@@ -258,8 +260,11 @@ type AttemptResult =
       error: GatewayError;
     };
 
-function serveFromCache(ex: Exchange, res: ServerResponse, entry: CachedResponse): void {
+function serveFromCache(app: AppContext, ex: Exchange, res: ServerResponse, entry: CachedResponse): void {
   ex.cached = true;
+  ex.upstreamHead = entry.headers as IncomingHttpHeaders;
+  ex.responseBytes = entry.body.length;
+  if (keepsPayload(ex)) ex.capture(entry.body, app.config.logs.maxBodyBytes);
   // The model that answered is the one logged (the same body's, or the cf-aig-cache-key's); no re-parse.
   ex.setModel(entry.model);
   ex.status = entry.status;
@@ -294,6 +299,7 @@ async function attempt(
   const provider = ex.provider!;
   let tee: ResponseTee | undefined;
   const recorder = cache ? new ResponseRecorder() : undefined;
+  const payloadLimit = keepsPayload(ex) ? app.config.logs.maxBodyBytes : 0;
   const extraHeaders = ex.responseHeaders();
   if (cache) extraHeaders['cf-aig-cache-status'] = 'MISS';
   const outcome = await forward(
@@ -313,12 +319,14 @@ async function attempt(
     {
       onHead: (status, headers) => {
         ex.status = status;
+        ex.upstreamHead = headers;
         const ct = headers['content-type'];
         tee = new ResponseTee(provider, Array.isArray(ct) ? ct[0] : ct);
         recorder?.onHead(status, headers);
       },
       onData: (chunk) => {
         tee!.push(chunk);
+        if (payloadLimit > 0) ex.capture(chunk, payloadLimit);
         recorder?.onData(chunk);
       },
       verdict: (atEnd) => {
@@ -328,6 +336,7 @@ async function attempt(
     },
   );
   if (tee) ex.facts = tee.finish();
+  ex.responseBytes = outcome.sent;
 
   const end = outcome.end;
   switch (end.kind) {

@@ -1,0 +1,188 @@
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { Database } from '../db/tables.ts';
+
+/** SPEC §8: the filter keys of the logs API, each mapped to what it compares. */
+export const FILTER_KEYS = [
+  'id',
+  'created_at',
+  'request_content_type',
+  'response_content_type',
+  'request_type',
+  'success',
+  'cached',
+  'provider',
+  'model',
+  'model_type',
+  'cost',
+  'tokens',
+  'tokens_in',
+  'tokens_out',
+  'duration',
+  'feedback',
+  'event_id',
+  'metadata.key',
+  'metadata.value',
+  'authentication',
+  'wholesale',
+  'compatibilityMode',
+  'dlp_action',
+  'user_agent',
+] as const;
+export const OPERATORS = ['eq', 'neq', 'contains', 'lt', 'gt'] as const;
+
+export type FilterKey = (typeof FILTER_KEYS)[number];
+export type Operator = (typeof OPERATORS)[number];
+export type FilterValue = string | number | boolean | null;
+
+export interface LogFilter {
+  key: FilterKey;
+  operator: Operator;
+  value: FilterValue[];
+}
+
+export class FilterError extends Error {}
+
+const BOOLEAN_KEYS = new Set(['success', 'cached', 'authentication', 'compatibilityMode', 'wholesale']);
+const NUMBER_KEYS = new Set(['cost', 'tokens', 'tokens_in', 'tokens_out', 'duration', 'feedback']);
+
+/** Validates filters from JSON or from the SDK's dotted query form, naming what is allowed. */
+export function validateFilters(raw: unknown): LogFilter[] {
+  if (!Array.isArray(raw)) throw new FilterError('filters must be an array of {key, operator, value[]}');
+  return raw.map((f, i) => {
+    const o = f as Record<string, unknown> | null;
+    if (typeof o !== 'object' || o === null)
+      throw new FilterError(`filters[${i}] must be an object {key, operator, value[]}`);
+    const key = o['key'];
+    if (typeof key !== 'string' || !(FILTER_KEYS as readonly string[]).includes(key)) {
+      throw new FilterError(
+        `filters[${i}].key must be one of ${FILTER_KEYS.join(', ')}; got ${JSON.stringify(key)}`,
+      );
+    }
+    const operator = o['operator'] ?? 'eq';
+    if (typeof operator !== 'string' || !(OPERATORS as readonly string[]).includes(operator)) {
+      throw new FilterError(
+        `filters[${i}].operator must be one of ${OPERATORS.join(', ')}; got ${JSON.stringify(operator)}`,
+      );
+    }
+    const values = Array.isArray(o['value']) ? o['value'] : [o['value']];
+    if (values.length === 0) throw new FilterError(`filters[${i}].value must hold at least one value`);
+    for (const v of values) {
+      if (v !== null && !['string', 'number', 'boolean'].includes(typeof v)) {
+        throw new FilterError(`filters[${i}].value holds strings, numbers, booleans or null`);
+      }
+    }
+    if ((operator === 'lt' || operator === 'gt') && values.length !== 1) {
+      throw new FilterError(`filters[${i}]: ${operator} compares with exactly one value`);
+    }
+    return { key: key as FilterKey, operator: operator as Operator, value: values as FilterValue[] };
+  });
+}
+
+/**
+ * `filters` as JSON (`filters=[{"key":…}]`), or as the Cloudflare SDK sends it (qs with
+ * `allowDots` and repeated arrays: `filters.key=…&filters.operator=…&filters.value=…`, one group
+ * per `filters.key`, in order).
+ */
+export function filtersFromQuery(query: URLSearchParams): LogFilter[] {
+  const json = query.get('filters');
+  if (json !== null) {
+    try {
+      return validateFilters(JSON.parse(json));
+    } catch (err) {
+      if (err instanceof FilterError) throw err;
+      throw new FilterError('filters must be a JSON array of {key, operator, value[]}');
+    }
+  }
+  const groups: Array<Record<string, unknown>> = [];
+  for (const [name, value] of query) {
+    const m = /^filters(?:\[(\d+)\])?[.[](key|operator|value)\]?(?:\[\d*\])?$/.exec(name);
+    if (!m) continue;
+    const field = m[2]!;
+    const index = m[1] !== undefined ? Number(m[1]) : field === 'key' ? groups.length : groups.length - 1;
+    const g = groups[index] ?? {};
+    groups[index] = g;
+    if (field === 'value') {
+      const values = (g['value'] as unknown[] | undefined) ?? [];
+      values.push(parseScalar(value));
+      g['value'] = values;
+    } else {
+      g[field] = value;
+    }
+  }
+  return groups.length === 0 ? [] : validateFilters(groups.filter(Boolean));
+}
+
+function parseScalar(v: string): FilterValue {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (v === 'null') return null;
+  if (v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return v;
+}
+
+type Eb = ExpressionBuilder<Database, 'logs'>;
+
+function column(key: FilterKey): Expression<unknown> | undefined {
+  switch (key) {
+    case 'tokens':
+      return sql`(coalesce(tokens_in, 0) + coalesce(tokens_out, 0))`;
+    case 'compatibilityMode':
+      return sql.ref('compat');
+    case 'metadata.key':
+    case 'metadata.value':
+    case 'wholesale':
+    case 'dlp_action':
+      return undefined;
+    default:
+      return sql.ref(key);
+  }
+}
+
+function coerce(key: FilterKey, v: FilterValue): FilterValue {
+  if (v === null) return null;
+  if (BOOLEAN_KEYS.has(key)) return v === true || v === 'true' || v === 1 ? 1 : 0;
+  if (key === 'created_at') return typeof v === 'number' ? v : Date.parse(String(v));
+  if (NUMBER_KEYS.has(key)) return Number(v);
+  return v;
+}
+
+/** One filter as a SQL condition. Metadata is flat JSON text, matched by its serialized pieces. */
+export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
+  if (f.key === 'metadata.key' || f.key === 'metadata.value') {
+    const patterns = f.value.map((v) =>
+      f.key === 'metadata.key' ? `%${JSON.stringify(String(v)).slice(0, -1)}":%` : `%:${JSON.stringify(v)}%`,
+    );
+    const any = eb.or(patterns.map((p) => eb(sql.ref('metadata'), 'like', p)));
+    return f.operator === 'neq' ? eb.or([eb('metadata', 'is', null), eb.not(any)]) : any;
+  }
+  const col = column(f.key);
+  const values = f.value.map((v) => coerce(f.key, v));
+  if (!col) {
+    // Constant for every Gatehouse log: never wholesale (no Unified Billing), no DLP action yet.
+    const constant = f.key === 'wholesale' ? 0 : null;
+    const hit = values.some((v) => v === constant);
+    return sql<SqlBool>`${sql.lit(f.operator === 'neq' ? !hit : f.operator === 'eq' ? hit : false)}`;
+  }
+  const nonNull = values.filter((v): v is string | number | boolean => v !== null);
+  const wantsNull = values.length !== nonNull.length;
+  switch (f.operator) {
+    case 'eq': {
+      const parts: Expression<SqlBool>[] = [];
+      if (nonNull.length > 0) parts.push(eb(col, 'in', nonNull));
+      if (wantsNull) parts.push(eb(col, 'is', null));
+      return eb.or(parts);
+    }
+    case 'neq': {
+      const parts: Expression<SqlBool>[] = [];
+      if (nonNull.length > 0) parts.push(eb.or([eb(col, 'not in', nonNull), eb(col, 'is', null)]));
+      if (wantsNull) parts.push(eb(col, 'is not', null));
+      return eb.and(parts);
+    }
+    case 'contains':
+      return eb.or(nonNull.map((v) => eb(sql`lower(${col})`, 'like', `%${String(v).toLowerCase()}%`)));
+    case 'lt':
+      return eb(col, '<', nonNull[0]!);
+    case 'gt':
+      return eb(col, '>', nonNull[0]!);
+  }
+}

@@ -1,0 +1,210 @@
+import { request } from 'undici';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASES } from '../helpers/databases.ts';
+import { useGatewayWithMock } from '../helpers/setup.ts';
+
+for (const database of DATABASES) {
+  describe.skipIf(database.skip)(`logs API on ${database.name}`, () => {
+    const env: Record<string, string> = {};
+    beforeAll(async () => {
+      Object.assign(env, await database.env());
+    });
+    const ctx = useGatewayWithMock(env);
+    const ids: Record<string, string> = {};
+
+    async function send(name: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+      const res = await request(`${ctx.gw.gatewayUrl('logged')}/${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer sk-secret-key',
+          'user-agent': 'logs-test/1',
+          ...headers,
+        },
+        body: JSON.stringify(body),
+      });
+      await res.body.text();
+      ids[name] = res.headers['cf-aig-log-id'] as string;
+      return res.statusCode;
+    }
+    const api = (method: string, path: string, body?: unknown) =>
+      ctx.gw.api(method, `/gateways/logged${path}`, body);
+    const list = async (query: string) => {
+      const r = await api('GET', `/logs?per_page=100&${query}`);
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      return r.json.result as Array<Record<string, any>>;
+    };
+    const filter = (f: unknown[]) => `filters=${encodeURIComponent(JSON.stringify(f))}`;
+    const chat = (model: string, content = 'Hello') => ({ model, messages: [{ role: 'user', content }] });
+
+    beforeAll(async () => {
+      const created = await ctx.gw.api('POST', '/gateways', {
+        id: 'logged',
+        cache_ttl: 0,
+        cache_invalidate_on_update: false,
+        collect_logs: true,
+        rate_limiting_interval: 0,
+        rate_limiting_limit: 0,
+      });
+      expect(created.status).toBe(200);
+      await send('mini', 'openai/chat/completions', chat('gpt-4o-mini'), {
+        'cf-aig-metadata': '{"user":"alice","tier":3}',
+      });
+      await send('big', 'openai/chat/completions', chat('gpt-4o'), { 'cf-aig-metadata': '{"user":"bob"}' });
+      await send('stream', 'openai/chat/completions', {
+        ...chat('gpt-4o-mini'),
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      await send(
+        'claude',
+        'anthropic/v1/messages',
+        { ...chat('claude-sonnet-4-5'), max_tokens: 64 },
+        { 'x-api-key': 'sk-ant-secret' },
+      );
+      await send('failed', 'openai/chat/completions', chat('gpt-4o'), { 'x-mock-scenario': 'status=500' });
+      await send('nopayload', 'openai/chat/completions', chat('gpt-4o-mini', 'private'), {
+        'cf-aig-collect-log-payload': 'false',
+      });
+      await send('nolog', 'openai/chat/completions', chat('gpt-4o-mini'), { 'cf-aig-collect-log': 'false' });
+      await send('embed', 'openai/embeddings', { model: 'text-embedding-3-small', input: 'hi' });
+      await ctx.gw.flushLogs();
+    });
+
+    it('a full entry: heads with credentials redacted, sizes, content types, user agent, model type', async () => {
+      const r = await api('GET', `/logs/${ids['mini']}`);
+      expect(r.status).toBe(200);
+      const log = r.json.result;
+      expect(log).toMatchObject({
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        model_type: 'chat',
+        request_type: 'provider',
+        request_content_type: 'application/json',
+        response_content_type: 'application/json',
+        user_agent: 'logs-test/1',
+        feedback: 0,
+        score: null,
+        custom_cost: false,
+        metadata: '{"user":"alice","tier":3}',
+      });
+      expect(log.request_size).toBeGreaterThan(0);
+      expect(log.response_size).toBeGreaterThan(0);
+      const head = JSON.parse(log.request_head);
+      expect(head['authorization']).toBe('[redacted]');
+      expect(head['user-agent']).toBe('logs-test/1');
+      expect(JSON.stringify(r.json)).not.toContain('sk-secret-key');
+      const claude = (await api('GET', `/logs/${ids['claude']}`)).json.result;
+      expect(JSON.parse(claude.request_head)['x-api-key']).toBe('[redacted]');
+      expect((await api('GET', `/logs/${ids['embed']}`)).json.result.model_type).toBe('embeddings');
+    });
+
+    it('stores request and response bodies apart, and serves them', async () => {
+      const req = await api('GET', `/logs/${ids['mini']}/request`);
+      expect(req.status).toBe(200);
+      expect(req.json.result).toEqual(chat('gpt-4o-mini'));
+      const res = await api('GET', `/logs/${ids['mini']}/response`);
+      expect(res.json.result.object).toBe('chat.completion');
+      const stream = await api('GET', `/logs/${ids['stream']}/response`);
+      expect(typeof stream.json.result).toBe('string');
+      expect(stream.json.result).toContain('data: [DONE]');
+    });
+
+    it('cf-aig-collect-log-payload: false keeps the row and drops the bodies; cf-aig-collect-log: false keeps nothing', async () => {
+      expect((await api('GET', `/logs/${ids['nopayload']}`)).status).toBe(200);
+      const body = await api('GET', `/logs/${ids['nopayload']}/request`);
+      expect(body.status).toBe(404);
+      expect(body.json.errors[0].message).toMatch(/no stored request body/);
+      expect((await api('GET', `/logs/${ids['nolog']}`)).status).toBe(404);
+    });
+
+    it.each([
+      ['provider eq', [{ key: 'provider', operator: 'eq', value: ['anthropic'] }], ['claude']],
+      [
+        'model neq',
+        [{ key: 'model', operator: 'neq', value: ['gpt-4o-mini', 'text-embedding-3-small'] }],
+        ['big', 'claude', 'failed'],
+      ],
+      ['success eq false', [{ key: 'success', operator: 'eq', value: [false] }], ['failed']],
+      ['model contains', [{ key: 'model', operator: 'contains', value: ['CLAUDE'] }], ['claude']],
+      ['metadata.key', [{ key: 'metadata.key', operator: 'eq', value: ['tier'] }], ['mini']],
+      ['metadata.value', [{ key: 'metadata.value', operator: 'eq', value: ['bob'] }], ['big']],
+      ['event_id', [{ key: 'event_id', operator: 'eq', value: ['__mini__'] }], ['mini']],
+      ['model_type', [{ key: 'model_type', operator: 'eq', value: ['embeddings'] }], ['embed']],
+      [
+        'two filters',
+        [
+          { key: 'provider', operator: 'eq', value: ['openai'] },
+          { key: 'model', operator: 'eq', value: ['gpt-4o'] },
+        ],
+        ['big', 'failed'],
+      ],
+    ])('filter: %s', async (_name, filters, expected) => {
+      const resolved = JSON.parse(JSON.stringify(filters).replace('__mini__', ids['mini']!)) as unknown[];
+      const rows = await list(filter(resolved));
+      expect(rows.map((r) => Object.entries(ids).find(([, id]) => id === r['id'])?.[0]).sort()).toEqual(
+        [...expected].sort(),
+      );
+    });
+
+    it('numeric and time comparisons', async () => {
+      const all = await list('');
+      expect((await list(filter([{ key: 'tokens', operator: 'gt', value: [0] }]))).length).toBeGreaterThan(0);
+      expect(await list(filter([{ key: 'duration', operator: 'lt', value: [0] }]))).toEqual([]);
+      const newest = all[0]!['created_at'] as string;
+      expect(await list(filter([{ key: 'created_at', operator: 'gt', value: [newest] }]))).toEqual([]);
+      expect((await list(filter([{ key: 'cost', operator: 'gt', value: [0] }]))).length).toBeGreaterThan(0);
+    });
+
+    it('accepts the dotted form the Cloudflare SDK sends', async () => {
+      const rows = await list('filters.key=provider&filters.operator=eq&filters.value=anthropic');
+      expect(rows.map((r) => r['id'])).toEqual([ids['claude']]);
+    });
+
+    it('names the allowed keys and operators on a bad filter', async () => {
+      const bad = await api('GET', `/logs?${filter([{ key: 'colour', operator: 'eq', value: ['x'] }])}`);
+      expect(bad.status).toBe(400);
+      expect(bad.json.errors[0].message).toMatch(/key must be one of id, created_at, .*user_agent/);
+      const op = await api('GET', `/logs?${filter([{ key: 'model', operator: 'like', value: ['x'] }])}`);
+      expect(op.json.errors[0].message).toMatch(/operator must be one of eq, neq, contains, lt, gt/);
+    });
+
+    it('orders, paginates and searches', async () => {
+      const asc = await list('order_by=created_at&order_by_direction=asc');
+      expect(asc[0]!['id']).toBe(ids['mini']);
+      const page = await api('GET', '/logs?per_page=2&page=2');
+      expect(page.json.result).toHaveLength(2);
+      expect(page.json.result_info).toMatchObject({ page: 2, per_page: 2, total_count: 7 });
+      expect((await list('search=claude')).map((r) => r['id'])).toEqual([ids['claude']]);
+      expect((await api('GET', '/logs?order_by=colour')).status).toBe(400);
+    });
+
+    it('PATCH stores feedback, score and metadata; out-of-range values are 400s', async () => {
+      const r = await api('PATCH', `/logs/${ids['big']}`, {
+        feedback: 1,
+        score: 90,
+        metadata: { reviewed: true },
+      });
+      expect(r.status).toBe(200);
+      expect(r.json.result).toMatchObject({ feedback: 1, score: 90, metadata: '{"reviewed":true}' });
+      expect(
+        (await list(filter([{ key: 'feedback', operator: 'eq', value: [1] }]))).map((x) => x['id']),
+      ).toEqual([ids['big']]);
+      expect((await api('PATCH', `/logs/${ids['big']}`, { feedback: 2 })).status).toBe(400);
+      expect((await api('PATCH', `/logs/${ids['big']}`, { score: 101 })).status).toBe(400);
+      expect((await api('PATCH', '/logs/nope', { score: 1 })).status).toBe(404);
+    });
+
+    it('DELETE by filters removes the rows and their bodies', async () => {
+      const r = await api(
+        'DELETE',
+        `/logs?${filter([{ key: 'provider', operator: 'eq', value: ['anthropic'] }])}`,
+      );
+      expect(r.status).toBe(200);
+      expect(r.json.result.deleted).toBe(1);
+      expect((await api('GET', `/logs/${ids['claude']}`)).status).toBe(404);
+      expect((await api('GET', `/logs/${ids['claude']}/request`)).status).toBe(404);
+      expect(await list(filter([{ key: 'provider', operator: 'eq', value: ['anthropic'] }]))).toEqual([]);
+    });
+  });
+}
