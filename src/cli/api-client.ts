@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
  */
 export interface ApiClient {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; json: ApiEnvelope }>;
+  /** A GET whose answer is read as it arrives (the live tail); errors come back as CliErrors. */
+  stream(path: string): Promise<Response>;
 }
 
 export interface ApiEnvelope {
@@ -52,6 +54,23 @@ export function apiClient(
         throw new CliError(message);
       }
       return { status: res.status, json };
+    },
+    async stream(path) {
+      let res: Response;
+      try {
+        res = await fetch(`${base}/client/v4/accounts/${account}/ai-gateway${path}`, {
+          headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+        });
+      } catch {
+        throw new CliError(
+          `cannot reach the gateway at ${base}; is it running? (set --url or GATEHOUSE_URL)`,
+        );
+      }
+      if (!res.ok || !res.body) {
+        const json = (await res.json().catch(() => ({ success: false }))) as ApiEnvelope;
+        throw new CliError(json.errors?.map((e) => e.message).join('; ') ?? `HTTP ${res.status}`);
+      }
+      return res;
     },
   };
 }

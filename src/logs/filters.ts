@@ -186,3 +186,49 @@ export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
       return eb(col, '>', nonNull[0]!);
   }
 }
+
+/** The same filters over a row in memory (the live tail sees rows as they are written). */
+export function matchesAll(row: Record<string, unknown>, filters: LogFilter[]): boolean {
+  return filters.every((f) => matches(row, f));
+}
+
+function matches(row: Record<string, unknown>, f: LogFilter): boolean {
+  if (f.key === 'metadata.key' || f.key === 'metadata.value') {
+    let meta: Record<string, unknown> = {};
+    try {
+      meta = row['metadata'] ? (JSON.parse(String(row['metadata'])) as Record<string, unknown>) : {};
+    } catch {
+      meta = {};
+    }
+    const pool = f.key === 'metadata.key' ? Object.keys(meta) : Object.values(meta);
+    const hit = f.value.some((v) => pool.some((p) => p === v || String(p) === String(v)));
+    return f.operator === 'neq' ? !hit : hit;
+  }
+  let actual: unknown;
+  if (f.key === 'tokens') actual = Number(row['tokens_in'] ?? 0) + Number(row['tokens_out'] ?? 0);
+  else if (f.key === 'compatibilityMode') actual = row['compat'];
+  else if (f.key === 'wholesale') actual = 0;
+  else if (f.key === 'dlp_action') actual = null;
+  else actual = row[f.key];
+  const values = f.value.map((v) => coerce(f.key, v));
+  const eq = (v: FilterValue) =>
+    v === null ? actual === null || actual === undefined : actual === v || String(actual) === String(v);
+  switch (f.operator) {
+    case 'eq':
+      return values.some(eq);
+    case 'neq':
+      return !values.some(eq);
+    case 'contains':
+      return values.some(
+        (v) =>
+          v !== null &&
+          String(actual ?? '')
+            .toLowerCase()
+            .includes(String(v).toLowerCase()),
+      );
+    case 'lt':
+      return actual !== null && actual !== undefined && Number(actual) < Number(values[0]);
+    case 'gt':
+      return actual !== null && actual !== undefined && Number(actual) > Number(values[0]);
+  }
+}

@@ -45,8 +45,11 @@ export class LogWriter {
   }
 
   /** Called with each batch once it is stored (live tail, metrics). */
-  onWritten(listener: (rows: readonly LogRow[]) => void): void {
+  onWritten(listener: (rows: readonly LogRow[]) => void): () => void {
     this.#listeners.push(listener);
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
   }
 
   start(): void {

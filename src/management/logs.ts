@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { FilterError, filtersFromQuery } from '../logs/filters.ts';
+import { FilterError, filtersFromQuery, matchesAll } from '../logs/filters.ts';
 import { type LogQuery, type LogRowRead, ORDER_BY, type OrderBy } from '../logs/queries.ts';
+import type { LogRow } from '../logs/writer.ts';
 import { ApiError, pagination } from './envelope.ts';
 import { findGateway } from './gateways.ts';
 import { readJson, requirePermission, validate } from './request.ts';
@@ -142,6 +143,43 @@ export const logRoutes: Route[] = [
         result: rows.map(logResult),
         resultInfo: { page, per_page: perPage, count: rows.length, total_count: total },
       };
+    },
+  },
+  {
+    // The live tail: new log entries as they are written, as server-sent events, filtered.
+    method: 'GET',
+    path: '/gateways/:gateway/logs/tail',
+    async handle(ctx) {
+      gatewayOf(ctx, 'read');
+      logQuery(ctx.query); // validates the filters before the stream opens
+      return { result: null };
+    },
+    stream(ctx, res) {
+      const gateway = ctx.params['gateway']!;
+      const { filters } = logQuery(ctx.query);
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': tailing logs\n\n');
+      const listener = (rows: readonly LogRow[]) => {
+        for (const row of rows) {
+          if (row.account_id !== ctx.accountId || row.gateway_id !== gateway) continue;
+          if (!matchesAll(row as Record<string, unknown>, filters)) continue;
+          const { payload: _payload, ...stored } = row;
+          res.write(
+            `event: log\ndata: ${JSON.stringify(logResult({ ...stored, seq: 0 } as LogRowRead))}\n\n`,
+          );
+        }
+      };
+      const unsubscribe = ctx.app.logs.onWritten(listener);
+      // A comment now and then keeps proxies from closing an idle stream.
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      res.on('close', () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+      });
     },
   },
   {

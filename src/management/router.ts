@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
 import type { AppContext } from '../server/context.ts';
 import type { Principal } from '../tokens/registry.ts';
+import { analyticsRoutes } from './analytics.ts';
 import { cacheRoutes } from './cache.ts';
 import { customProviderRoutes } from './custom-providers.ts';
 import { ApiError, fail, ok, type ResultInfo } from './envelope.ts';
@@ -25,6 +26,8 @@ export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   handle(ctx: RouteContext): Promise<{ result: unknown; resultInfo?: ResultInfo; status?: number }>;
+  /** For a streaming answer (the live tail): writes `res` itself, after `handle` validated the request. */
+  stream?(ctx: RouteContext, res: ServerResponse): void;
 }
 
 const PREFIX = '/client/v4/accounts/:account/ai-gateway';
@@ -41,6 +44,7 @@ export function createManagementHandler(
     ...tokenRoutes,
     ...customProviderRoutes,
     ...providerKeyRoutes,
+    ...analyticsRoutes,
   ]) {
     router.on(route.method, PREFIX + route.path, (req, res, params) => {
       void run(app, route, req, res as ServerResponse, params as Record<string, string | undefined>);
@@ -82,7 +86,12 @@ async function run(
     const accountId = params['account']!;
     if (accountId !== app.config.accountId) throw new ApiError(404, 7002, `Account "${accountId}" not found`);
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
-    const out = await route.handle({ app, req, principal, accountId, params, query });
+    const ctx = { app, req, principal, accountId, params, query };
+    const out = await route.handle(ctx);
+    if (route.stream) {
+      route.stream(ctx, res);
+      return;
+    }
     if (route.method !== 'GET' && changesConfig(route.path)) app.changes.publish();
     ok(res, out.result, out.resultInfo, out.status);
   } catch (err) {

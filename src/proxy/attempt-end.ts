@@ -31,5 +31,21 @@ export function endAttempt(app: AppContext, ex: Exchange): void {
       app.log('warn', `recording spend: ${(err as Error).message}`);
     });
   }
+  if (ex.gateway) {
+    const totalMs = performance.now() - ex.startedAt;
+    app.metrics.record({
+      gateway: ex.gateway.id,
+      provider: ex.provider?.slug ?? ex.route.provider ?? '',
+      model: model ?? '',
+      status: ex.status,
+      success: ex.succeeded,
+      cached: ex.cached,
+      tokensIn: usage?.tokensIn ?? 0,
+      tokensOut: usage?.tokensOut ?? 0,
+      cost: ex.cost.cost ?? 0,
+      upstreamSeconds: ex.upstreamMs / 1000,
+      overheadSeconds: Math.max(0, totalMs - ex.upstreamMs) / 1000,
+    });
+  }
   recordLog(app, ex);
 }

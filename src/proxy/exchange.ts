@@ -45,6 +45,8 @@ export class Exchange {
   compat = false;
   /** The upstream's (or the cached entry's) response head, for the log. */
   upstreamHead: IncomingHttpHeaders | undefined;
+  /** Milliseconds the current attempt spent on the provider call (0 for a cache hit). */
+  upstreamMs = 0;
   /** Response body bytes the client got. */
   responseBytes = 0;
   /** The response body as it passed, up to the log's cap (empty when payloads are not kept). */
@@ -111,6 +113,7 @@ export class Exchange {
     this.error = undefined;
     this.cost = undefined;
     this.upstreamHead = undefined;
+    this.upstreamMs = 0;
     this.responseBytes = 0;
     this.captured = [];
     this.capturedBytes = 0;

@@ -302,6 +302,7 @@ async function attempt(
   const payloadLimit = keepsPayload(ex) ? app.config.logs.maxBodyBytes : 0;
   const extraHeaders = ex.responseHeaders();
   if (cache) extraHeaders['cf-aig-cache-status'] = 'MISS';
+  const upstreamStart = performance.now();
   const outcome = await forward(
     app.dispatcher,
     {
@@ -335,6 +336,7 @@ async function attempt(
       },
     },
   );
+  ex.upstreamMs = performance.now() - upstreamStart;
   if (tee) ex.facts = tee.finish();
   ex.responseBytes = outcome.sent;
 

@@ -18,14 +18,16 @@ import { sendGatewayError, sendJson } from '../http/respond.ts';
 import { loadMasterKey } from '../keys/master-key.ts';
 import { ProviderKeyRegistry } from '../keys/registry.ts';
 import { memoryCounter } from '../limits/memory-counter.ts';
+import { analytics } from '../logs/analytics.ts';
 import { kyselyLogSink } from '../logs/kysely-sink.ts';
 import { LogQueries } from '../logs/queries.ts';
 import { sqliteLogSink } from '../logs/sqlite-sink.ts';
 import { LogWriter } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
+import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { handleProviderRequest } from '../proxy/pipeline.ts';
 import { parseDataPlaneUrl } from '../proxy/route.ts';
-import { TokenRegistry } from '../tokens/registry.ts';
+import { allows, TokenRegistry } from '../tokens/registry.ts';
 import { type AdminToken, resolveAdminToken } from './admin-token.ts';
 import type { AppContext } from './context.ts';
 
@@ -144,10 +146,12 @@ async function assemble(
     changes,
     logs,
     logQueries: new LogQueries(db),
+    analytics: (q) => analytics(db, q),
     dispatcher,
     cache,
     limits,
     prices: loadPriceTable(config.pricesFile),
+    metrics: new GatewayMetrics(() => logs.pending),
     coalescer: new Coalescer(),
     log,
   };
@@ -248,6 +252,10 @@ function route(
     management(req, res);
     return;
   }
+  if (url === '/metrics' || url.startsWith('/metrics?')) {
+    serveMetrics(app, req, res);
+    return;
+  }
   if (url === '/healthz') {
     sendJson(res, 200, { ok: true });
     return;
@@ -257,4 +265,32 @@ function route(
     res,
     new GatewayError('notFound', `no route for ${req.method} ${url.split('?')[0]!.slice(0, 200)}`),
   );
+}
+
+/**
+ * Prometheus text format. It names gateways, providers and models, so it takes a token like the
+ * management API does (the admin token or one with `read`); Prometheus sends it with
+ * `authorization: {credentials: …}` in the scrape config.
+ */
+function serveMetrics(app: AppContext, req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  const header = req.headers.authorization;
+  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  const principal = token ? app.tokens.authenticate(token) : undefined;
+  if (!principal || !allows(principal, 'read')) {
+    sendGatewayError(
+      res,
+      new GatewayError(
+        'unauthorized',
+        '/metrics takes Authorization: Bearer <admin token or a token with read>',
+      ),
+    );
+    return;
+  }
+  const body = app.metrics.expose();
+  res.writeHead(200, {
+    'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
 }

@@ -8,8 +8,10 @@ import type { ChangeFeed } from '../db/change-feed.ts';
 import type { GatewayRegistry } from '../gateways/registry.ts';
 import type { ProviderKeyRegistry } from '../keys/registry.ts';
 import type { LimitCounter } from '../limits/counter.ts';
+import type { AnalyticsQuery, Series } from '../logs/analytics.ts';
 import type { LogQueries } from '../logs/queries.ts';
 import type { LogWriter } from '../logs/writer.ts';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { TokenRegistry } from '../tokens/registry.ts';
 
 /** Everything a request handler may use; built once by `createApp`, passed down explicitly. */
@@ -25,10 +27,14 @@ export interface AppContext {
   changes: ChangeFeed;
   logs: LogWriter;
   logQueries: LogQueries;
+  /** Time series over the logs (the analytics API). */
+  analytics: (q: AnalyticsQuery) => Promise<Series[]>;
   dispatcher: Dispatcher;
   cache: CacheStore;
   /** Rate and spend limit counters: in memory on one node, in Redis when one is configured. */
   limits: LimitCounter;
+  /** What `/metrics` exposes. */
+  metrics: GatewayMetrics;
   /** Model prices: the shipped table, with the operator's file over it. */
   prices: PriceTable;
   coalescer: Coalescer;

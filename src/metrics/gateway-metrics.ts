@@ -1,0 +1,93 @@
+import { Counter, exposition, Gauge, Histogram } from './registry.ts';
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const OVERHEAD = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+export interface AttemptFacts {
+  gateway: string;
+  provider: string;
+  model: string;
+  status: number;
+  success: boolean;
+  cached: boolean;
+  tokensIn: number;
+  tokensOut: number;
+  cost: number;
+  /** Time spent waiting on the provider, in seconds (0 for a cache hit). */
+  upstreamSeconds: number;
+  /** The rest of the attempt's time: the gateway's own work, in seconds. */
+  overheadSeconds: number;
+}
+
+/** What `/metrics` exposes: per gateway, provider and model. */
+export class GatewayMetrics {
+  readonly #requests = new Counter('gatehouse_requests_total', 'Requests (each attempt) by outcome.', [
+    'gateway',
+    'provider',
+    'model',
+    'status',
+    'cached',
+  ]);
+  readonly #errors = new Counter('gatehouse_errors_total', 'Attempts that did not succeed.', [
+    'gateway',
+    'provider',
+    'model',
+  ]);
+  readonly #tokens = new Counter('gatehouse_tokens_total', 'Tokens reported by providers.', [
+    'gateway',
+    'provider',
+    'model',
+    'direction',
+  ]);
+  readonly #cost = new Counter(
+    'gatehouse_cost_usd_total',
+    'Cost in US dollars (price table or custom cost).',
+    ['gateway', 'provider', 'model'],
+  );
+  readonly #hits = new Counter('gatehouse_cache_hits_total', 'Requests answered from the cache.', [
+    'gateway',
+    'provider',
+  ]);
+  readonly #upstream = new Histogram(
+    'gatehouse_upstream_duration_seconds',
+    'Time waiting on the provider, per attempt.',
+    ['provider'],
+    SECONDS,
+  );
+  readonly #overhead = new Histogram(
+    'gatehouse_overhead_duration_seconds',
+    "The gateway's own time per attempt (total minus the provider's).",
+    ['provider'],
+    OVERHEAD,
+  );
+  readonly #queue: Gauge;
+
+  constructor(logQueueDepth: () => number) {
+    this.#queue = new Gauge('gatehouse_log_queue_depth', 'Log rows waiting to be written.', logQueueDepth);
+  }
+
+  record(f: AttemptFacts): void {
+    const where = [f.gateway, f.provider, f.model];
+    this.#requests.inc([...where, String(f.status), f.cached ? 'true' : 'false']);
+    if (!f.success) this.#errors.inc(where);
+    if (f.tokensIn > 0) this.#tokens.inc([...where, 'in'], f.tokensIn);
+    if (f.tokensOut > 0) this.#tokens.inc([...where, 'out'], f.tokensOut);
+    if (f.cost > 0) this.#cost.inc(where, f.cost);
+    if (f.cached) this.#hits.inc([f.gateway, f.provider]);
+    else this.#upstream.observe([f.provider], f.upstreamSeconds);
+    this.#overhead.observe([f.provider], f.overheadSeconds);
+  }
+
+  expose(): string {
+    return exposition([
+      this.#requests,
+      this.#errors,
+      this.#tokens,
+      this.#cost,
+      this.#hits,
+      this.#upstream,
+      this.#overhead,
+      this.#queue,
+    ]);
+  }
+}

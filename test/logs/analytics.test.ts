@@ -1,0 +1,122 @@
+import { request } from 'undici';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASES } from '../helpers/databases.ts';
+import { useGatewayWithMock } from '../helpers/setup.ts';
+
+for (const database of DATABASES) {
+  describe.skipIf(database.skip)(`analytics API on ${database.name}`, () => {
+    const env: Record<string, string> = {};
+    beforeAll(async () => {
+      Object.assign(env, await database.env());
+    });
+    const ctx = useGatewayWithMock(env);
+    const since = Date.now() - 1000;
+
+    async function send(path: string, model: string, headers: Record<string, string> = {}) {
+      const res = await request(`${ctx.gw.gatewayUrl()}/${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer sk',
+          'x-api-key': 'k',
+          ...headers,
+        },
+        body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'Hello' }] }),
+      });
+      await res.body.text();
+    }
+
+    beforeAll(async () => {
+      for (let i = 0; i < 3; i++)
+        await send('openai/chat/completions', 'gpt-4o-mini', { 'cf-aig-metadata': '{"team":"a"}' });
+      await send('openai/chat/completions', 'gpt-4o', {
+        'cf-aig-metadata': '{"team":"b"}',
+        'cf-aig-cache-ttl': '600',
+      });
+      await send('openai/chat/completions', 'gpt-4o', {
+        'cf-aig-metadata': '{"team":"b"}',
+        'cf-aig-cache-ttl': '600',
+      });
+      await send('anthropic/v1/messages', 'claude-sonnet-4-5');
+      await send('openai/chat/completions', 'gpt-4o', { 'x-mock-scenario': 'status=500' });
+    });
+
+    const get = async (query: string) => {
+      const r = await ctx.gw.api('GET', `/analytics?start=${since}&${query}`);
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      return r.json.result;
+    };
+    const sum = (points: Array<Record<string, number>>, k: string) =>
+      points.reduce((n, p) => n + (p[k] ?? 0), 0);
+
+    it('sums that match the logs', async () => {
+      const result = await get('bucket=minute');
+      expect(result.series).toHaveLength(1);
+      const points = result.series[0].points;
+      await ctx.gw.flushLogs();
+      const logs = (await ctx.gw.api('GET', '/gateways/default/logs?per_page=100')).json.result as Array<
+        Record<string, any>
+      >;
+      expect(sum(points, 'requests')).toBe(logs.length);
+      expect(sum(points, 'requests')).toBe(7);
+      expect(sum(points, 'errors')).toBe(logs.filter((l) => !l['success']).length);
+      expect(sum(points, 'cached')).toBe(1);
+      expect(sum(points, 'tokens_in')).toBe(logs.reduce((n, l) => n + (l['tokens_in'] ?? 0), 0));
+      expect(sum(points, 'tokens_out')).toBe(logs.reduce((n, l) => n + (l['tokens_out'] ?? 0), 0));
+      expect(sum(points, 'cost')).toBeCloseTo(
+        logs.reduce((n, l) => n + (l['cost'] ?? 0), 0),
+        12,
+      );
+      const busy = points.filter((p: Record<string, number | null>) => (p['requests'] as number) > 0);
+      for (const p of busy) {
+        expect(p.latency_p50).not.toBeNull();
+        expect(p.latency_p99).toBeGreaterThanOrEqual(p.latency_p50);
+      }
+    });
+
+    it('groups by provider, model and a metadata key', async () => {
+      const byProvider = await get('bucket=hour&group_by=provider');
+      const counts = Object.fromEntries(
+        byProvider.series.map((s: { group: string; points: Array<Record<string, number>> }) => [
+          s.group,
+          sum(s.points, 'requests'),
+        ]),
+      );
+      expect(counts).toEqual({ openai: 6, anthropic: 1 });
+      const byTeam = await get('bucket=hour&group_by=metadata.team');
+      const teams = Object.fromEntries(
+        byTeam.series.map((s: { group: string | null; points: Array<Record<string, number>> }) => [
+          String(s.group),
+          sum(s.points, 'requests'),
+        ]),
+      );
+      expect(teams).toEqual({ a: 3, b: 2, null: 2 });
+      const byModel = await get('bucket=day&group_by=model');
+      expect(byModel.series[0].group).toBe('gpt-4o-mini');
+    });
+
+    it('filters like the logs API, and buckets cover the whole range', async () => {
+      const f = encodeURIComponent(JSON.stringify([{ key: 'model', operator: 'eq', value: ['gpt-4o'] }]));
+      const r = await get(`bucket=minute&filters=${f}`);
+      expect(sum(r.series[0].points, 'requests')).toBe(3);
+      const from = Math.floor(since / 60_000) * 60_000 - 10 * 60_000;
+      const range = await ctx.gw.api(
+        'GET',
+        `/analytics?start=${from}&end=${from + 11 * 60_000}&bucket=minute`,
+      );
+      expect(range.json.result.series[0].points.length).toBe(11);
+    });
+
+    it('explains bad parameters', async () => {
+      expect((await ctx.gw.api('GET', '/analytics?bucket=week')).json.errors[0].message).toMatch(
+        /minute, hour or day/,
+      );
+      expect((await ctx.gw.api('GET', '/analytics?group_by=colour')).status).toBe(400);
+      expect((await ctx.gw.api('GET', '/analytics?start=2026-01-01&end=2025-01-01')).status).toBe(400);
+      expect((await ctx.gw.api('GET', '/analytics?start=0&bucket=minute')).json.errors[0].message).toMatch(
+        /at most 10000 minutes/,
+      );
+      expect((await ctx.gw.api('GET', '/analytics?gateway=nope')).status).toBe(404);
+    });
+  });
+}

@@ -1,0 +1,82 @@
+// @ts-expect-error: the parser ships no types
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { useGatewayWithMock } from '../helpers/setup.ts';
+
+const ctx = useGatewayWithMock();
+
+interface Family {
+  name: string;
+  type: string;
+  metrics: Array<{
+    labels?: Record<string, string>;
+    value?: string;
+    buckets?: Record<string, string>;
+    count?: string;
+    sum?: string;
+  }>;
+}
+
+async function scrape(token = ctx.gw.adminToken): Promise<Map<string, Family>> {
+  const res = await fetch(`${ctx.gw.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  const families = parsePrometheusTextFormat(await res.text()) as Family[];
+  return new Map(families.map((f) => [f.name, f]));
+}
+
+async function chat(headers: Record<string, string> = {}) {
+  const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk', ...headers },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] }),
+  });
+  await res.body.text();
+}
+
+describe('/metrics (Prometheus)', () => {
+  it('counts requests, errors, tokens, cost and cache hits, with latency histograms', async () => {
+    await chat({ 'cf-aig-cache-ttl': '600' });
+    await chat({ 'cf-aig-cache-ttl': '600' }); // hit
+    await chat({ 'x-mock-scenario': 'status=500' });
+    const m = await scrape();
+    const value = (family: string, labels: Record<string, string>) =>
+      m
+        .get(family)!
+        .metrics.filter((x) => Object.entries(labels).every(([k, v]) => x.labels?.[k] === v))
+        .reduce((n, x) => n + Number(x.value), 0);
+    expect(m.get('gatehouse_requests_total')!.type).toBe('COUNTER');
+    expect(
+      value('gatehouse_requests_total', { gateway: 'default', provider: 'openai', model: 'gpt-4o-mini' }),
+    ).toBe(3);
+    expect(value('gatehouse_requests_total', { status: '500' })).toBe(1);
+    expect(value('gatehouse_errors_total', { provider: 'openai' })).toBe(1);
+    expect(value('gatehouse_cache_hits_total', { gateway: 'default' })).toBe(1);
+    expect(value('gatehouse_tokens_total', { direction: 'in' })).toBeGreaterThan(0);
+    expect(value('gatehouse_cost_usd_total', { model: 'gpt-4o-mini' })).toBeGreaterThan(0);
+    const upstream = m.get('gatehouse_upstream_duration_seconds')!;
+    expect(upstream.type).toBe('HISTOGRAM');
+    expect(Number(upstream.metrics[0]!.buckets!['+Inf'])).toBe(2); // the hit never went upstream
+    expect(Number(m.get('gatehouse_overhead_duration_seconds')!.metrics[0]!.buckets!['+Inf'])).toBe(3);
+    expect(m.get('gatehouse_log_queue_depth')!.type).toBe('GAUGE');
+  });
+
+  it('takes a token', async () => {
+    expect((await fetch(`${ctx.gw.url}/metrics`)).status).toBe(401);
+    const run = await ctx.gw.gatehouse.app.tokens.create('local', {
+      name: 'runner',
+      permissions: ['run'],
+      gateways: null,
+    });
+    expect(
+      (await fetch(`${ctx.gw.url}/metrics`, { headers: { authorization: `Bearer ${run.value}` } })).status,
+    ).toBe(401);
+    const reader = await ctx.gw.gatehouse.app.tokens.create('local', {
+      name: 'prom',
+      permissions: ['read'],
+      gateways: null,
+    });
+    await scrape(reader.value);
+  });
+});
