@@ -21,6 +21,7 @@ import { memoryCounter } from '../limits/memory-counter.ts';
 import { analytics } from '../logs/analytics.ts';
 import { kyselyLogSink } from '../logs/kysely-sink.ts';
 import { LogQueries } from '../logs/queries.ts';
+import { retainingSink } from '../logs/retention.ts';
 import { sqliteLogSink } from '../logs/sqlite-sink.ts';
 import { LogWriter } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
@@ -108,7 +109,11 @@ async function assemble(
   };
   changes.onChange(reload);
 
-  const sink = database.sqlite ? sqliteLogSink(database.sqlite) : kyselyLogSink(db);
+  const sink = retainingSink(
+    database.sqlite ? sqliteLogSink(database.sqlite) : kyselyLogSink(db),
+    db,
+    (accountId, id) => gateways.get(accountId, id)?.settings,
+  );
   const logs = new LogWriter(sink, {
     ...config.logs,
     onError: (err) => log('error', `log writer: ${(err as Error).message}`),

@@ -1,0 +1,98 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/tables.ts';
+import type { GatewaySettings } from '../gateways/schema.ts';
+import type { LogRow, LogSink } from './writer.ts';
+
+type SettingsOf = (accountId: string, gatewayId: string) => GatewaySettings | undefined;
+
+/** Counts are re-read from the database this often, so several nodes sharing one converge. */
+const RECOUNT_MS = 30_000;
+
+/**
+ * `log_management` (SPEC §8): a gateway keeps at most that many logs. `STOP_INSERTING` drops new
+ * rows once it is full; `DELETE_OLDEST` (and an unset strategy) stores them and deletes the oldest
+ * beyond the limit, bodies included. Wraps the sink, so it runs in the writer, never on a request.
+ */
+export function retainingSink(inner: LogSink, db: Kysely<Database>, settingsOf: SettingsOf): LogSink {
+  const counts = new Map<string, { n: number; at: number }>();
+
+  const count = async (accountId: string, gatewayId: string): Promise<number> => {
+    const key = `${accountId}\u0000${gatewayId}`;
+    const cached = counts.get(key);
+    if (cached && Date.now() - cached.at < RECOUNT_MS) return cached.n;
+    const r = await db
+      .selectFrom('logs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', accountId)
+      .where('gateway_id', '=', gatewayId)
+      .executeTakeFirst();
+    const n = Number(r?.n ?? 0);
+    counts.set(key, { n, at: Date.now() });
+    return n;
+  };
+  const bump = (accountId: string, gatewayId: string, by: number) => {
+    const c = counts.get(`${accountId}\u0000${gatewayId}`);
+    if (c) c.n += by;
+  };
+
+  const trim = async (accountId: string, gatewayId: string, max: number): Promise<void> => {
+    // The newest `max` rows stay; the row just past them marks where deletion starts.
+    const edge = await db
+      .selectFrom('logs')
+      .select('seq')
+      .where('account_id', '=', accountId)
+      .where('gateway_id', '=', gatewayId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .offset(max)
+      .executeTakeFirst();
+    if (!edge) return;
+    const old = db
+      .selectFrom('logs')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('gateway_id', '=', gatewayId)
+      .where('seq', '<=', edge.seq);
+    await db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('log_payloads').where('log_id', 'in', old).execute();
+      const r = await tx
+        .deleteFrom('logs')
+        .where('account_id', '=', accountId)
+        .where('gateway_id', '=', gatewayId)
+        .where('seq', '<=', edge.seq)
+        .executeTakeFirst();
+      bump(accountId, gatewayId, -Number(r.numDeletedRows));
+    });
+  };
+
+  return {
+    async insert(rows) {
+      const kept: LogRow[] = [];
+      const room = new Map<string, number>();
+      const toTrim = new Map<string, [string, string, number]>();
+      for (const row of rows) {
+        const s = settingsOf(row.account_id, row.gateway_id);
+        const max = s?.log_management;
+        if (!s || max === null || max === undefined || max <= 0) {
+          kept.push(row);
+          continue;
+        }
+        const key = `${row.account_id}\u0000${row.gateway_id}`;
+        if (s.log_management_strategy === 'STOP_INSERTING') {
+          if (!room.has(key)) room.set(key, max - (await count(row.account_id, row.gateway_id)));
+          const left = room.get(key)!;
+          if (left <= 0) continue;
+          room.set(key, left - 1);
+        } else {
+          toTrim.set(key, [row.account_id, row.gateway_id, max]);
+        }
+        kept.push(row);
+      }
+      if (kept.length > 0) await inner.insert(kept);
+      for (const row of kept) bump(row.account_id, row.gateway_id, 1);
+      for (const [accountId, gatewayId, max] of toTrim.values()) {
+        if ((await count(accountId, gatewayId)) > max) await trim(accountId, gatewayId, max);
+      }
+    },
+  };
+}
