@@ -1,9 +1,10 @@
 import { computeCost } from '../costs/compute.ts';
 import { chargeRuleTokens } from '../limits/rule-limits.ts';
 import { recordSpend } from '../limits/spend-limit.ts';
+import { requestSpan } from '../otel/request-span.ts';
 import type { AppContext } from '../server/context.ts';
 import type { Exchange } from './exchange.ts';
-import { recordLog } from './log-record.ts';
+import { keepsPayload, recordLog } from './log-record.ts';
 
 /**
  * The end of one attempt: its cost (price table, custom cost, 0 for a hit), charged to the spend
@@ -47,5 +48,7 @@ export function endAttempt(app: AppContext, ex: Exchange): void {
       overheadSeconds: Math.max(0, totalMs - ex.upstreamMs) / 1000,
     });
   }
+  const otel = ex.gateway?.settings.otel;
+  if (otel && otel.length > 0) app.otel.export(otel, requestSpan(ex, keepsPayload(ex)));
   recordLog(app, ex);
 }

@@ -41,6 +41,8 @@ export class Exchange {
   /** A short reason when the request did not succeed; never a secret. */
   error: string | undefined;
   durationMs = 0;
+  /** The trace all of this request's attempts share, when the client started none. */
+  traceId: string | undefined;
   /** Came through `/compat`. */
   compat = false;
   /** The upstream's (or the cached entry's) response head, for the log. */

@@ -26,6 +26,7 @@ import { sqliteLogSink } from '../logs/sqlite-sink.ts';
 import { LogWriter } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import { OtelExporter } from '../otel/exporter.ts';
 import { handleProviderRequest } from '../proxy/pipeline.ts';
 import { parseDataPlaneUrl } from '../proxy/route.ts';
 import { allows, TokenRegistry } from '../tokens/registry.ts';
@@ -135,6 +136,8 @@ async function assemble(
     ? await (await import('../limits/redis-counter.ts')).redisCounter(config.redisUrl, { log })
     : memoryCounter();
 
+  const otel = new OtelExporter(log);
+
   const dispatcher = new Agent({
     connect: { timeout: config.upstream.connectTimeoutMs },
     keepAliveTimeout: 10_000,
@@ -157,6 +160,7 @@ async function assemble(
     limits,
     prices: loadPriceTable(config.pricesFile),
     metrics: new GatewayMetrics(() => logs.pending),
+    otel,
     coalescer: new Coalescer(),
     log,
   };
@@ -209,6 +213,7 @@ async function assemble(
       });
       server.closeAllConnections();
       await logs.stop();
+      await otel.close();
       await cache.close();
       await limits.close();
       await dispatcher.close().catch(() => undefined);

@@ -12,6 +12,7 @@ import type { AnalyticsQuery, Series } from '../logs/analytics.ts';
 import type { LogQueries } from '../logs/queries.ts';
 import type { LogWriter } from '../logs/writer.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import type { OtelExporter } from '../otel/exporter.ts';
 import type { TokenRegistry } from '../tokens/registry.ts';
 
 /** Everything a request handler may use; built once by `createApp`, passed down explicitly. */
@@ -33,6 +34,8 @@ export interface AppContext {
   cache: CacheStore;
   /** Rate and spend limit counters: in memory on one node, in Redis when one is configured. */
   limits: LimitCounter;
+  /** Spans to the gateways' OpenTelemetry collectors. */
+  otel: OtelExporter;
   /** What `/metrics` exposes. */
   metrics: GatewayMetrics;
   /** Model prices: the shipped table, with the operator's file over it. */

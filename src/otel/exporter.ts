@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import type { Gateway } from '../gateways/schema.ts';
+
+type OtelTarget = NonNullable<Gateway['settings']['otel']>[number];
+
+type AttrValue =
+  | { stringValue: string }
+  | { intValue: string }
+  | { doubleValue: number }
+  | { boolValue: boolean };
+export interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: Array<{ key: string; value: AttrValue }>;
+  status: { code: number; message?: string };
+}
+
+export function attr(
+  key: string,
+  v: string | number | boolean | null | undefined,
+): { key: string; value: AttrValue } | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'boolean') return { key, value: { boolValue: v } };
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? { key, value: { intValue: String(v) } } : { key, value: { doubleValue: v } };
+  return { key, value: { stringValue: v } };
+}
+
+export const newSpanId = () => randomBytes(8).toString('hex');
+export const newTraceId = () => randomBytes(16).toString('hex');
+
+const FLUSH_MS = 1000;
+const MAX_BATCH = 200;
+/** Spans waiting per endpoint beyond this are dropped (a collector that is down must not grow memory). */
+const MAX_QUEUED = 10_000;
+
+/**
+ * Exports spans over OTLP/HTTP with JSON bodies (`POST {url}` with `resourceSpans`), batched per
+ * endpoint every second, off the request path. A collector that fails loses that batch, with a
+ * warning; nothing is retried forever or held without bound.
+ */
+export class OtelExporter {
+  readonly #queues = new Map<string, { target: OtelTarget; spans: Span[] }>();
+  readonly #log: (level: 'warn', message: string) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #warned = new Set<string>();
+
+  constructor(log: (level: 'warn', message: string) => void) {
+    this.#log = log;
+  }
+
+  export(targets: readonly OtelTarget[], span: Span): void {
+    for (const target of targets) {
+      const key = `${target.url}\u0000${JSON.stringify(target.headers)}\u0000${target.authorization ?? ''}`;
+      let q = this.#queues.get(key);
+      if (!q) {
+        q = { target, spans: [] };
+        this.#queues.set(key, q);
+      }
+      if (q.spans.length < MAX_QUEUED) q.spans.push(span);
+    }
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, FLUSH_MS);
+    this.#timer.unref();
+  }
+
+  async flush(): Promise<void> {
+    const sends: Promise<void>[] = [];
+    for (const q of this.#queues.values()) {
+      while (q.spans.length > 0) sends.push(this.#send(q.target, q.spans.splice(0, MAX_BATCH)));
+    }
+    await Promise.all(sends);
+  }
+
+  async #send(target: OtelTarget, spans: Span[]): Promise<void> {
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'gatehouse' } }] },
+          scopeSpans: [{ scope: { name: 'gatehouse' }, spans }],
+        },
+      ],
+    });
+    try {
+      const res = await fetch(target.url, {
+        method: 'POST',
+        headers: {
+          ...target.headers,
+          ...(target.authorization ? { authorization: target.authorization } : {}),
+          'content-type': 'application/json',
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`answered ${res.status}`);
+      this.#warned.delete(target.url);
+    } catch (err) {
+      if (!this.#warned.has(target.url)) {
+        this.#warned.add(target.url);
+        this.#log(
+          'warn',
+          `OpenTelemetry export to ${new URL(target.url).origin} failed: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.flush();
+  }
+}

@@ -1,0 +1,96 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
+import { useGatewayWithMock } from '../helpers/setup.ts';
+
+/** A test OTLP/HTTP collector: keeps every body POSTed to /v1/traces, and its headers. */
+let collector: Server;
+let collectorUrl = '';
+const received: Array<{ headers: Record<string, unknown>; body: any }> = [];
+
+beforeAll(async () => {
+  collector = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/v1/traces')
+        received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString()) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+  collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+});
+afterAll(() => new Promise<void>((r) => collector.close(() => r())));
+
+const ctx = useGatewayWithMock();
+
+async function spans() {
+  await ctx.gw.gatehouse.app.otel.flush();
+  return received.flatMap((r) =>
+    r.body.resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((s: any) => s.spans)),
+  );
+}
+const attrs = (span: any) =>
+  Object.fromEntries(span.attributes.map((a: any) => [a.key, Object.values(a.value)[0]]));
+
+describe('OpenTelemetry export (gateway otel)', () => {
+  it('exports a span per request with gen_ai attributes and metadata, continuing the given trace', async () => {
+    await ctx.gw.gatehouse.app.gateways.create('local', 'traced', {
+      ...DEFAULT_SETTINGS,
+      otel: [
+        { url: collectorUrl, headers: { 'x-collector-key': 'k1' }, authorization: 'Bearer collector-token' },
+      ],
+    });
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const parent = 'b7ad6b7169203331';
+    const res = await request(`${ctx.gw.gatewayUrl('traced')}/openai/chat/completions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk-provider-secret',
+        'cf-aig-otel-trace-id': traceId,
+        'cf-aig-otel-parent-span-id': parent,
+        'cf-aig-metadata': '{"user":"alice","gen_ai.ignored":"x"}',
+      },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] }),
+    });
+    await res.body.text();
+    const all = await spans();
+    expect(all).toHaveLength(1);
+    const span = all[0];
+    expect(span.traceId).toBe(traceId);
+    expect(span.parentSpanId).toBe(parent);
+    expect(span.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(span.status.code).toBe(1);
+    const a = attrs(span);
+    expect(a['gen_ai.request.model']).toBe('gpt-4o-mini');
+    expect(a['gen_ai.model.provider']).toBe('openai');
+    expect(Number(a['gen_ai.usage.input_tokens'])).toBeGreaterThan(0);
+    expect(Number(a['gen_ai.usage.output_tokens'])).toBeGreaterThan(0);
+    expect(a['gen_ai.usage.cost']).toBeGreaterThan(0);
+    expect(JSON.parse(a['gen_ai.prompt_json'] as string).model).toBe('gpt-4o-mini');
+    expect(JSON.parse(a['gen_ai.completion_json'] as string).object).toBe('chat.completion');
+    expect(a['user']).toBe('alice');
+    expect(a['gen_ai.ignored']).toBeUndefined();
+    expect(received[0]!.headers['x-collector-key']).toBe('k1');
+    expect(received[0]!.headers['authorization']).toBe('Bearer collector-token');
+    expect(JSON.stringify(received)).not.toContain('sk-provider-secret');
+  });
+
+  it('starts a trace when none is given, and marks failures', async () => {
+    received.length = 0;
+    const res = await request(`${ctx.gw.gatewayUrl('traced')}/openai/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-scenario': 'status=500' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+    });
+    await res.body.text();
+    const [span] = await spans();
+    expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(span.parentSpanId).toBeUndefined();
+    expect(span.status.code).toBe(2);
+  });
+});
