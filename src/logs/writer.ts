@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { LogsTable } from '../db/tables.ts';
+import type { LogJournal } from './journal.ts';
 
 /** Request and response bodies kept with a log (capped), stored apart from the rows analytics scan. */
 export interface LogPayload {
@@ -28,12 +29,24 @@ export class LogWriter {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #onError: (err: unknown) => void;
+  readonly #maxQueue: number;
+  readonly #journal: LogJournal | undefined;
+  #spilled = 0;
   #listeners: Array<(rows: readonly LogRow[]) => void> = [];
 
   constructor(
     sink: LogSink,
-    opts: { flushIntervalMs: number; batchSize: number; onError: (err: unknown) => void },
+    opts: {
+      flushIntervalMs: number;
+      batchSize: number;
+      onError: (err: unknown) => void;
+      /** Rows held in memory at most; more go to the journal. */
+      maxQueue?: number;
+      journal?: LogJournal;
+    },
   ) {
+    this.#maxQueue = opts.maxQueue ?? 100_000;
+    this.#journal = opts.journal;
     this.#sink = sink;
     this.#intervalMs = opts.flushIntervalMs;
     this.#batchSize = opts.batchSize;
@@ -57,7 +70,18 @@ export class LogWriter {
     this.#timer.unref();
   }
 
+  /** Rows sent to the journal since start. */
+  get spilled(): number {
+    return this.#spilled;
+  }
+
   enqueue(row: LogRow): void {
+    if (this.#queue.length >= this.#maxQueue && this.#journal) {
+      // The database is not keeping up: on disk, not dropped, and not growing the heap.
+      this.#journal.append(row);
+      this.#spilled++;
+      return;
+    }
     this.#queue.push(row);
     if (this.#queue.length >= this.#batchSize && !this.#flushing) void this.flush();
   }
@@ -68,6 +92,17 @@ export class LogWriter {
       this.#flushing = undefined;
     });
     return this.#flushing;
+  }
+
+  /** Stores what an earlier run left in the journal (call once, at start). */
+  async replayJournal(): Promise<number> {
+    if (!this.#journal) return 0;
+    const { rows, done } = this.#journal.take();
+    for (let i = 0; i < rows.length; i += this.#batchSize) {
+      await this.#sink.insert(rows.slice(i, i + this.#batchSize));
+    }
+    done();
+    return rows.length;
   }
 
   async stop(): Promise<void> {

@@ -19,6 +19,7 @@ import { loadMasterKey } from '../keys/master-key.ts';
 import { ProviderKeyRegistry } from '../keys/registry.ts';
 import { memoryCounter } from '../limits/memory-counter.ts';
 import { analytics } from '../logs/analytics.ts';
+import { LogJournal } from '../logs/journal.ts';
 import { kyselyLogSink } from '../logs/kysely-sink.ts';
 import { LogQueries } from '../logs/queries.ts';
 import { retainingSink } from '../logs/retention.ts';
@@ -117,8 +118,11 @@ async function assemble(
   );
   const logs = new LogWriter(sink, {
     ...config.logs,
+    journal: new LogJournal(join(config.dataDir, 'log-journal.ndjson')),
     onError: (err) => log('error', `log writer: ${(err as Error).message}`),
   });
+  const replayed = await logs.replayJournal();
+  if (replayed > 0) log('info', `stored ${replayed} log rows from the journal of an earlier run`);
   logs.start();
 
   // The SQLite cache store lives in the SQLite database, or, with Postgres, in a node-local file.
