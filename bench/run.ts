@@ -11,6 +11,7 @@ import {
   runLoad,
   type SequentialSeries,
 } from './lib/load.ts';
+import { measureLogStore } from './lib/log-store.ts';
 import {
   CLOCK_TICKS_PER_SECOND,
   coreBusyPercent,
@@ -166,6 +167,20 @@ async function main(): Promise<void> {
   // 4c. Fallback through the universal endpoint: what it adds beyond the failed attempt (issue 5).
   const fallback = gatehouse ? await measureFallback(gatehouse, mockPort) : {};
 
+  // 4d. The cost of logging: the 32-connection run again, asking for no log rows (issue 4's goal).
+  const loggingOff = gatehouse
+    ? await measureLoad(
+        {
+          ...gatehouse,
+          http: { ...gatehouse.http, headers: { ...gatehouse.http.headers, 'cf-aig-collect-log': 'false' } },
+        },
+        mock,
+        CHAT_BODY,
+        32,
+        '32 conn, no logs',
+      )
+    : undefined;
+
   // 5. Streaming: time to the first body byte, one connection, requests in sequence.
   const ttfb = await eachTarget(active, (t) => {
     console.error(`  stream ttfb   ${TARGET_LABELS[t.key]} (${TTFB_SAMPLES} requests)`);
@@ -180,6 +195,10 @@ async function main(): Promise<void> {
 
   // 7. Memory of the proxies after all of the above.
   const memory = await eachTarget(active, async (t) => (t.child ? readMemory(t.child.pid) : undefined));
+
+  // 7b. The log store at size, in this process (no HTTP): the logs API and analytics queries.
+  console.error(`  log store     ${flags.quick ? '100 000' : '1 000 000'} rows`);
+  const logStore = await measureLogStore(flags.quick ? 100_000 : 1_000_000);
 
   // 8. Report: the Markdown table on stdout, every number in bench/results/latest.json.
   const results: BenchResults = {
@@ -205,6 +224,8 @@ async function main(): Promise<void> {
       slowUpstream,
       cacheHit,
       fallback,
+      loggingOff,
+      logStore,
     },
     memory,
     notices,

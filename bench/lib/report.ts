@@ -1,4 +1,5 @@
 import type { LoadResult, SequentialResult, TtfbResult } from './load.ts';
+import type { LogStoreMeasurements } from './log-store.ts';
 import type { Memory } from './proc.ts';
 import {
   formatCount,
@@ -71,6 +72,9 @@ export interface BenchResults {
     slowUpstream: PerTarget<LoadMeasurement>;
     cacheHit: CacheHitMeasurements;
     fallback: FallbackMeasurements;
+    /** Gatehouse at 32 connections with `cf-aig-collect-log: false`: the cost of logging. */
+    loggingOff?: LoadMeasurement | undefined;
+    logStore?: LogStoreMeasurements | undefined;
   };
   memory: PerTarget<Memory>;
   notices: string[];
@@ -120,6 +124,24 @@ export function evaluateGoals(results: BenchResults): Record<string, Goal> {
       slowRatio,
       '≥ 0.95× (the same)',
       (v) => v >= 0.95,
+    ),
+    loggingRatio: check(
+      '32 conn: req/s with logging / without',
+      ratio(many.gatehouse?.requestsPerSecond, results.scenarios.loggingOff?.requestsPerSecond),
+      '≥ 0.90×',
+      (v) => v >= 0.9,
+    ),
+    logListMs: check(
+      'logs API, two filters, at size (ms)',
+      results.scenarios.logStore?.listTwoFiltersMs,
+      '< 200 ms',
+      (v) => v < 200,
+    ),
+    logAnalyticsMs: check(
+      'analytics, 24 h hourly by model, at size (ms)',
+      results.scenarios.logStore?.analytics24hMs,
+      '< 500 ms',
+      (v) => v < 500,
     ),
     cacheHitRatio: check(
       'cache hit, 32 conn: req/s hit / passthrough miss',
@@ -216,6 +238,33 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
       cells(ttfb, (t) => formatMs(t.firstByteP50Ms)),
       `added: gatehouse ${formatSignedMs(goals['ttfbAddedMs']!.measured ?? Number.NaN)}`,
       goals['ttfbAddedMs'],
+    ),
+    row(
+      '32 conn, logs off',
+      'req/s',
+      [
+        '—',
+        '—',
+        results.scenarios.loggingOff ? formatCount(results.scenarios.loggingOff.requestsPerSecond) : 'n/a',
+      ],
+      `with logs / without ${formatRatio(goals['loggingRatio']!.measured ?? Number.NaN)}`,
+      goals['loggingRatio'],
+    ),
+    row(
+      `log store, ${results.scenarios.logStore ? formatCount(results.scenarios.logStore.rows) : '?'} rows`,
+      'list, 2 filters',
+      ['—', '—', results.scenarios.logStore ? formatMs(results.scenarios.logStore.listTwoFiltersMs) : 'n/a'],
+      results.scenarios.logStore
+        ? `insert ${formatMicros(results.scenarios.logStore.insertMicrosPerRow)}/row`
+        : '',
+      goals['logListMs'],
+    ),
+    row(
+      `log store, ${results.scenarios.logStore ? formatCount(results.scenarios.logStore.rows) : '?'} rows`,
+      'analytics 24 h',
+      ['—', '—', results.scenarios.logStore ? formatMs(results.scenarios.logStore.analytics24hMs) : 'n/a'],
+      'hourly, by model',
+      goals['logAnalyticsMs'],
     ),
     row(
       'cache hit, 1 conn',

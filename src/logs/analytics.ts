@@ -43,6 +43,8 @@ interface Acc {
   tokensOut: number;
   cost: number;
   durations: number[];
+  /** [latency, count] pairs, when latencies come as a histogram. */
+  bins: Array<[number, number]>;
 }
 
 const empty = (): Acc => ({
@@ -53,7 +55,21 @@ const empty = (): Acc => ({
   tokensOut: 0,
   cost: 0,
   durations: [],
+  bins: [],
 });
+
+/** Nearest-rank percentile over [value, count] pairs, sorted by value. */
+function binPercentile(bins: Array<[number, number]>, p: number): number | null {
+  const total = bins.reduce((n, [, c]) => n + c, 0);
+  if (total === 0) return null;
+  const rank = Math.max(1, Math.ceil(p * total));
+  let seen = 0;
+  for (const [v, c] of bins) {
+    seen += c;
+    if (seen >= rank) return v;
+  }
+  return bins.at(-1)![0];
+}
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -63,73 +79,109 @@ function percentile(sorted: number[], p: number): number | null {
 /**
  * Time series of requests, errors, cached requests, tokens, cost and latency percentiles over
  * `[start, end)`, in minute, hour or day buckets, per provider, model, gateway or metadata value.
- * One indexed range scan reads the few columns it needs; sums and exact percentiles are made in
- * one pass here, so the same code serves SQLite and Postgres. Every bucket of the range is present
+ * The database sums per bucket and group and returns latencies as a histogram (grouping by a
+ * metadata value is done here, from the JSON text), so the same code serves SQLite and Postgres. Every bucket of the range is present
  * (zeros where nothing happened), so charts need no gap filling.
  */
 export async function analytics(db: Kysely<Database>, q: AnalyticsQuery): Promise<Series[]> {
   const size = BUCKETS[q.bucket];
-  let query = db
-    .selectFrom('logs')
-    .select([
-      'created_at',
-      'provider',
-      'model',
-      'gateway_id',
-      'success',
-      'cached',
-      'tokens_in',
-      'tokens_out',
-      'cost',
-      'duration',
-    ])
-    .where('account_id', '=', q.accountId)
-    .where('created_at', '>=', q.start)
-    .where('created_at', '<', q.end);
-  if (q.gateways) query = query.where('gateway_id', 'in', q.gateways.length > 0 ? q.gateways : ['']);
-  if (q.groupBy?.startsWith('metadata.')) query = query.select(sql<string | null>`metadata`.as('metadata'));
-  for (const f of q.filters) query = query.where((eb) => condition(eb, f));
-  const rows = (await query.execute()) as Array<Record<string, unknown>>;
-
   const firstBucket = Math.floor(q.start / size) * size;
   const buckets = Math.max(1, Math.ceil((q.end - firstBucket) / size));
-  const series = new Map<string | null, Acc[]>();
-  const groupOf = (r: Record<string, unknown>): string | null => {
-    if (!q.groupBy) return null;
-    if (q.groupBy === 'gateway') return r['gateway_id'] as string;
-    if (q.groupBy === 'provider' || q.groupBy === 'model') return (r[q.groupBy] as string | null) ?? null;
-    const meta = r['metadata'] as string | null;
-    if (!meta) return null;
-    try {
-      const v = (JSON.parse(meta) as Record<string, unknown>)[q.groupBy.slice('metadata.'.length)];
-      return v === undefined ? null : String(v);
-    } catch {
-      return null;
-    }
+  const base = () => {
+    let query = db
+      .selectFrom('logs')
+      .where('account_id', '=', q.accountId)
+      .where('created_at', '>=', q.start)
+      .where('created_at', '<', q.end);
+    if (q.gateways) query = query.where('gateway_id', 'in', q.gateways.length > 0 ? q.gateways : ['']);
+    for (const f of q.filters) query = query.where((eb) => condition(eb, f));
+    return query;
   };
-  for (const r of rows) {
-    const group = groupOf(r);
+  const series = new Map<string | null, Acc[]>();
+  const accOf = (group: string | null, bucket: number): Acc => {
     let accs = series.get(group);
     if (!accs) {
       accs = Array.from({ length: buckets }, empty);
       series.set(group, accs);
     }
-    const a = accs[Math.floor((Number(r['created_at']) - firstBucket) / size)]!;
-    a.requests++;
-    if (Number(r['success']) !== 1) a.errors++;
-    if (Number(r['cached']) === 1) a.cached++;
-    a.tokensIn += Number(r['tokens_in'] ?? 0);
-    a.tokensOut += Number(r['tokens_out'] ?? 0);
-    a.cost += Number(r['cost'] ?? 0);
-    a.durations.push(Number(r['duration']));
+    return accs[Math.min(buckets - 1, Math.max(0, Math.floor(bucket)))]!;
+  };
+  // Integer division on both databases: bound numbers arrive as doubles unless cast.
+  const bucketExpr = sql<number>`(created_at - cast(${firstBucket} as bigint)) / cast(${size} as bigint)`;
+
+  if (q.groupBy?.startsWith('metadata.')) {
+    // Metadata is JSON text: grouped here, the same way on every database.
+    const key = q.groupBy.slice('metadata.'.length);
+    const rows = await base()
+      .select([
+        bucketExpr.as('b'),
+        'metadata',
+        'success',
+        'cached',
+        'tokens_in',
+        'tokens_out',
+        'cost',
+        'duration',
+      ])
+      .execute();
+    for (const r of rows) {
+      let group: string | null = null;
+      try {
+        const v = r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>)[key] : undefined;
+        group = v === undefined ? null : String(v);
+      } catch {
+        group = null;
+      }
+      const a = accOf(group, Number(r.b));
+      a.requests++;
+      if (Number(r.success) !== 1) a.errors++;
+      if (Number(r.cached) === 1) a.cached++;
+      a.tokensIn += Number(r.tokens_in ?? 0);
+      a.tokensOut += Number(r.tokens_out ?? 0);
+      a.cost += Number(r.cost ?? 0);
+      a.durations.push(Number(r.duration));
+    }
+  } else {
+    // One scan: the database sums per bucket, group and latency step (1 ms below 100 ms, 10 ms
+    // below 1 s, 100 ms below 10 s, 1 s beyond), so latency percentiles come from a histogram
+    // and are within one step of the exact value.
+    const groupCol = q.groupBy === 'gateway' ? 'gateway_id' : q.groupBy;
+    const groupExpr = groupCol ? sql<string | null>`${sql.ref(groupCol)}` : sql<string | null>`null`;
+    const bin = sql<number>`case when duration < 100 then duration when duration < 1000 then duration / 10 * 10 when duration < 10000 then duration / 100 * 100 else duration / 1000 * 1000 end`;
+    const rows = await base()
+      .select([
+        bucketExpr.as('b'),
+        groupExpr.as('g'),
+        bin.as('d'),
+        sql<number>`count(*)`.as('requests'),
+        sql<number>`sum(case when success = 1 then 0 else 1 end)`.as('errors'),
+        sql<number>`sum(cached)`.as('cached'),
+        sql<number>`coalesce(sum(tokens_in), 0)`.as('tokens_in'),
+        sql<number>`coalesce(sum(tokens_out), 0)`.as('tokens_out'),
+        sql<number>`coalesce(sum(cost), 0)`.as('cost'),
+      ])
+      .groupBy([sql`1`, sql`2`, sql`3`])
+      .execute();
+    for (const r of rows) {
+      const a = accOf(r.g ?? null, Number(r.b));
+      a.requests += Number(r.requests);
+      a.errors += Number(r.errors);
+      a.cached += Number(r.cached);
+      a.tokensIn += Number(r.tokens_in);
+      a.tokensOut += Number(r.tokens_out);
+      a.cost += Number(r.cost);
+      a.bins.push([Number(r.d), Number(r.requests)]);
+    }
   }
   if (series.size === 0 && !q.groupBy) series.set(null, Array.from({ length: buckets }, empty));
   return [...series.entries()]
-    .sort(([, a], [, b]) => total(b) - total(a))
+    .sort(([ga, a], [gb, b]) => total(b) - total(a) || String(ga).localeCompare(String(gb)))
     .map(([group, accs]) => ({
       group,
       points: accs.map((a, i) => {
         const sorted = a.durations.sort((x, y) => x - y);
+        const bins = a.bins.sort((x, y) => x[0] - y[0]);
+        const pct = (p: number) => (bins.length > 0 ? binPercentile(bins, p) : percentile(sorted, p));
         return {
           time: new Date(firstBucket + i * size).toISOString(),
           requests: a.requests,
@@ -138,9 +190,9 @@ export async function analytics(db: Kysely<Database>, q: AnalyticsQuery): Promis
           tokens_in: a.tokensIn,
           tokens_out: a.tokensOut,
           cost: a.cost,
-          latency_p50: percentile(sorted, 0.5),
-          latency_p90: percentile(sorted, 0.9),
-          latency_p99: percentile(sorted, 0.99),
+          latency_p50: pct(0.5),
+          latency_p90: pct(0.9),
+          latency_p99: pct(0.99),
         };
       }),
     }));

@@ -2,11 +2,26 @@ import { constants, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import type { LogPayloadsTable } from '../db/tables.ts';
 import type { LogRow } from './writer.ts';
 
-/** Bodies compress well (JSON, SSE); zstd's fastest level keeps the writer cheap. */
-const pack = (b: Buffer | null): Uint8Array | null =>
-  b === null ? null : zstdCompressSync(b, { params: { [constants.ZSTD_c_compressionLevel]: 1 } });
+/**
+ * Stored bodies start with one byte saying how: 0 as is, 1 zstd. Compressing costs ~30 µs a call
+ * whatever the size (a new compression context each time), which a typical 1 KB chat body does not
+ * repay; large bodies (long prompts, streams) are where the space goes, and those are compressed.
+ */
+const COMPRESS_FROM = 4096;
+const RAW = Buffer.from([0]);
+const ZSTD = Buffer.from([1]);
 
-export const unpack = (b: Uint8Array | null): Buffer | null => (b === null ? null : zstdDecompressSync(b));
+function pack(b: Buffer | null): Uint8Array | null {
+  if (b === null) return null;
+  if (b.length < COMPRESS_FROM) return Buffer.concat([RAW, b]);
+  return Buffer.concat([ZSTD, zstdCompressSync(b, { params: { [constants.ZSTD_c_compressionLevel]: 1 } })]);
+}
+
+export function unpack(stored: Uint8Array | null): Buffer | null {
+  if (stored === null) return null;
+  const b = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+  return b[0] === 1 ? zstdDecompressSync(b.subarray(1)) : b.subarray(1);
+}
 
 /** The payload row of a log row, or undefined when it keeps none. */
 export function payloadRow(row: LogRow): LogPayloadsTable | undefined {

@@ -27,12 +27,12 @@ const SECRET_HEADERS = new Set([
 ]);
 
 function requestHead(ex: Exchange): string {
-  const secret = new Set([...SECRET_HEADERS, ...(ex.provider?.authHeaders ?? [])]);
+  const own = ex.provider?.authHeaders ?? [];
   const head: Record<string, string> = {};
   const h = ex.forwardHeaders;
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i]!.toLowerCase();
-    head[name] = secret.has(name) ? '[redacted]' : h[i + 1]!;
+    head[name] = SECRET_HEADERS.has(name) || own.includes(name) ? '[redacted]' : h[i + 1]!;
   }
   return JSON.stringify(head);
 }
