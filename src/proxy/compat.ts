@@ -1,3 +1,4 @@
+import type { PriceTable } from '../costs/prices.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { DataPlaneRoute } from './route.ts';
 
@@ -23,6 +24,11 @@ const OPENAI_FORMAT: Record<string, string> = {
 };
 
 const ENDPOINTS = new Set(['chat/completions', 'embeddings']);
+
+/** Whether `/compat` serves this provider slug. */
+export function servedOnCompat(slug: string): boolean {
+  return prefixFor(slug) !== undefined;
+}
 
 /** Custom providers are OpenAI-compatible by convention: their base URL includes the version. */
 function prefixFor(slug: string): string | undefined {
@@ -80,4 +86,28 @@ export function compatToNative(
     body: Buffer.from(JSON.stringify(json)),
     model: native,
   };
+}
+
+/**
+ * `GET /compat/models` (and `/compat/v1/models`): the models `/compat` can reach that the price
+ * table knows, in OpenAI's list shape, with their prices per token (`cost_in`, `cost_out`, as
+ * community code reads them) and where each price came from.
+ */
+export function compatModels(prices: PriceTable): unknown {
+  const data = prices
+    .providers()
+    .filter(servedOnCompat)
+    .flatMap((provider) =>
+      prices.entries(provider).map((e) => ({
+        id: `${provider}/${e.id}`,
+        object: 'model',
+        created: Math.floor(Date.parse(e.effective_from) / 1000),
+        owned_by: provider,
+        cost_in: e.input / 1_000_000,
+        cost_out: e.output / 1_000_000,
+        ...(e.cache_read !== undefined ? { cost_cache_read: e.cache_read / 1_000_000 } : {}),
+        price_effective_from: e.effective_from,
+      })),
+    );
+  return { object: 'list', data };
 }

@@ -14,7 +14,7 @@ import { type OpenDatabase, openDatabase } from '../db/open.ts';
 import { openSqlite } from '../db/sqlite.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { GatewayRegistry } from '../gateways/registry.ts';
-import { sendGatewayError, sendJson } from '../http/respond.ts';
+import { sendGatewayError, sendJson, toGatewayError } from '../http/respond.ts';
 import { loadMasterKey } from '../keys/master-key.ts';
 import { ProviderKeyRegistry } from '../keys/registry.ts';
 import { memoryCounter } from '../limits/memory-counter.ts';
@@ -28,8 +28,10 @@ import { LogWriter } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { OtelExporter } from '../otel/exporter.ts';
+import { compatModels } from '../proxy/compat.ts';
 import { handleProviderRequest } from '../proxy/pipeline.ts';
-import { parseDataPlaneUrl } from '../proxy/route.ts';
+import { type DataPlaneRoute, parseDataPlaneUrl } from '../proxy/route.ts';
+import { authenticate, resolveGateway } from '../proxy/stages.ts';
 import { allows, TokenRegistry } from '../tokens/registry.ts';
 import { type AdminToken, resolveAdminToken } from './admin-token.ts';
 import type { AppContext } from './context.ts';
@@ -248,6 +250,11 @@ function route(
       );
       return;
     }
+    if (r.provider === 'compat' && req.method === 'GET' && (r.path === 'models' || r.path === 'v1/models')) {
+      req.resume();
+      void serveCompatModels(app, req, res, r);
+      return;
+    }
     if (r.provider === undefined && req.method !== 'POST') {
       req.resume();
       sendGatewayError(
@@ -307,4 +314,21 @@ function serveMetrics(app: AppContext, req: IncomingMessage, res: ServerResponse
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
+}
+
+/** `GET /v1/{account}/{gateway}/compat/models`: behind the gateway's own authentication, like its data plane. */
+async function serveCompatModels(
+  app: AppContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: DataPlaneRoute,
+): Promise<void> {
+  try {
+    const gateway = await resolveGateway(app, r);
+    const auth = req.headers['cf-aig-authorization'];
+    authenticate(app, gateway, Array.isArray(auth) ? auth[0] : auth);
+    sendJson(res, 200, compatModels(app.prices));
+  } catch (err) {
+    sendGatewayError(res, toGatewayError(err));
+  }
 }

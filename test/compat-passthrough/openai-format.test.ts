@@ -76,4 +76,17 @@ describe('/compat for OpenAI-format providers (the model rewritten, nothing else
       /model must be "\{provider\}\/\{model\}"/,
     );
   });
+
+  it('GET /compat/models lists the models it can reach, with their prices, in the OpenAI SDK shape', async () => {
+    const ids: string[] = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    expect(ids).toContain('openai/gpt-4o-mini');
+    expect(ids).toContain('groq/llama-3.3-70b-versatile');
+    expect(ids.some((id) => id.startsWith('anthropic/'))).toBe(false); // not served on /compat yet
+    const res = await fetch(`${gw.gatewayUrl()}/compat/v1/models`);
+    const body = (await res.json()) as { data: Array<{ id: string; cost_in: number; cost_out: number }> };
+    const mini = body.data.find((m) => m.id === 'openai/gpt-4o-mini')!;
+    expect(mini.cost_in).toBeCloseTo(0.15 / 1e6, 15);
+    expect(mini.cost_out).toBeCloseTo(0.6 / 1e6, 15);
+  });
 });
