@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { readyOrTimeout } from '../util/redis-ready.ts';
 import { decodeEntry, encodeEntry } from './codec.ts';
 import type { CacheStore, EntryScope, PurgeFilter } from './types.ts';
 
@@ -84,13 +85,7 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
   redis.on('ready', () => {
     healthy = true;
   });
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 3000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  await readyOrTimeout(redis);
 
   const base = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>) => `${s.accountId}:${s.gatewayId}`;
   const entryKey = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string) =>

@@ -19,6 +19,13 @@ export interface ApiEnvelope {
 
 export class CliError extends Error {}
 
+/** The options every command that talks to a running gateway takes (for `parseArgs`). */
+export const CLIENT_OPTIONS = {
+  url: { type: 'string' },
+  'admin-token': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function apiClient(
   flags: { url?: string | undefined; adminToken?: string | undefined },
   env = process.env,

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { apiClient, CliError, runCli } from './api-client.ts';
+import { apiClient, CLIENT_OPTIONS, CliError, runCli } from './api-client.ts';
 import { printTable } from './table.ts';
 
 const USAGE = `usage:
@@ -45,9 +45,7 @@ export function run(args: string[]): Promise<number> {
         alias: { type: 'string' },
         default: { type: 'boolean' },
         secret: { type: 'string' },
-        url: { type: 'string' },
-        'admin-token': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        ...CLIENT_OPTIONS,
       },
     });
     const [sub, id] = positionals;

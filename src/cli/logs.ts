@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createParser } from 'eventsource-parser';
-import { apiClient, CliError, runCli } from './api-client.ts';
+import { apiClient, CLIENT_OPTIONS, CliError, runCli } from './api-client.ts';
 
 const USAGE = `usage:
   gatehouse logs tail --gateway ID [--provider SLUG] [--model NAME] [--errors] [--filters JSON] [--json]
@@ -46,9 +46,7 @@ export function run(args: string[]): Promise<number> {
         errors: { type: 'boolean' },
         filters: { type: 'string' },
         json: { type: 'boolean' },
-        url: { type: 'string' },
-        'admin-token': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        ...CLIENT_OPTIONS,
       },
     });
     if (values.help || positionals[0] !== 'tail') {

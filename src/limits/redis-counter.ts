@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { readyOrTimeout } from '../util/redis-ready.ts';
 import type { LimitCounter, LimitDecision, Window } from './counter.ts';
 
 /**
@@ -93,13 +94,7 @@ export async function redisCounter(url: string, opts: { log?: Log } = {}): Promi
   redis.on('ready', () => {
     healthy = true;
   });
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 3000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  await readyOrTimeout(redis);
   // A per-process prefix keeps sliding-window members unique across nodes without a round trip.
   const node = randomBytes(4).toString('hex');
   let seq = 0;

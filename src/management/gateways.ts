@@ -11,7 +11,7 @@ import {
 import type { AppContext } from '../server/context.ts';
 import { ApiError, paginate, pagination } from './envelope.ts';
 import { readJson, requirePermission, validate } from './request.ts';
-import type { Route } from './router.ts';
+import type { Route, RouteContext } from './router.ts';
 
 const required = new Set<string>(REQUIRED_FIELDS);
 const settingsFields = Object.keys(gatewaySettingsShape);
@@ -48,6 +48,13 @@ export function gatewayResult(g: Gateway) {
     modified_at: new Date(g.modifiedAt).toISOString(),
     is_default: g.id === 'default',
   };
+}
+
+/** The gateway a `/gateways/:gateway/…` route names, once the caller may `permission` it. */
+export function gatewayInPath(ctx: RouteContext, permission: 'read' | 'edit'): Gateway {
+  const id = ctx.params['gateway']!;
+  requirePermission(ctx.principal, permission, id);
+  return findGateway(ctx.app, ctx.accountId, id);
 }
 
 export function findGateway(app: AppContext, accountId: string, id: string): Gateway {

@@ -3,8 +3,8 @@ import { FilterError, filtersFromQuery, matchesAll } from '../logs/filters.ts';
 import { type LogQuery, type LogRowRead, ORDER_BY, type OrderBy } from '../logs/queries.ts';
 import type { LogRow } from '../logs/writer.ts';
 import { ApiError, pagination } from './envelope.ts';
-import { findGateway } from './gateways.ts';
-import { readJson, requirePermission, validate } from './request.ts';
+import { gatewayInPath } from './gateways.ts';
+import { readJson, validate } from './request.ts';
 import type { Route, RouteContext } from './router.ts';
 
 /** The log object of SPEC.md §8 (metadata stays a JSON-encoded string, as the SDK types it). */
@@ -77,10 +77,7 @@ function logQuery(query: URLSearchParams, orderByDefault: OrderBy = 'created_at'
 }
 
 function gatewayOf(ctx: RouteContext, permission: 'read' | 'edit'): string {
-  const id = ctx.params['gateway']!;
-  requirePermission(ctx.principal, permission, id);
-  findGateway(ctx.app, ctx.accountId, id);
-  return id;
+  return gatewayInPath(ctx, permission).id;
 }
 
 function notFound(log: string, gateway: string): ApiError {

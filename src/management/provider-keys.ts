@@ -4,8 +4,8 @@ import { parseAwsCredentials } from '../keys/sigv4.ts';
 import { getProvider } from '../providers/registry.ts';
 import type { AppContext } from '../server/context.ts';
 import { ApiError } from './envelope.ts';
-import { findGateway } from './gateways.ts';
-import { readJson, requirePermission, validate } from './request.ts';
+import { gatewayInPath } from './gateways.ts';
+import { readJson, validate } from './request.ts';
 import type { Route } from './router.ts';
 
 const ALIAS = /^[A-Za-z0-9_-]{1,64}$/;
@@ -70,10 +70,9 @@ export const providerKeyRoutes: Route[] = [
   {
     method: 'GET',
     path: '/gateways/:gateway/provider_configs',
-    async handle({ app, principal, accountId, params }) {
-      const gatewayId = params['gateway']!;
-      requirePermission(principal, 'read', gatewayId);
-      findGateway(app, accountId, gatewayId);
+    async handle(ctx) {
+      const { app, accountId } = ctx;
+      const gatewayId = gatewayInPath(ctx, 'read').id;
       const keys = app.providerKeys.list(accountId, gatewayId);
       return {
         result: keys.map(result),
@@ -84,10 +83,10 @@ export const providerKeyRoutes: Route[] = [
   {
     method: 'POST',
     path: '/gateways/:gateway/provider_configs',
-    async handle({ app, req, principal, accountId, params }) {
-      const gatewayId = params['gateway']!;
-      requirePermission(principal, 'edit', gatewayId);
-      const gateway = findGateway(app, accountId, gatewayId);
+    async handle(ctx) {
+      const { app, req, accountId } = ctx;
+      const gateway = gatewayInPath(ctx, 'edit');
+      const gatewayId = gateway.id;
       const b = validate(createSchema, await readJson(req));
       if (b.secret === undefined) {
         throw new ApiError(
@@ -134,20 +133,18 @@ export const providerKeyRoutes: Route[] = [
   {
     method: 'GET',
     path: '/gateways/:gateway/provider_configs/:id',
-    async handle({ app, principal, accountId, params }) {
-      const gatewayId = params['gateway']!;
-      requirePermission(principal, 'read', gatewayId);
-      findGateway(app, accountId, gatewayId);
+    async handle(ctx) {
+      const { app, accountId, params } = ctx;
+      const gatewayId = gatewayInPath(ctx, 'read').id;
       return { result: result(findKey(app, accountId, gatewayId, params['id']!)) };
     },
   },
   {
     method: 'PATCH',
     path: '/gateways/:gateway/provider_configs/:id',
-    async handle({ app, req, principal, accountId, params }) {
-      const gatewayId = params['gateway']!;
-      requirePermission(principal, 'edit', gatewayId);
-      findGateway(app, accountId, gatewayId);
+    async handle(ctx) {
+      const { app, req, accountId, params } = ctx;
+      const gatewayId = gatewayInPath(ctx, 'edit').id;
       const key = findKey(app, accountId, gatewayId, params['id']!);
       const b = validate(patchSchema, await readJson(req));
       if (b.secret !== undefined) checkSecret(key.provider, b.secret);
@@ -161,10 +158,9 @@ export const providerKeyRoutes: Route[] = [
   {
     method: 'DELETE',
     path: '/gateways/:gateway/provider_configs/:id',
-    async handle({ app, principal, accountId, params }) {
-      const gatewayId = params['gateway']!;
-      requirePermission(principal, 'edit', gatewayId);
-      findGateway(app, accountId, gatewayId);
+    async handle(ctx) {
+      const { app, accountId, params } = ctx;
+      const gatewayId = gatewayInPath(ctx, 'edit').id;
       const key = findKey(app, accountId, gatewayId, params['id']!);
       await app.providerKeys.delete(key.id);
       return { result: { id: key.id } };
