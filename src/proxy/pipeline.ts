@@ -217,7 +217,10 @@ async function runStep(
   const tried: string[] = [];
   try {
     // Counted once per request, after the cache: hits, retries and fallback steps do not count.
-    if (!ex.rules) await countRequest(app, ex, window);
+    const s = ex.gateway!.settings;
+    // Most gateways have no limits at all: nothing to count, no promise to wait for.
+    if (!ex.rules && (window || s.rate_limits || s.spend_limits?.rules?.length))
+      await countRequest(app, ex, window);
     for (;;) {
       const lastAttempt = ex.attempt >= policy.maxAttempts;
       const gate = lastAttempt && isLastStep ? undefined : attemptGate(lastAttempt, isLastStep);
