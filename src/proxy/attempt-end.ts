@@ -11,6 +11,8 @@ import { keepsPayload, recordLog } from './log-record.ts';
  * rules the request falls under, and its log row. Both off the response path.
  */
 export function endAttempt(app: AppContext, ex: Exchange): void {
+  if (ex.ended) return;
+  ex.ended = true;
   ex.finish();
   const provider = ex.provider?.slug;
   const model = ex.model();

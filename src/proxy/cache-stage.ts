@@ -1,10 +1,12 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { cacheKey, customCacheKey } from '../cache/key.ts';
 import { cacheTtl, MAX_CACHEABLE_BYTES } from '../cache/policy.ts';
+import { replay } from '../cache/replay.ts';
 import { storableHeaders } from '../cache/storable-headers.ts';
 import type { CachedResponse } from '../cache/types.ts';
 import type { AppContext } from '../server/context.ts';
 import type { Exchange } from './exchange.ts';
+import { keepsPayload } from './log-record.ts';
 import type { UpstreamOutcome } from './upstream.ts';
 
 /** Caching as it applies to one request. */
@@ -121,4 +123,32 @@ export function storeEntry(app: AppContext, ex: Exchange, plan: CachePlan, entry
   app.cache.set(scope, plan.key, entry, plan.ttl).catch((err: unknown) => {
     app.log('warn', `cache store (${app.cache.name}) failed: ${(err as Error).message}`);
   });
+}
+
+/** Answers a hit: the stored head and body, with what the log and metrics need set on the exchange. */
+export function serveFromCache(
+  app: AppContext,
+  ex: Exchange,
+  res: ServerResponse,
+  entry: CachedResponse,
+): void {
+  ex.cached = true;
+  ex.upstreamHead = entry.headers as IncomingHttpHeaders;
+  ex.responseBytes = entry.body.length;
+  if (keepsPayload(ex)) ex.capture(entry.body, app.config.logs.maxBodyBytes);
+  // The model that answered is the one logged (the same body's, or the cf-aig-cache-key's); no re-parse.
+  ex.setModel(entry.model);
+  ex.status = entry.status;
+  ex.facts = {
+    model: entry.model,
+    usage: {
+      tokensIn: entry.tokensIn,
+      tokensOut: entry.tokensOut,
+      cachedTokensIn: null,
+      cacheWriteTokensIn: null,
+      reasoningTokens: null,
+    },
+    error: null,
+  };
+  replay(res, entry, ex.responseHeaders());
 }

@@ -65,8 +65,8 @@ export class Exchange {
   cost: Cost | undefined;
   /** Rate-limit headers for every response of a limited gateway; set once the request was counted. */
   limitHeaders: OutgoingHttpHeaders | undefined;
-  /** Set once the last attempt's row is written, so the request's end does not write it twice. */
-  logged = false;
+  /** Set once the current attempt is accounted for (cost, spend, metrics, span, log row), so it never is twice. */
+  ended = false;
 
   constructor(req: IncomingMessage, route: DataPlaneRoute) {
     this.route = route;
@@ -114,6 +114,7 @@ export class Exchange {
     this.facts = undefined;
     this.error = undefined;
     this.cost = undefined;
+    this.ended = false;
     this.upstreamHead = undefined;
     this.upstreamMs = 0;
     this.responseBytes = 0;

@@ -61,7 +61,7 @@ function modelType(path: string): string | null {
 
 /** Queues the log row; the writer stores it in a later batch, never on the response path. */
 export function recordLog(app: AppContext, ex: Exchange): void {
-  if (ex.logged || !shouldLog(ex)) return;
+  if (!shouldLog(ex)) return;
   const usage = ex.facts?.usage;
   const limit = app.config.logs.maxBodyBytes;
   const body = ex.body;

@@ -1,34 +1,24 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { replay } from '../cache/replay.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CachedResponse } from '../cache/types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { readBody } from '../http/body.ts';
-import { headerValue } from '../http/headers.ts';
 import { sendGatewayError, toGatewayError } from '../http/respond.ts';
 import { applyProviderKey } from '../keys/apply.ts';
 import { gatewayWindow, peekGatewayLimit, takeGatewayLimit } from '../limits/gateway-limit.ts';
 import { outputCap, refundRuleLimits, releaseRuleLimits, takeRuleLimits } from '../limits/rule-limits.ts';
 import { checkSpend, matchSpendRules } from '../limits/spend-limit.ts';
-import {
-  isRetryableStatus,
-  parseRetryAfter,
-  type RetryPolicy,
-  resolvePolicy,
-  retryDelayMs,
-} from '../resilience/policy.ts';
+import { type RetryPolicy, resolvePolicy, retryDelayMs } from '../resilience/policy.ts';
 import { waitUnlessClosed } from '../resilience/wait.ts';
 import type { AppContext } from '../server/context.ts';
+import { attempt, attemptGate } from './attempt.ts';
 import { endAttempt } from './attempt-end.ts';
-import { type CachePlan, lookupCache, planCache, ResponseRecorder, storeEntry } from './cache-stage.ts';
+import { lookupCache, planCache, serveFromCache } from './cache-stage.ts';
 import { compatToNative } from './compat.ts';
 import { Exchange } from './exchange.ts';
-import { keepsPayload } from './log-record.ts';
 import { readOptions } from './options.ts';
 import type { DataPlaneRoute } from './route.ts';
 import { authenticate, resolveGateway, resolveProvider, resolveUpstreamUrl } from './stages.ts';
-import { ResponseTee } from './tee.ts';
 import { parseUniversalRequest } from './universal.ts';
-import { type AttemptGate, forward } from './upstream.ts';
 
 /**
  * The life of one request, top to bottom:
@@ -175,8 +165,7 @@ async function runUniversal(app: AppContext, ex: Exchange, res: ServerResponse):
     last = outcome.error;
     endAttempt(app, ex);
   }
-  // Every attempt has its row; the error answer names them all and belongs to no single step.
-  ex.logged = true;
+  // Every attempt is accounted for; the error answer names them all and belongs to no single step.
   ex.step = null;
   throw new GatewayError(
     last?.errorName ?? 'upstreamUnreachable',
@@ -243,161 +232,4 @@ async function runStep(
   } finally {
     cache?.settle?.(stored);
   }
-}
-
-/** Another attempt follows this one: errors worth retrying (or any error, when a step follows) stay hidden. */
-function attemptGate(lastAttempt: boolean, isLastStep: boolean): AttemptGate {
-  return {
-    rejectStatus: (status) => status >= 400 && ((!lastAttempt && isRetryableStatus(status)) || !isLastStep),
-    holdStreams: true,
-  };
-}
-
-type AttemptResult =
-  | { kind: 'answered'; stored: CachedResponse | undefined }
-  | {
-      kind: 'failed';
-      what: string;
-      retryable: boolean;
-      retryAfterMs: number | undefined;
-      error: GatewayError;
-    };
-
-function serveFromCache(app: AppContext, ex: Exchange, res: ServerResponse, entry: CachedResponse): void {
-  ex.cached = true;
-  ex.upstreamHead = entry.headers as IncomingHttpHeaders;
-  ex.responseBytes = entry.body.length;
-  if (keepsPayload(ex)) ex.capture(entry.body, app.config.logs.maxBodyBytes);
-  // The model that answered is the one logged (the same body's, or the cf-aig-cache-key's); no re-parse.
-  ex.setModel(entry.model);
-  ex.status = entry.status;
-  ex.facts = {
-    model: entry.model,
-    usage: {
-      tokensIn: entry.tokensIn,
-      tokensOut: entry.tokensOut,
-      cachedTokensIn: null,
-      cacheWriteTokensIn: null,
-      reasoningTokens: null,
-    },
-    error: null,
-  };
-  replay(res, entry, ex.responseHeaders());
-}
-
-/**
- * One upstream call, streamed to the client as it arrives and read on the way (usage, errors);
- * with a cache plan, also recorded and stored when cacheable. A call the gate refused, or that
- * failed before any byte reached the client, comes back as `failed` for the step to decide on.
- */
-async function attempt(
-  app: AppContext,
-  ex: Exchange,
-  url: URL,
-  res: ServerResponse,
-  cache: CachePlan | undefined,
-  timeoutMs: number | undefined,
-  gate: AttemptGate | undefined,
-): Promise<AttemptResult> {
-  const provider = ex.provider!;
-  let tee: ResponseTee | undefined;
-  const recorder = cache ? new ResponseRecorder() : undefined;
-  const payloadLimit = keepsPayload(ex) ? app.config.logs.maxBodyBytes : 0;
-  const extraHeaders = ex.responseHeaders();
-  if (cache) extraHeaders['cf-aig-cache-status'] = 'MISS';
-  const upstreamStart = performance.now();
-  const outcome = await forward(
-    app.dispatcher,
-    {
-      url,
-      method: ex.method,
-      headers: ex.forwardHeaders,
-      body: ex.body && ex.body.length > 0 ? ex.body : null,
-      headersTimeoutMs: app.config.upstream.headersTimeoutMs,
-      bodyTimeoutMs: app.config.upstream.bodyTimeoutMs,
-      firstByteTimeoutMs: timeoutMs,
-      gate,
-    },
-    res,
-    extraHeaders,
-    {
-      onHead: (status, headers) => {
-        ex.status = status;
-        ex.upstreamHead = headers;
-        const ct = headers['content-type'];
-        tee = new ResponseTee(provider, Array.isArray(ct) ? ct[0] : ct);
-        recorder?.onHead(status, headers);
-      },
-      onData: (chunk) => {
-        tee!.push(chunk);
-        if (payloadLimit > 0) ex.capture(chunk, payloadLimit);
-        recorder?.onData(chunk);
-      },
-      verdict: (atEnd) => {
-        if (tee!.streamError() !== null) return 'reject';
-        return tee!.events > 0 || atEnd ? 'commit' : 'wait';
-      },
-    },
-  );
-  ex.upstreamMs = performance.now() - upstreamStart;
-  if (tee) ex.facts = tee.finish();
-  ex.responseBytes = outcome.sent;
-
-  const end = outcome.end;
-  switch (end.kind) {
-    case 'complete': {
-      const entry = cache && recorder?.entry(ex, outcome, tee?.isStream ?? false, ex.model());
-      if (cache && entry) storeEntry(app, ex, cache, entry);
-      return { kind: 'answered', stored: entry };
-    }
-    case 'client-aborted':
-      // 499 is the de-facto "client closed request" status; the log says so plainly.
-      ex.status = ex.status || 499;
-      ex.error = 'client disconnected before the response finished';
-      return { kind: 'answered', stored: undefined };
-    case 'failed-mid-response':
-      ex.error = `${provider.slug} response cut off after ${outcome.sent} bytes: ${end.message}`;
-      endBrokenResponse(res, tee, end.message);
-      return { kind: 'answered', stored: undefined };
-    case 'rejected': {
-      ex.status = end.status;
-      ex.error ??= ex.facts?.error
-        ? `error event: ${ex.facts.error}`
-        : `${provider.slug} answered ${end.status}`;
-      const retryAfterMs = outcome.headers
-        ? parseRetryAfter(
-            headerValue(outcome.headers, 'retry-after-ms'),
-            headerValue(outcome.headers, 'retry-after'),
-          )
-        : undefined;
-      return {
-        kind: 'failed',
-        what: end.status >= 300 ? String(end.status) : 'error event in stream',
-        retryable: end.status < 300 || isRetryableStatus(end.status),
-        retryAfterMs,
-        error: new GatewayError('upstreamUnreachable', `${provider.slug} answered ${end.status}`),
-      };
-    }
-    case 'failed-before-response': {
-      const error = new GatewayError(
-        end.error === 'timeout' ? 'upstreamTimeout' : 'upstreamUnreachable',
-        `${provider.slug} (${url.host}): ${end.message}`,
-      );
-      ex.failWith(error);
-      return { kind: 'failed', what: end.message, retryable: true, retryAfterMs: undefined, error };
-    }
-  }
-}
-
-/**
- * The upstream broke after bytes reached the client. A stream ends with an error frame in its own
- * dialect, so the client's SDK raises instead of returning a truncated answer as complete; any
- * other body is cut off, which every HTTP client reports as an error.
- */
-function endBrokenResponse(res: ServerResponse, tee: ResponseTee | undefined, message: string): void {
-  if (tee?.isStream && !res.destroyed) {
-    res.end(tee.terminalFrame(`upstream stream interrupted: ${message}`));
-    return;
-  }
-  res.destroy();
 }

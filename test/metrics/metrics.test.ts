@@ -2,6 +2,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
 const ctx = useGatewayWithMock();
@@ -78,5 +79,28 @@ describe('/metrics (Prometheus)', () => {
       gateways: null,
     });
     await scrape(reader.value);
+  });
+
+  it('counts each attempt once, also when every universal step fails', async () => {
+    await ctx.gw.gatehouse.app.gateways.create('local', 'allfail', { ...DEFAULT_SETTINGS });
+    const step = {
+      provider: 'openai',
+      endpoint: 'chat/completions',
+      headers: { 'x-mock-scenario': 'reset' },
+      query: {},
+    };
+    const res = await request(ctx.gw.gatewayUrl('allfail'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([step, step]),
+    });
+    expect(res.statusCode).toBe(502);
+    await res.body.text();
+    const m = await scrape();
+    const attempts = m
+      .get('gatehouse_requests_total')!
+      .metrics.filter((x) => x.labels?.['gateway'] === 'allfail')
+      .reduce((n, x) => n + Number(x.value), 0);
+    expect(attempts).toBe(2);
   });
 });

@@ -1,0 +1,146 @@
+import type { ServerResponse } from 'node:http';
+import type { CachedResponse } from '../cache/types.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { headerValue } from '../http/headers.ts';
+import { isRetryableStatus, parseRetryAfter } from '../resilience/policy.ts';
+import type { AppContext } from '../server/context.ts';
+import { type CachePlan, ResponseRecorder, storeEntry } from './cache-stage.ts';
+import type { Exchange } from './exchange.ts';
+import { keepsPayload } from './log-record.ts';
+import { ResponseTee } from './tee.ts';
+import { type AttemptGate, forward } from './upstream.ts';
+
+export /** Another attempt follows this one: errors worth retrying (or any error, when a step follows) stay hidden. */
+function attemptGate(lastAttempt: boolean, isLastStep: boolean): AttemptGate {
+  return {
+    rejectStatus: (status) => status >= 400 && ((!lastAttempt && isRetryableStatus(status)) || !isLastStep),
+    holdStreams: true,
+  };
+}
+
+export type AttemptResult =
+  | { kind: 'answered'; stored: CachedResponse | undefined }
+  | {
+      kind: 'failed';
+      what: string;
+      retryable: boolean;
+      retryAfterMs: number | undefined;
+      error: GatewayError;
+    };
+
+/**
+ * One upstream call, streamed to the client as it arrives and read on the way (usage, errors);
+ * with a cache plan, also recorded and stored when cacheable. A call the gate refused, or that
+ * failed before any byte reached the client, comes back as `failed` for the step to decide on.
+ */
+export async function attempt(
+  app: AppContext,
+  ex: Exchange,
+  url: URL,
+  res: ServerResponse,
+  cache: CachePlan | undefined,
+  timeoutMs: number | undefined,
+  gate: AttemptGate | undefined,
+): Promise<AttemptResult> {
+  const provider = ex.provider!;
+  let tee: ResponseTee | undefined;
+  const recorder = cache ? new ResponseRecorder() : undefined;
+  const payloadLimit = keepsPayload(ex) ? app.config.logs.maxBodyBytes : 0;
+  const extraHeaders = ex.responseHeaders();
+  if (cache) extraHeaders['cf-aig-cache-status'] = 'MISS';
+  const upstreamStart = performance.now();
+  const outcome = await forward(
+    app.dispatcher,
+    {
+      url,
+      method: ex.method,
+      headers: ex.forwardHeaders,
+      body: ex.body && ex.body.length > 0 ? ex.body : null,
+      headersTimeoutMs: app.config.upstream.headersTimeoutMs,
+      bodyTimeoutMs: app.config.upstream.bodyTimeoutMs,
+      firstByteTimeoutMs: timeoutMs,
+      gate,
+    },
+    res,
+    extraHeaders,
+    {
+      onHead: (status, headers) => {
+        ex.status = status;
+        ex.upstreamHead = headers;
+        const ct = headers['content-type'];
+        tee = new ResponseTee(provider, Array.isArray(ct) ? ct[0] : ct);
+        recorder?.onHead(status, headers);
+      },
+      onData: (chunk) => {
+        tee!.push(chunk);
+        if (payloadLimit > 0) ex.capture(chunk, payloadLimit);
+        recorder?.onData(chunk);
+      },
+      verdict: (atEnd) => {
+        if (tee!.streamError() !== null) return 'reject';
+        return tee!.events > 0 || atEnd ? 'commit' : 'wait';
+      },
+    },
+  );
+  ex.upstreamMs = performance.now() - upstreamStart;
+  if (tee) ex.facts = tee.finish();
+  ex.responseBytes = outcome.sent;
+
+  const end = outcome.end;
+  switch (end.kind) {
+    case 'complete': {
+      const entry = cache && recorder?.entry(ex, outcome, tee?.isStream ?? false, ex.model());
+      if (cache && entry) storeEntry(app, ex, cache, entry);
+      return { kind: 'answered', stored: entry };
+    }
+    case 'client-aborted':
+      // 499 is the de-facto "client closed request" status; the log says so plainly.
+      ex.status = ex.status || 499;
+      ex.error = 'client disconnected before the response finished';
+      return { kind: 'answered', stored: undefined };
+    case 'failed-mid-response':
+      ex.error = `${provider.slug} response cut off after ${outcome.sent} bytes: ${end.message}`;
+      endBrokenResponse(res, tee, end.message);
+      return { kind: 'answered', stored: undefined };
+    case 'rejected': {
+      ex.status = end.status;
+      ex.error ??= ex.facts?.error
+        ? `error event: ${ex.facts.error}`
+        : `${provider.slug} answered ${end.status}`;
+      const retryAfterMs = outcome.headers
+        ? parseRetryAfter(
+            headerValue(outcome.headers, 'retry-after-ms'),
+            headerValue(outcome.headers, 'retry-after'),
+          )
+        : undefined;
+      return {
+        kind: 'failed',
+        what: end.status >= 300 ? String(end.status) : 'error event in stream',
+        retryable: end.status < 300 || isRetryableStatus(end.status),
+        retryAfterMs,
+        error: new GatewayError('upstreamUnreachable', `${provider.slug} answered ${end.status}`),
+      };
+    }
+    case 'failed-before-response': {
+      const error = new GatewayError(
+        end.error === 'timeout' ? 'upstreamTimeout' : 'upstreamUnreachable',
+        `${provider.slug} (${url.host}): ${end.message}`,
+      );
+      ex.failWith(error);
+      return { kind: 'failed', what: end.message, retryable: true, retryAfterMs: undefined, error };
+    }
+  }
+}
+
+/**
+ * The upstream broke after bytes reached the client. A stream ends with an error frame in its own
+ * dialect, so the client's SDK raises instead of returning a truncated answer as complete; any
+ * other body is cut off, which every HTTP client reports as an error.
+ */
+function endBrokenResponse(res: ServerResponse, tee: ResponseTee | undefined, message: string): void {
+  if (tee?.isStream && !res.destroyed) {
+    res.end(tee.terminalFrame(`upstream stream interrupted: ${message}`));
+    return;
+  }
+  res.destroy();
+}
