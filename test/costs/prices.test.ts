@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeCost } from '../../src/costs/compute.ts';
 import { loadPriceTable } from '../../src/costs/prices.ts';
 import type { Usage } from '../../src/providers/types.ts';
+import { startGatehouse } from '../helpers/gatehouse.ts';
 
 const table = loadPriceTable();
 const usage = (u: Partial<Usage>): Usage => ({
@@ -112,5 +115,59 @@ describe('computeCost', () => {
     });
     expect(computeCost({ usage: u, price: undefined, cached: false, custom: undefined }).cost).toBeNull();
     expect(computeCost({ usage: null, price: p, cached: false, custom: undefined }).cost).toBeNull();
+  });
+});
+
+describe('an operator price file', () => {
+  it('is layered over the shipped table: new models, and shipped ones repriced', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-prices-')), 'prices.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        models: [
+          {
+            id: 'ft:gpt-4o-mini:acme',
+            providers: ['openai'],
+            input: 0.3,
+            output: 1.2,
+            effective_from: '2026-01-01',
+          },
+          { id: 'gpt-4o', providers: ['openai'], input: 2, output: 8, effective_from: '2026-06-01' },
+        ],
+      }),
+    );
+    const t = loadPriceTable(file);
+    expect(t.lookup('openai', 'ft:gpt-4o-mini:acme')).toMatchObject({ source: file, entry: { input: 0.3 } });
+    expect(t.lookup('openai', 'gpt-4o-2024-08-06')).toMatchObject({ source: file, entry: { input: 2 } });
+    expect(t.lookup('openai', 'gpt-4o-mini')?.source).toBe('shipped');
+  });
+
+  it('a malformed file names the field', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-prices-')), 'prices.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        models: [{ id: 'x', providers: ['openai'], input: -1, output: 1, effective_from: '2026-01-01' }],
+      }),
+    );
+    expect(() => loadPriceTable(file)).toThrow(/models\.0\.input/);
+  });
+
+  it('GATEHOUSE_PRICES_FILE reaches the running gateway', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-prices-')), 'prices.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        models: [
+          { id: 'house-model', providers: ['groq'], input: 1, output: 2, effective_from: '2026-01-01' },
+        ],
+      }),
+    );
+    const gw = await startGatehouse({ GATEHOUSE_PRICES_FILE: file });
+    try {
+      expect(gw.gatehouse.app.prices.lookup('groq', 'house-model')?.source).toBe(file);
+    } finally {
+      await gw.close();
+    }
   });
 });
