@@ -1,9 +1,29 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { BodyTransform } from '../compat/body-transform.ts';
 import type { CachedResponse } from './types.ts';
 
-/** Answers from the cache: the stored head and body, a stream frame by frame as it was recorded. */
-export function replay(res: ServerResponse, entry: CachedResponse, extraHeaders: OutgoingHttpHeaders): void {
+/**
+ * Answers from the cache: the stored head and body, a stream frame by frame as it was recorded.
+ * A `/compat` hit is stored as the provider answered and rewritten for the client like a miss.
+ */
+export function replay(
+  res: ServerResponse,
+  entry: CachedResponse,
+  extraHeaders: OutgoingHttpHeaders,
+  transform?: BodyTransform,
+): void {
   const headers: OutgoingHttpHeaders = { ...entry.headers, ...extraHeaders, 'cf-aig-cache-status': 'HIT' };
+  if (transform) {
+    res.writeHead(entry.status, transform.head(entry.status, headers));
+    const frames = entry.frames ?? [];
+    let start = 0;
+    for (const end of [...frames, entry.body.length]) {
+      if (end > start) res.write(transform.data(entry.body.subarray(start, end)));
+      start = end;
+    }
+    res.end(transform.end());
+    return;
+  }
   if (!entry.frames) {
     headers['content-length'] = entry.body.length;
     res.writeHead(entry.status, headers);

@@ -54,6 +54,15 @@ function removeCredentials(headers: string[], provider: ProviderAdapter): void {
 export function applyProviderKey(keys: ProviderKeyRegistry, t: KeyTarget): void {
   const settings = t.gateway.settings;
   const own = hasOwnCredential(t.headers, t.provider);
+  if (own && t.provider.slug === 'aws-bedrock' && !settings.byok_only) {
+    const sent = bearerCredentials(t.headers);
+    if (sent !== undefined) {
+      // AWS credentials sent as the bearer value (`/compat` with the OpenAI SDK's apiKey): the gateway signs.
+      removeCredentials(t.headers, t.provider);
+      signForBedrock(t, sent);
+    }
+    return;
+  }
   if (own && !settings.byok_only) return;
   const slug = t.provider.slug;
   const found = keys.lookup(t.accountId, t.gateway.id, slug, t.options.byokAlias);
@@ -94,16 +103,28 @@ export function applyProviderKey(keys: ProviderKeyRegistry, t: KeyTarget): void 
   t.headers.push(name, value);
 }
 
+/** `Authorization: Bearer {"accessKeyId", …}`: AWS credentials in JSON rather than a Bedrock API key. */
+function bearerCredentials(headers: string[]): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() !== 'authorization') continue;
+    const value = headers[i + 1]!;
+    return /^bearer\s+\{/i.test(value) ? value.replace(/^bearer\s+/i, '') : undefined;
+  }
+  return undefined;
+}
+
 /** Stored AWS credentials sign the request (SigV4); a plain stored value is a Bedrock API key. */
 function signForBedrock(t: KeyTarget, secret: string): void {
-  const creds = parseAwsCredentials(secret);
+  let creds: ReturnType<typeof parseAwsCredentials>;
+  try {
+    creds = parseAwsCredentials(secret);
+  } catch (err) {
+    throw new GatewayError('credentialsRequired', (err as Error).message);
+  }
   // The gateway path names the region (`bedrock-runtime/{region}/…`), even when an override moves the host.
   const region = /^bedrock-(?:runtime|mantle)\/([a-z0-9-]+)\//.exec(t.path)?.[1] ?? creds.region;
   if (!region) {
-    throw new GatewayError(
-      'credentialsRequired',
-      'the stored AWS credentials name no region and the URL has none',
-    );
+    throw new GatewayError('credentialsRequired', 'the AWS credentials name no region and the URL has none');
   }
   const headers: Record<string, string> = {};
   for (let i = 0; i < t.headers.length; i += 2) {

@@ -48,6 +48,7 @@ export async function attempt(
   const payloadLimit = keepsPayload(ex) ? app.config.logs.maxBodyBytes : 0;
   const extraHeaders = ex.responseHeaders();
   if (cache) extraHeaders['cf-aig-cache-status'] = 'MISS';
+  const transform = ex.translation?.transform();
   const upstreamStart = performance.now();
   const outcome = await forward(
     app.dispatcher,
@@ -60,6 +61,7 @@ export async function attempt(
       bodyTimeoutMs: app.config.upstream.bodyTimeoutMs,
       firstByteTimeoutMs: timeoutMs,
       gate,
+      transform,
     },
     res,
     extraHeaders,
@@ -100,7 +102,8 @@ export async function attempt(
       return { kind: 'answered', stored: undefined };
     case 'failed-mid-response':
       ex.error = `${provider.slug} response cut off after ${outcome.sent} bytes: ${end.message}`;
-      endBrokenResponse(res, tee, end.message);
+      if (transform && !res.destroyed) res.end(transform.abort(end.message));
+      else endBrokenResponse(res, tee, end.message);
       return { kind: 'answered', stored: undefined };
     case 'rejected': {
       ex.status = end.status;

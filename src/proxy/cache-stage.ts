@@ -150,5 +150,5 @@ export function serveFromCache(
     },
     error: null,
   };
-  replay(res, entry, ex.responseHeaders());
+  replay(res, entry, ex.responseHeaders(), ex.translation?.transform());
 }

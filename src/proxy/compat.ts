@@ -1,6 +1,16 @@
+import { type BodyTransform, chatDialect, compatTransform } from '../compat/body-transform.ts';
+import { parseChatRequest } from '../compat/openai-request.ts';
+import { anthropicTarget } from '../compat/targets/anthropic.ts';
+import { bedrockTarget } from '../compat/targets/bedrock.ts';
+import { cohereTarget } from '../compat/targets/cohere.ts';
+import { geminiTarget } from '../compat/targets/gemini.ts';
+import { type ChatTarget, CompatError, type ResponseContext } from '../compat/types.ts';
 import type { PriceTable } from '../costs/prices.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { DataPlaneRoute } from './route.ts';
+
+/** The Messages API version `/compat` speaks to Anthropic when the client names none. */
+const ANTHROPIC_VERSION = '2023-06-01';
 
 /**
  * Where each OpenAI-format provider serves the OpenAI API below its base URL. On
@@ -25,40 +35,63 @@ const OPENAI_FORMAT: Record<string, string> = {
 
 const ENDPOINTS = new Set(['chat/completions', 'embeddings']);
 
+/**
+ * Providers reached through translation: the OpenAI request becomes their native one, and their
+ * answer becomes OpenAI's on the way back (src/compat/).
+ */
+const TRANSLATED: Record<string, ChatTarget> = {
+  anthropic: anthropicTarget,
+  'google-ai-studio': geminiTarget('google-ai-studio', 'v1beta/models/'),
+  'aws-bedrock': bedrockTarget,
+  cohere: cohereTarget,
+};
+
+/** How the OpenAI SDK's `apiKey` (`Authorization: Bearer …`) reaches a provider that wants another header. */
+const CREDENTIAL_HEADER: Record<string, string> = {
+  anthropic: 'x-api-key',
+  'google-ai-studio': 'x-goog-api-key',
+};
+
+/** Bedrock on `/compat`: the region when the credentials name none. */
+export const DEFAULT_BEDROCK_REGION = 'us-east-1';
+
 /** Whether `/compat` serves this provider slug. */
 export function servedOnCompat(slug: string): boolean {
-  return prefixFor(slug) !== undefined;
+  return prefixFor(slug) !== undefined || Object.hasOwn(TRANSLATED, slug) || slug === 'workers-ai';
 }
 
 /** Custom providers are OpenAI-compatible by convention: their base URL includes the version. */
 function prefixFor(slug: string): string | undefined {
   if (slug.startsWith('custom-')) return '';
-  return OPENAI_FORMAT[slug];
+  // Workers AI serves the OpenAI API at `/ai/v1/…`.
+  if (slug === 'workers-ai') return 'v1/';
+  return Object.hasOwn(OPENAI_FORMAT, slug) ? OPENAI_FORMAT[slug] : undefined;
 }
 
-/**
- * `POST /v1/{account}/{gateway}/compat/{chat/completions|embeddings}` with `model: "{provider}/{model}"`:
- * the native route and body it becomes. Providers that need translation (Anthropic, Gemini,
- * Bedrock, …) are not served here yet; asking for one is a 400 that says which are.
- */
-export function compatToNative(
-  route: DataPlaneRoute,
-  body: Buffer,
-): { route: DataPlaneRoute; body: Buffer; model: string } {
-  if (!ENDPOINTS.has(route.path)) {
-    throw new GatewayError(
-      'invalidPath',
-      `compat serves chat/completions and embeddings; got "${route.path.slice(0, 100)}"`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new GatewayError('invalidBody', 'compat requests are JSON bodies in the OpenAI format');
-  }
-  const model = (json as { model?: unknown } | null)?.model;
-  if (typeof json !== 'object' || json === null || Array.isArray(json) || typeof model !== 'string') {
+function servedList(): string {
+  return [...Object.keys(OPENAI_FORMAT), 'workers-ai', ...Object.keys(TRANSLATED), 'custom-{slug}'].join(
+    ', ',
+  );
+}
+
+/** What a translated compat request needs after the upstream answers. */
+export interface CompatTranslation {
+  /** The model as the client named it (`"anthropic/claude-sonnet-4-5"`). */
+  askedModel: string;
+  /** A fresh rewriter of the answer, one per attempt. */
+  transform(): BodyTransform;
+}
+
+export interface NativeCompatRequest {
+  route: DataPlaneRoute;
+  body: Buffer;
+  model: string;
+  translation?: CompatTranslation | undefined;
+}
+
+/** The `{provider}/{model}` split of a compat model string, or a 400 that shows the form. */
+export function splitModel(model: unknown): { slug: string; native: string; full: string } {
+  if (typeof model !== 'string') {
     throw new GatewayError(
       'invalidBody',
       'compat requests need "model": "{provider}/{model}", e.g. "openai/gpt-4o-mini"',
@@ -73,19 +106,127 @@ export function compatToNative(
       `model must be "{provider}/{model}", e.g. "openai/gpt-4o-mini"; got "${model.slice(0, 100)}"`,
     );
   }
-  const prefix = prefixFor(slug);
-  if (prefix === undefined) {
+  if (!servedOnCompat(slug)) {
     throw new GatewayError(
       'invalidProvider',
-      `"${slug.slice(0, 64)}" is not served on /compat; it serves ${Object.keys(OPENAI_FORMAT).join(', ')} and custom-{slug}`,
+      `"${slug.slice(0, 64)}" is not served on /compat; it serves ${servedList()}`,
     );
   }
-  (json as { model: string }).model = native;
-  return {
-    route: { ...route, provider: slug, path: prefix + route.path },
-    body: Buffer.from(JSON.stringify(json)),
-    model: native,
+  return { slug, native, full: model };
+}
+
+function parseJsonBody(body: Buffer, what: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new GatewayError('invalidBody', `compat requests are JSON bodies in the ${what} format`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new GatewayError('invalidBody', `compat requests are JSON objects in the ${what} format`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/**
+ * `POST /v1/{account}/{gateway}/compat/{chat/completions|embeddings}` with `model: "{provider}/{model}"`:
+ * the native route and body it becomes. OpenAI-format providers get the body with the model
+ * rewritten; the others get it translated, with a `translation` that rewrites their answer.
+ * `headers` (the forwarded request headers) are changed in place where the provider wants its
+ * credential elsewhere.
+ */
+export function compatToNative(
+  route: DataPlaneRoute,
+  body: Buffer,
+  headers: string[],
+  requestId: string,
+): NativeCompatRequest {
+  if (!ENDPOINTS.has(route.path)) {
+    throw new GatewayError(
+      'invalidPath',
+      `compat serves chat/completions, embeddings and v1/messages; got "${route.path.slice(0, 100)}"`,
+    );
+  }
+  const json = parseJsonBody(body, 'OpenAI');
+  const { slug, native, full } = splitModel(json['model']);
+  const prefix = prefixFor(slug);
+  if (prefix !== undefined) {
+    json['model'] = native;
+    return {
+      route: { ...route, provider: slug, path: prefix + route.path },
+      body: Buffer.from(JSON.stringify(json)),
+      model: native,
+    };
+  }
+  if (route.path !== 'chat/completions') {
+    throw new GatewayError(
+      'invalidPath',
+      `compat serves embeddings for OpenAI-format providers and workers-ai; ${slug} is served on chat/completions`,
+    );
+  }
+  const target = TRANSLATED[slug]!;
+  const chat = parseWith(() => parseChatRequest({ ...json, model: native }));
+  const nativeRequest = parseWith(() => target.request(chat));
+  moveCredential(headers, slug);
+  const ctx: ResponseContext = {
+    id: `chatcmpl-${requestId}`,
+    created: Math.floor(Date.now() / 1000),
+    model: full,
+    includeUsage: chat.stream_options?.include_usage === true,
+    request: chat,
   };
+  let path = nativeRequest.path;
+  if (slug === 'aws-bedrock') path = `bedrock-runtime/${bedrockRegion(headers)}/${path}`;
+  return {
+    route: { ...route, provider: slug, path },
+    body: Buffer.from(JSON.stringify(nativeRequest.body)),
+    model: native,
+    translation: { askedModel: full, transform: () => compatTransform(target, ctx, chatDialect) },
+  };
+}
+
+/** A translation refusal is the client's mistake: a 400 with the translator's own words. */
+function parseWith<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CompatError) throw new GatewayError('invalidBody', err.message);
+    throw err;
+  }
+}
+
+function headerIndex(headers: string[], name: string): number {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return i;
+  return -1;
+}
+
+/** `Authorization: Bearer {key}` → the provider's own credential header (and Anthropic's version). */
+function moveCredential(headers: string[], slug: string): void {
+  const target = CREDENTIAL_HEADER[slug];
+  if (target === undefined) return;
+  const i = headerIndex(headers, 'authorization');
+  if (i >= 0 && headerIndex(headers, target) < 0) {
+    const key = headers[i + 1]!.replace(/^bearer\s+/i, '');
+    headers.splice(i, 2);
+    headers.push(target, key);
+  }
+  if (slug === 'anthropic' && headerIndex(headers, 'anthropic-version') < 0)
+    headers.push('anthropic-version', ANTHROPIC_VERSION);
+}
+
+/** The region named by AWS credentials sent as the bearer value, else the default. */
+function bedrockRegion(headers: string[]): string {
+  const i = headerIndex(headers, 'authorization');
+  const value = i >= 0 ? headers[i + 1]!.replace(/^bearer\s+/i, '') : '';
+  if (value.startsWith('{')) {
+    try {
+      const region = (JSON.parse(value) as { region?: unknown }).region;
+      if (typeof region === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) return region;
+    } catch {
+      // Not JSON after all: signing reports it.
+    }
+  }
+  return DEFAULT_BEDROCK_REGION;
 }
 
 /**

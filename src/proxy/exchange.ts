@@ -7,6 +7,7 @@ import type { RuleMatch } from '../limits/rule-limits.ts';
 import type { SpendMatch } from '../limits/spend-limit.ts';
 import type { ProviderAdapter, ResponseFacts } from '../providers/types.ts';
 import { ulid } from '../util/ulid.ts';
+import type { CompatTranslation } from './compat.ts';
 import type { AigOptions } from './options.ts';
 import type { DataPlaneRoute } from './route.ts';
 
@@ -45,6 +46,8 @@ export class Exchange {
   traceId: string | undefined;
   /** Came through `/compat`. */
   compat = false;
+  /** `/compat` to a provider with its own format: how its answer is rewritten for the client. */
+  translation: CompatTranslation | undefined;
   /** The upstream's (or the cached entry's) response head, for the log. */
   upstreamHead: IncomingHttpHeaders | undefined;
   /** Milliseconds the current attempt spent on the provider call (0 for a cache hit). */

@@ -52,10 +52,16 @@ export async function handleProviderRequest(
     let native = route;
     if (route.provider === 'compat') {
       // The OpenAI-format endpoint: the body names the provider; it becomes a native request.
-      const compat = compatToNative(route, await readBody(req, app.config.maxRequestBytes));
+      const compat = compatToNative(
+        route,
+        await readBody(req, app.config.maxRequestBytes),
+        ex.forwardHeaders,
+        ex.requestId,
+      );
       native = compat.route;
       ex.route = native;
       ex.compat = true;
+      ex.translation = compat.translation;
       ex.body = compat.body;
     }
     ex.provider = resolveProvider(app, native);

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { BodyTransform } from '../compat/body-transform.ts';
 import { responseHeaders } from '../http/headers.ts';
 
 export interface UpstreamCall {
@@ -14,6 +15,8 @@ export interface UpstreamCall {
   firstByteTimeoutMs?: number | undefined;
   /** Present when another attempt would follow this one: what it may keep from the client. */
   gate?: AttemptGate | undefined;
+  /** `/compat`: the answer is rewritten into the client's format on its way through. */
+  transform?: BodyTransform | undefined;
 }
 
 /** What an attempt that is not the last one may refuse, before the client sees any of it. */
@@ -104,8 +107,11 @@ export function forward(
     };
     res.on('close', onClientClose);
     const onDrain = () => controller?.resume();
-    const write = (ctrl: Dispatcher.DispatchController, chunk: Buffer) => {
-      sent += chunk.length;
+    const transform = call.transform;
+    const write = (ctrl: Dispatcher.DispatchController, upstreamChunk: Buffer) => {
+      const chunk = transform ? transform.data(upstreamChunk) : upstreamChunk;
+      if (chunk.length === 0) return;
+      sent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       if (!res.write(chunk)) {
         ctrl.pause();
         res.once('drain', onDrain);
@@ -113,6 +119,7 @@ export function forward(
     };
     const writeHead = () => {
       const h = head!;
+      if (transform) h.headers = transform.head(h.status, h.headers);
       if (h.message) res.writeHead(h.status, h.message, h.headers);
       else res.writeHead(h.status, h.headers);
     };
@@ -203,7 +210,11 @@ export function forward(
           }
           commit(ctrl);
         }
-        res.end();
+        if (transform) {
+          const rest = transform.end();
+          sent += Buffer.byteLength(rest);
+          res.end(rest);
+        } else res.end();
         settle({ kind: 'complete' });
       },
       onResponseError(_ctrl, err) {

@@ -62,10 +62,13 @@ describe('/compat for OpenAI-format providers (the model rewritten, nothing else
   it('a provider /compat does not serve, or a model without a provider, is a 400 that says what is served', async () => {
     await expect(
       client.chat.completions.create({
-        model: 'anthropic/claude-sonnet-4-5',
+        model: 'elevenlabs/eleven_multilingual_v2',
         messages: [{ role: 'user', content: 'Hi' }],
       }),
-    ).rejects.toMatchObject({ status: 400 });
+    ).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/not served on \/compat; it serves .*anthropic/),
+    });
     const res = await fetch(`${gw.gatewayUrl()}/compat/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -82,7 +85,8 @@ describe('/compat for OpenAI-format providers (the model rewritten, nothing else
     for await (const m of client.models.list()) ids.push(m.id);
     expect(ids).toContain('openai/gpt-4o-mini');
     expect(ids).toContain('groq/llama-3.3-70b-versatile');
-    expect(ids.some((id) => id.startsWith('anthropic/'))).toBe(false); // not served on /compat yet
+    expect(ids.some((id) => id.startsWith('anthropic/'))).toBe(true);
+    expect(ids.some((id) => id.startsWith('elevenlabs/'))).toBe(false); // not a chat provider
     const res = await fetch(`${gw.gatewayUrl()}/compat/v1/models`);
     const body = (await res.json()) as { data: Array<{ id: string; cost_in: number; cost_out: number }> };
     const mini = body.data.find((m) => m.id === 'openai/gpt-4o-mini')!;
