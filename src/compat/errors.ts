@@ -19,6 +19,7 @@ export interface OpenAiError {
  * A provider's error body (Anthropic's `{type, error}`, Google's `{error: {status}}`, Bedrock's
  * `{message}`, Cohere's `{message}`, …) in OpenAI's shape, its message prefixed with who said it.
  * An OpenAI-shaped body keeps its own type and code.
+ * Anthropic's `{type: "error", error: {type, message}}` looks alike; its type becomes OpenAI's.
  */
 export function toOpenAiError(status: number, provider: string, bodyText: string): OpenAiError {
   const body = record(parseJson(bodyText));
@@ -31,10 +32,15 @@ export function toOpenAiError(status: number, provider: string, bodyText: string
   ) {
     return {
       error: {
-        message: inner['message'],
-        type: inner['type'],
+        message: `${provider}: ${inner['message']}`,
+        type: body?.['type'] === 'error' ? errorType(status) : inner['type'],
         param: typeof inner['param'] === 'string' ? inner['param'] : null,
-        code: typeof inner['code'] === 'string' ? inner['code'] : null,
+        code:
+          typeof inner['code'] === 'string'
+            ? inner['code']
+            : body?.['type'] === 'error'
+              ? inner['type']
+              : null,
       },
     };
   }

@@ -1,9 +1,12 @@
 import { type BodyTransform, chatDialect, compatTransform } from '../compat/body-transform.ts';
+import { messagesDialect } from '../compat/messages-dialect.ts';
+import { messagesToChat } from '../compat/messages-in.ts';
 import { parseChatRequest } from '../compat/openai-request.ts';
 import { anthropicTarget } from '../compat/targets/anthropic.ts';
 import { bedrockTarget } from '../compat/targets/bedrock.ts';
 import { cohereTarget } from '../compat/targets/cohere.ts';
 import { geminiTarget } from '../compat/targets/gemini.ts';
+import { openAiFormatTarget } from '../compat/targets/openai.ts';
 import { type ChatTarget, CompatError, type ResponseContext } from '../compat/types.ts';
 import type { PriceTable } from '../costs/prices.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -141,6 +144,7 @@ export function compatToNative(
   headers: string[],
   requestId: string,
 ): NativeCompatRequest {
+  if (route.path === 'v1/messages') return messagesToNative(route, body, headers, requestId);
   if (!ENDPOINTS.has(route.path)) {
     throw new GatewayError(
       'invalidPath',
@@ -182,6 +186,72 @@ export function compatToNative(
     body: Buffer.from(JSON.stringify(nativeRequest.body)),
     model: native,
     translation: { askedModel: full, transform: () => compatTransform(target, ctx, chatDialect) },
+  };
+}
+
+/**
+ * `POST /compat/v1/messages`: Anthropic's Messages format in, for any provider. Anthropic itself
+ * gets the body with the model rewritten; every other provider gets it as an OpenAI chat request
+ * (translated further to its own format where needed), and its answer comes back as Anthropic's.
+ */
+function messagesToNative(
+  route: DataPlaneRoute,
+  body: Buffer,
+  headers: string[],
+  requestId: string,
+): NativeCompatRequest {
+  const json = parseJsonBody(body, 'Anthropic Messages');
+  const { slug, native, full } = splitModel(json['model']);
+  if (slug === 'anthropic') {
+    moveCredential(headers, slug);
+    json['model'] = native;
+    return {
+      route: { ...route, provider: slug, path: 'v1/messages' },
+      body: Buffer.from(JSON.stringify(json)),
+      model: native,
+    };
+  }
+  const { chat } = parseWith(() => messagesToChat(json));
+  chat.model = native;
+  // The Anthropic SDK's `apiKey` travels as `x-api-key`; the target wants it as its own credential.
+  const key = headerIndex(headers, 'x-api-key');
+  if (key >= 0) {
+    const value = headers[key + 1]!;
+    headers.splice(key, 2);
+    if (headerIndex(headers, 'authorization') < 0) headers.push('authorization', `Bearer ${value}`);
+  }
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if (headers[i]!.toLowerCase().startsWith('anthropic-')) headers.splice(i, 2);
+  }
+  const prefix = prefixFor(slug);
+  const target = prefix !== undefined ? openAiFormatTarget(slug) : TRANSLATED[slug]!;
+  let path: string;
+  let nativeBody: Record<string, unknown>;
+  if (prefix !== undefined) {
+    path = `${prefix}chat/completions`;
+    nativeBody = { ...chat };
+  } else {
+    const translated = parseWith(() => target.request(chat));
+    moveCredential(headers, slug);
+    path = translated.path;
+    nativeBody = translated.body;
+    if (slug === 'aws-bedrock') path = `bedrock-runtime/${bedrockRegion(headers)}/${path}`;
+  }
+  const ctx: ResponseContext = {
+    id: `chatcmpl-${requestId}`,
+    created: Math.floor(Date.now() / 1000),
+    model: full,
+    includeUsage: chat.stream_options?.include_usage === true,
+    request: chat,
+  };
+  return {
+    route: { ...route, provider: slug, path },
+    body: Buffer.from(JSON.stringify(nativeBody)),
+    model: native,
+    translation: {
+      askedModel: full,
+      transform: () => compatTransform(target, ctx, messagesDialect(full, `msg_${requestId}`)),
+    },
   };
 }
 

@@ -15,6 +15,7 @@ export async function startWithMock(
     GATEHOUSE_UPSTREAM_GOOGLE_AI_STUDIO: mock.url,
     GATEHOUSE_UPSTREAM_GROQ: `${mock.url}/v1`,
     GATEHOUSE_UPSTREAM_AWS_BEDROCK: mock.url,
+    GATEHOUSE_UPSTREAM_COHERE: mock.url,
     ...env,
   });
   return { gw, mock };
