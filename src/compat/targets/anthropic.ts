@@ -46,7 +46,15 @@ interface Turn {
   content: Block[];
 }
 
-function imageBlock(url: string): Block {
+function imageBlock(part: Extract<ContentPart, { type: 'image_url' }>): Block {
+  // `detail` picks a resolution/price tier Anthropic has no equivalent for; 'auto' is its behaviour.
+  if (part.image_url.detail !== undefined && part.image_url.detail !== 'auto')
+    throw unsupported(
+      'messages[].content[].image_url.detail',
+      PROVIDER,
+      'Anthropic has no image detail level',
+    );
+  const url = part.image_url.url;
   const data = parseDataUrl(url);
   if (data) return { type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data } };
   if (!/^https?:\/\//i.test(url))
@@ -57,9 +65,7 @@ function imageBlock(url: string): Block {
 function contentBlocks(content: string | ContentPart[] | null | undefined): Block[] {
   if (content == null) return [];
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
-  return content.map((p) =>
-    p.type === 'text' ? { type: 'text', text: p.text } : imageBlock(p.image_url.url),
-  );
+  return content.map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : imageBlock(p)));
 }
 
 /** Anthropic wants user and assistant turns alternating; consecutive same-role messages merge. */
@@ -74,6 +80,8 @@ function translateMessages(messages: ChatMessage[]): { system: string | undefine
   const system: string[] = [];
   const turns: Turn[] = [];
   for (const m of messages) {
+    if ('name' in m && m.name !== undefined)
+      throw unsupported('messages[].name', PROVIDER, 'Anthropic messages carry no participant name');
     switch (m.role) {
       case 'system':
       case 'developer': {
@@ -110,6 +118,12 @@ function translateMessages(messages: ChatMessage[]): { system: string | undefine
 
 function toolChoice(req: ChatRequest): Block | undefined {
   const choice = req.tool_choice;
+  // Anthropic rejects tool_choice without tools; 'auto' and 'none' mean nothing there anyway.
+  if (!req.tools?.length) {
+    if (choice === 'required' || typeof choice === 'object')
+      throw new CompatError('"tool_choice" asks for a tool call but the request has no "tools"');
+    return undefined;
+  }
   let out: Block | undefined;
   if (choice === 'auto') out = { type: 'auto' };
   else if (choice === 'required') out = { type: 'any' };
@@ -142,6 +156,25 @@ function request(req: ChatRequest) {
         PROVIDER,
         'extended thinking runs at temperature 1',
       );
+    // Anthropic's thinking cannot run when the model is made to call a tool.
+    if (usesJsonTool(req))
+      throw unsupported(
+        'response_format with reasoning_effort',
+        PROVIDER,
+        'JSON output is a forced tool call, which extended thinking does not allow',
+      );
+    if (req.tool_choice === 'required' || typeof req.tool_choice === 'object')
+      throw unsupported(
+        'tool_choice with reasoning_effort',
+        PROVIDER,
+        'extended thinking allows only tool_choice "auto" or "none"',
+      );
+    if (req.top_p !== undefined && req.top_p < 0.95)
+      throw unsupported(
+        'top_p below 0.95 with reasoning_effort',
+        PROVIDER,
+        'extended thinking needs top_p ≥ 0.95',
+      );
     const budget = THINKING_BUDGET[req.reasoning_effort];
     // OpenAI's token cap includes reasoning; Anthropic's budget must fit below max_tokens.
     if (asked === undefined) body['max_tokens'] = budget + DEFAULT_MAX_TOKENS;
@@ -161,15 +194,17 @@ function request(req: ChatRequest) {
   if (req.stop !== undefined) body['stop_sequences'] = typeof req.stop === 'string' ? [req.stop] : req.stop;
   if (req.stream) body['stream'] = true;
   if (req.user !== undefined) body['metadata'] = { user_id: req.user };
+  const choice = toolChoice(req);
   const format = req.response_format;
   if (format && format.type !== 'text') {
     if (req.tools?.length) throw unsupported('response_format with tools', PROVIDER);
     const schema =
       format.type === 'json_schema' ? (format.json_schema.schema ?? { type: 'object' }) : { type: 'object' };
+    const description = (format.type === 'json_schema' && format.json_schema.description) || undefined;
     body['tools'] = [
       {
         name: JSON_TOOL,
-        description: 'Answer with a JSON object matching this schema.',
+        description: description ?? 'Answer with a JSON object matching this schema.',
         input_schema: schema,
       },
     ];
@@ -183,7 +218,6 @@ function request(req: ChatRequest) {
       input_schema: t.function.parameters ?? { type: 'object', properties: {} },
     }));
   }
-  const choice = toolChoice(req);
   if (choice) body['tool_choice'] = choice;
   return { path: 'v1/messages', body };
 }
@@ -251,6 +285,8 @@ class AnthropicStream implements StreamTranslator {
   readonly #jsonTool: boolean;
   /** Content block index → what it is: text, thinking, the JSON answer, or tool call number n. */
   readonly #blocks = new Map<number, 'text' | 'thinking' | 'json' | number>();
+  /** Tool blocks whose input has streamed some text; one that ends with none had input `{}`. */
+  readonly #argued = new Set<number>();
   #tools = 0;
   #input: Record<string, unknown> | undefined;
   #output = 0;
@@ -306,10 +342,21 @@ class AnthropicStream implements StreamTranslator {
         if (delta['type'] === 'input_json_delta') {
           const partial = String(delta['partial_json'] ?? '');
           if (partial === '') return [];
+          this.#argued.add(num(e['index']));
           if (kind === 'json') return [chunk(ctx, { content: partial })];
           if (typeof kind === 'number')
             return [chunk(ctx, { tool_calls: [{ index: kind, function: { arguments: partial } }] })];
         }
+        return [];
+      }
+      case 'content_block_stop': {
+        // A call without arguments streams no JSON; OpenAI clients then parse "" and fail.
+        const index = num(e['index']);
+        const kind = this.#blocks.get(index);
+        if (this.#argued.has(index)) return [];
+        if (kind === 'json') return [chunk(ctx, { content: '{}' })];
+        if (typeof kind === 'number')
+          return [chunk(ctx, { tool_calls: [{ index: kind, function: { arguments: '{}' } }] })];
         return [];
       }
       case 'message_delta': {
