@@ -10,6 +10,7 @@ import { openAiFormatTarget } from '../compat/targets/openai.ts';
 import { type ChatTarget, CompatError, type ResponseContext } from '../compat/types.ts';
 import type { PriceTable } from '../costs/prices.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { parseServiceAccount, type ServiceAccount } from '../keys/google-service-account.ts';
 import type { DataPlaneRoute } from './route.ts';
 
 /** The Messages API version `/compat` speaks to Anthropic when the client names none. */
@@ -60,7 +61,7 @@ export const DEFAULT_BEDROCK_REGION = 'us-east-1';
 
 /** Whether `/compat` serves this provider slug. */
 export function servedOnCompat(slug: string): boolean {
-  return prefixFor(slug) !== undefined || Object.hasOwn(TRANSLATED, slug) || slug === 'workers-ai';
+  return prefixFor(slug) !== undefined || Object.hasOwn(TRANSLATED, slug) || slug === 'google-vertex-ai';
 }
 
 /** Custom providers are OpenAI-compatible by convention: their base URL includes the version. */
@@ -90,6 +91,8 @@ export interface NativeCompatRequest {
   body: Buffer;
   model: string;
   translation?: CompatTranslation | undefined;
+  /** Vertex AI: the service account whose access token replaces the bearer value before sending. */
+  serviceAccount?: ServiceAccount | undefined;
 }
 
 /** The `{provider}/{model}` split of a compat model string, or a 400 that shows the form. */
@@ -168,7 +171,8 @@ export function compatToNative(
       `compat serves embeddings for OpenAI-format providers and workers-ai; ${slug} is served on chat/completions`,
     );
   }
-  const target = TRANSLATED[slug]!;
+  const account = slug === 'google-vertex-ai' ? vertexAccount(headers) : undefined;
+  const target = account ? vertexTarget(account) : TRANSLATED[slug]!;
   const chat = parseWith(() => parseChatRequest({ ...json, model: native }));
   const nativeRequest = parseWith(() => target.request(chat));
   moveCredential(headers, slug);
@@ -186,6 +190,7 @@ export function compatToNative(
     body: Buffer.from(JSON.stringify(nativeRequest.body)),
     model: native,
     translation: { askedModel: full, transform: () => compatTransform(target, ctx, chatDialect) },
+    serviceAccount: account,
   };
 }
 
@@ -224,7 +229,9 @@ function messagesToNative(
     if (headers[i]!.toLowerCase().startsWith('anthropic-')) headers.splice(i, 2);
   }
   const prefix = prefixFor(slug);
-  const target = prefix !== undefined ? openAiFormatTarget(slug) : TRANSLATED[slug]!;
+  const account = slug === 'google-vertex-ai' ? vertexAccount(headers) : undefined;
+  const target =
+    prefix !== undefined ? openAiFormatTarget(slug) : account ? vertexTarget(account) : TRANSLATED[slug]!;
   let path: string;
   let nativeBody: Record<string, unknown>;
   if (prefix !== undefined) {
@@ -252,6 +259,7 @@ function messagesToNative(
       askedModel: full,
       transform: () => compatTransform(target, ctx, messagesDialect(full, `msg_${requestId}`)),
     },
+    serviceAccount: account,
   };
 }
 
@@ -282,6 +290,37 @@ function moveCredential(headers: string[], slug: string): void {
   }
   if (slug === 'anthropic' && headerIndex(headers, 'anthropic-version') < 0)
     headers.push('anthropic-version', ANTHROPIC_VERSION);
+}
+
+/** Vertex AI on `/compat`: the region when the service-account JSON names none. */
+export const DEFAULT_VERTEX_REGION = 'us-central1';
+
+/**
+ * Vertex AI on `/compat` takes the service-account key JSON as the bearer value (SPEC.md §2): its
+ * project and optional `region` place the request; the gateway exchanges it for an access token.
+ */
+function vertexAccount(headers: string[]): ServiceAccount {
+  const i = headerIndex(headers, 'authorization');
+  const value = i >= 0 ? headers[i + 1]!.replace(/^bearer\s+/i, '') : '';
+  if (!value.trimStart().startsWith('{')) {
+    throw new GatewayError(
+      'credentialsRequired',
+      'google-vertex-ai on /compat takes the service-account key JSON as the bearer value (the SDK apiKey); a raw access token is not accepted',
+    );
+  }
+  try {
+    return parseServiceAccount(value);
+  } catch (err) {
+    throw new GatewayError('credentialsRequired', (err as Error).message);
+  }
+}
+
+function vertexTarget(account: ServiceAccount): ChatTarget {
+  const region = account.region ?? DEFAULT_VERTEX_REGION;
+  return geminiTarget(
+    'google-vertex-ai',
+    `v1/projects/${encodeURIComponent(account.projectId)}/locations/${region}/publishers/google/models/`,
+  );
 }
 
 /** The region named by AWS credentials sent as the bearer value, else the default. */
@@ -321,4 +360,21 @@ export function compatModels(prices: PriceTable): unknown {
       })),
     );
   return { object: 'list', data };
+}
+
+/** Replaces the service-account JSON in `Authorization` with an access token for it. */
+export async function useServiceAccount(
+  app: { googleTokens: { token(account: ServiceAccount): Promise<string> } },
+  headers: string[],
+  account: ServiceAccount,
+): Promise<void> {
+  let token: string;
+  try {
+    token = await app.googleTokens.token(account);
+  } catch (err) {
+    throw new GatewayError('credentialsRequired', `google-vertex-ai: ${(err as Error).message}`);
+  }
+  const i = headerIndex(headers, 'authorization');
+  if (i >= 0) headers.splice(i, 2);
+  headers.push('authorization', `Bearer ${token}`);
 }

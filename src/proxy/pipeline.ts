@@ -13,7 +13,7 @@ import type { AppContext } from '../server/context.ts';
 import { attempt, attemptGate } from './attempt.ts';
 import { endAttempt } from './attempt-end.ts';
 import { lookupCache, planCache, serveFromCache } from './cache-stage.ts';
-import { compatToNative } from './compat.ts';
+import { compatToNative, useServiceAccount } from './compat.ts';
 import { Exchange } from './exchange.ts';
 import { readOptions } from './options.ts';
 import type { DataPlaneRoute } from './route.ts';
@@ -63,6 +63,7 @@ export async function handleProviderRequest(
       ex.compat = true;
       ex.translation = compat.translation;
       ex.body = compat.body;
+      if (compat.serviceAccount) await useServiceAccount(app, ex.forwardHeaders, compat.serviceAccount);
     }
     ex.provider = resolveProvider(app, native);
     const url = resolveUpstreamUrl(app, ex.provider, native);

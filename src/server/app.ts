@@ -15,6 +15,7 @@ import { openSqlite } from '../db/sqlite.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { GatewayRegistry } from '../gateways/registry.ts';
 import { sendGatewayError, sendJson, toGatewayError } from '../http/respond.ts';
+import { GoogleTokenSource } from '../keys/google-service-account.ts';
 import { loadMasterKey } from '../keys/master-key.ts';
 import { ProviderKeyRegistry } from '../keys/registry.ts';
 import { memoryCounter } from '../limits/memory-counter.ts';
@@ -156,6 +157,7 @@ async function assemble(
     tokens,
     customProviders,
     providerKeys,
+    googleTokens: new GoogleTokenSource(),
     database: { dialect: database.dialect, where: database.where },
     changes,
     logs,

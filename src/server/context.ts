@@ -6,6 +6,7 @@ import type { PriceTable } from '../costs/prices.ts';
 import type { CustomProviderRegistry } from '../custom-providers/registry.ts';
 import type { ChangeFeed } from '../db/change-feed.ts';
 import type { GatewayRegistry } from '../gateways/registry.ts';
+import type { GoogleTokenSource } from '../keys/google-service-account.ts';
 import type { ProviderKeyRegistry } from '../keys/registry.ts';
 import type { LimitCounter } from '../limits/counter.ts';
 import type { AnalyticsQuery, Series } from '../logs/analytics.ts';
@@ -22,6 +23,8 @@ export interface AppContext {
   tokens: TokenRegistry;
   customProviders: CustomProviderRegistry;
   providerKeys: ProviderKeyRegistry;
+  /** Access tokens for Google service accounts (Vertex AI on `/compat`), cached until near expiry. */
+  googleTokens: GoogleTokenSource;
   /** Which database holds config and logs, for the banner. */
   database: { dialect: 'sqlite' | 'postgres'; where: string };
   /** Tells other nodes sharing the database that config changed. */

@@ -16,6 +16,7 @@ export async function startWithMock(
     GATEHOUSE_UPSTREAM_GROQ: `${mock.url}/v1`,
     GATEHOUSE_UPSTREAM_AWS_BEDROCK: mock.url,
     GATEHOUSE_UPSTREAM_COHERE: mock.url,
+    GATEHOUSE_UPSTREAM_GOOGLE_VERTEX_AI: mock.url,
     ...env,
   });
   return { gw, mock };
