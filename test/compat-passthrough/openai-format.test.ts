@@ -27,6 +27,8 @@ describe('/compat for OpenAI-format providers (the model rewritten, nothing else
     ['openai/gpt-4o-mini', 'gpt-4o-mini'],
     ['groq/llama-3.3-70b-versatile', 'llama-3.3-70b-versatile'],
     ['custom-local/my-model', 'my-model'],
+    // Workers AI serves the OpenAI API at `/ai/v1/…`; its model ids keep their `@cf/` prefix.
+    ['workers-ai/@cf/meta/llama-3.1-8b-instruct', '@cf/meta/llama-3.1-8b-instruct'],
   ])('%s', async (model, native) => {
     mock.reset();
     const r = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }] });
@@ -57,6 +59,14 @@ describe('/compat for OpenAI-format providers (the model rewritten, nothing else
     const r = await client.embeddings.create({ model: 'openai/text-embedding-3-small', input: 'hello' });
     expect(r.data[0]?.embedding.length).toBeGreaterThan(0);
     expect(mock.requests[0]!.url).toBe('/v1/embeddings');
+  });
+
+  it('embeddings on a provider served by translation is a 400 that says where embeddings are served', async () => {
+    const err = await client.embeddings
+      .create({ model: 'anthropic/claude-sonnet-4-5', input: 'hello' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain('embeddings for OpenAI-format providers');
   });
 
   it('a provider /compat does not serve, or a model without a provider, is a 400 that says what is served', async () => {

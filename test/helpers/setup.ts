@@ -17,6 +17,8 @@ export async function startWithMock(
     GATEHOUSE_UPSTREAM_AWS_BEDROCK: mock.url,
     GATEHOUSE_UPSTREAM_COHERE: mock.url,
     GATEHOUSE_UPSTREAM_GOOGLE_VERTEX_AI: mock.url,
+    // Workers AI's OpenAI-compatible routes are `{base}/v1/…`, like the mock's.
+    GATEHOUSE_UPSTREAM_WORKERS_AI: mock.url,
     ...env,
   });
   return { gw, mock };
