@@ -11,6 +11,12 @@ import { parseArgs } from 'node:util';
  *
  * `POST /v1/fail/chat/completions` answers a fixed 500 at once (the fallback scenario's failing step).
  *
+ * `POST /v1/messages` answers as Anthropic's Messages API does, with the same text and token counts
+ * (19 in, 41 out; streamed: 20 out): a JSON message, or with `"stream": true` the SSE events
+ * message_start, content_block_start, ping, one content_block_delta per piece of the OpenAI
+ * stream, content_block_stop, message_delta, message_stop. Paced like the OpenAI stream: the first
+ * three events in one write, each delta in its own, the last three in one.
+ *
  * --delay-ms           wait this long before sending the response head (an upstream that thinks)
  * --chunk-interval-ms  pause between SSE chunks (0: write them all at once)
  * Env MOCK_DELAY_MS and MOCK_CHUNK_INTERVAL_MS set the same. Prints `listening http://127.0.0.1:PORT`.
@@ -89,6 +95,97 @@ const streamChunks: Buffer[] = [
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'content-length': String(completion.length) };
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+
+// Anthropic Messages: the same answer, in Anthropic's shapes.
+const ANTHROPIC_MODEL = 'claude-sonnet-4-5-20250929';
+const ANTHROPIC_ID = 'msg_01BENCH0123456789abcdefgh';
+const anthropicUsage = (outputTokens: number) => ({
+  input_tokens: 19,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+  output_tokens: outputTokens,
+  service_tier: 'standard',
+});
+const anthropicMessage = Buffer.from(
+  JSON.stringify({
+    id: ANTHROPIC_ID,
+    type: 'message',
+    role: 'assistant',
+    model: ANTHROPIC_MODEL,
+    content: [
+      {
+        type: 'text',
+        text: 'Hello! This is the canned answer of the Gatehouse bench upstream, the same every time.',
+      },
+    ],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: anthropicUsage(41),
+  }),
+);
+
+function event(type: string, data: object = {}): string {
+  return `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+}
+
+const anthropicChunks: Buffer[] = [
+  Buffer.from(
+    event('message_start', {
+      message: {
+        id: ANTHROPIC_ID,
+        type: 'message',
+        role: 'assistant',
+        model: ANTHROPIC_MODEL,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: anthropicUsage(1),
+      },
+    }) +
+      event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+      event('ping'),
+  ),
+  ...WORDS.map((word, i) =>
+    Buffer.from(
+      event('content_block_delta', {
+        index: 0,
+        delta: { type: 'text_delta', text: i === 0 ? word : ` ${word}` },
+      }),
+    ),
+  ),
+  Buffer.from(
+    event('content_block_stop', { index: 0 }) +
+      event('message_delta', {
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { output_tokens: 20 },
+      }) +
+      event('message_stop'),
+  ),
+];
+
+interface Answer {
+  json: Buffer;
+  jsonHeaders: Record<string, string>;
+  sseHeaders: Record<string, string>;
+  chunks: Buffer[];
+}
+const OPENAI: Answer = {
+  json: completion,
+  jsonHeaders: JSON_HEADERS,
+  sseHeaders: SSE_HEADERS,
+  chunks: streamChunks,
+};
+const ANTHROPIC_REQUEST_ID = { 'request-id': 'req_01BENCH0123456789abcdefgh' };
+const ANTHROPIC: Answer = {
+  json: anthropicMessage,
+  jsonHeaders: {
+    ...ANTHROPIC_REQUEST_ID,
+    'content-type': 'application/json',
+    'content-length': String(anthropicMessage.length),
+  },
+  sseHeaders: { ...ANTHROPIC_REQUEST_ID, ...SSE_HEADERS },
+  chunks: anthropicChunks,
+};
 const STREAM_TRUE = /"stream"\s*:\s*true/;
 
 const FAILURE = Buffer.from(
@@ -110,7 +207,15 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     req.on('end', () => res.writeHead(500, FAILURE_HEADERS).end(FAILURE));
     return;
   }
-  if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+  const answer =
+    req.method !== 'POST'
+      ? undefined
+      : req.url === '/v1/chat/completions'
+        ? OPENAI
+        : req.url === '/v1/messages'
+          ? ANTHROPIC
+          : undefined;
+  if (answer === undefined) {
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
     req.resume();
     return;
@@ -119,28 +224,29 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   req.on('data', (part: Buffer) => parts.push(part));
   req.on('end', () => {
     const stream = STREAM_TRUE.test(Buffer.concat(parts).toString('latin1'));
-    if (delayMs > 0) setTimeout(respond, delayMs, res, stream);
-    else respond(res, stream);
+    if (delayMs > 0) setTimeout(respond, delayMs, res, stream, answer);
+    else respond(res, stream, answer);
   });
 }
 
-function respond(res: ServerResponse, stream: boolean): void {
+function respond(res: ServerResponse, stream: boolean, answer: Answer): void {
   if (res.destroyed) return;
   if (!stream) {
-    res.writeHead(200, JSON_HEADERS).end(completion);
+    res.writeHead(200, answer.jsonHeaders).end(answer.json);
     return;
   }
-  res.writeHead(200, SSE_HEADERS);
+  const chunks = answer.chunks;
+  res.writeHead(200, answer.sseHeaders);
   if (chunkIntervalMs <= 0) {
-    for (const part of streamChunks) res.write(part);
+    for (const part of chunks) res.write(part);
     res.end();
     return;
   }
   let next = 0;
   const writeNext = (): void => {
     if (res.destroyed) return;
-    res.write(streamChunks[next++]);
-    if (next < streamChunks.length) setTimeout(writeNext, chunkIntervalMs);
+    res.write(chunks[next++]);
+    if (next < chunks.length) setTimeout(writeNext, chunkIntervalMs);
     else res.end();
   };
   writeNext();

@@ -22,6 +22,8 @@ import {
 import {
   type BenchResults,
   type CacheHitMeasurements,
+  type CompatMeasurements,
+  type CompatPair,
   evaluateGoals,
   type FallbackMeasurements,
   type LoadMeasurement,
@@ -52,7 +54,7 @@ import { formatMicros } from './lib/table.ts';
  *
  * Steps: start the mock and both proxies → 1 connection (latency) → 32 connections (throughput,
  * CPU per request) → cache hits → fallback through the universal endpoint → streaming time to
- * first byte → restart the mock with a 200 ms delay and run 256 connections → read gatehouse's
+ * first byte → compat translation (native Anthropic vs /compat/chat/completions) → restart the mock with a 200 ms delay and run 256 connections → read gatehouse's
  * RSS → report.
  */
 
@@ -81,6 +83,10 @@ const WARMUP_S = Math.max(1, Math.round(DURATION_S / 4));
 const TTFB_SAMPLES = flags.quick ? 40 : 150;
 /** Rounds of the fallback scenario (each: four requests, one per series), after a quarter as many unmeasured. */
 const FALLBACK_SAMPLES = flags.quick ? 200 : 1500;
+/** Rounds of the compat translation series (two requests each), after a quarter as many unmeasured. */
+const COMPAT_SAMPLES = flags.quick ? 200 : 1500;
+/** The same for streams, which take ~25 ms each (the mock paces its chunks 1 ms apart). */
+const COMPAT_STREAM_SAMPLES = flags.quick ? 60 : 300;
 const SLOW_UPSTREAM_MS = 200;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -92,6 +98,41 @@ const CLIENT_HEADERS = { authorization: 'Bearer sk-bench' };
 const CHAT_BODY = JSON.stringify({
   model: 'gpt-4o-mini',
   messages: [{ role: 'user', content: 'Say hello to the bench.' }],
+});
+/**
+ * Compat translation: one Anthropic call, asked natively and as OpenAI chat through /compat. The
+ * native bodies are what the translation sends upstream, so the mock sees the same request.
+ */
+const ANTHROPIC_MODEL = 'claude-sonnet-4-5';
+const ANTHROPIC_PATH = '/v1/local/default/anthropic/v1/messages';
+const COMPAT_PATH = '/v1/local/default/compat/chat/completions';
+/** Caching is off on the bench's gateway (no cache_ttl); skipped explicitly so a config change cannot turn a series into hits. */
+const NO_CACHE = { 'cf-aig-skip-cache': 'true' };
+const ANTHROPIC_HEADERS = { 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01', ...NO_CACHE };
+const COMPAT_HEADERS = { ...CLIENT_HEADERS, ...NO_CACHE };
+const COMPAT_PROMPT = 'Say hello to the bench.';
+const ANTHROPIC_BODY = JSON.stringify({
+  model: ANTHROPIC_MODEL,
+  messages: [{ role: 'user', content: [{ type: 'text', text: COMPAT_PROMPT }] }],
+  max_tokens: 256,
+});
+const ANTHROPIC_STREAM_BODY = JSON.stringify({
+  model: ANTHROPIC_MODEL,
+  messages: [{ role: 'user', content: [{ type: 'text', text: COMPAT_PROMPT }] }],
+  max_tokens: 256,
+  stream: true,
+});
+const COMPAT_BODY = JSON.stringify({
+  model: `anthropic/${ANTHROPIC_MODEL}`,
+  messages: [{ role: 'user', content: COMPAT_PROMPT }],
+  max_tokens: 256,
+});
+const COMPAT_STREAM_BODY = JSON.stringify({
+  model: `anthropic/${ANTHROPIC_MODEL}`,
+  messages: [{ role: 'user', content: COMPAT_PROMPT }],
+  max_tokens: 256,
+  stream: true,
+  stream_options: { include_usage: true },
 });
 const STREAM_BODY = JSON.stringify({
   model: 'gpt-4o-mini',
@@ -187,6 +228,9 @@ async function main(): Promise<void> {
     return measureTtfb(t.http, STREAM_BODY, TTFB_SAMPLES, 20);
   });
 
+  // 5b. Compat translation: native Anthropic against the same call through /compat/chat/completions.
+  const compat = gatehouse ? await measureCompat(gatehouse) : {};
+
   // 6. A slow upstream with many connections: the proxies must not become the limit.
   await mock.stop();
   mock = await startMock(mockPort, SLOW_UPSTREAM_MS);
@@ -215,6 +259,8 @@ async function main(): Promise<void> {
       warmupS: WARMUP_S,
       ttfbSamples: TTFB_SAMPLES,
       fallbackSamples: FALLBACK_SAMPLES,
+      compatSamples: COMPAT_SAMPLES,
+      compatStreamSamples: COMPAT_STREAM_SAMPLES,
       slowUpstreamMs: SLOW_UPSTREAM_MS,
     },
     scenarios: {
@@ -224,6 +270,7 @@ async function main(): Promise<void> {
       slowUpstream,
       cacheHit,
       fallback,
+      compat,
       loggingOff,
       logStore,
     },
@@ -318,6 +365,8 @@ async function startGatehouse(mockPort: number): Promise<Target> {
       GATEHOUSE_DATA_DIR: dataDir,
       GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
       GATEHOUSE_UPSTREAM_OPENAI: `http://127.0.0.1:${mockPort}/v1`,
+      // Anthropic's base URL has no version: Gatehouse calls `{base}/v1/messages`.
+      GATEHOUSE_UPSTREAM_ANTHROPIC: `http://127.0.0.1:${mockPort}`,
     },
   });
   children.push(child);
@@ -574,6 +623,122 @@ async function measureFallback(gatehouse: Target, mockPort: number): Promise<Fal
     }
     results[key] = m;
   });
+  return results;
+}
+
+/**
+ * Compat translation: (a) native Anthropic through Gatehouse, `POST …/anthropic/v1/messages`, and
+ * (b) the same call as OpenAI chat through `POST …/compat/chat/completions` (model
+ * `anthropic/claude-sonnet-4-5`), translated to the same Messages request, and its answer back to a
+ * chat.completion (or chunks). Non-streamed, then streamed; in each mode the two series are
+ * interleaved one request at a time, each over its own keep-alive connection, every body read to
+ * its end. What translation adds is p50(b) − p50(a); the goal is < 0.2 ms (printed, not asserted).
+ *
+ * Checked, not assumed: one sanity request per series must answer 200 with the right shape (an
+ * Anthropic message or its SSE events; a chat.completion, or chunks ending in `[DONE]`), then every
+ * response must be 200 and no cache HIT. A mode that fails its check reads n/a, with a
+ * `COMPAT SCENARIO FAILED` note.
+ */
+async function measureCompat(gatehouse: Target): Promise<CompatMeasurements> {
+  const fail = (message: string) => {
+    notices.push(`COMPAT SCENARIO FAILED: ${message}`);
+    console.error(`  compat scenario failed: ${message}`);
+  };
+  const origin = new URL(gatehouse.http.url).origin;
+  const native = { url: `${origin}${ANTHROPIC_PATH}`, headers: ANTHROPIC_HEADERS };
+  const compat = { url: `${origin}${COMPAT_PATH}`, headers: COMPAT_HEADERS };
+  const check = (status: number, headers: Record<string, string | string[] | undefined>) =>
+    status !== 200
+      ? `answered ${status}, expected 200`
+      : headers['cf-aig-cache-status'] === 'HIT'
+        ? 'answered from the cache (cf-aig-cache-status: HIT)'
+        : undefined;
+  /** What each sanity answer must contain. */
+  const modes = [
+    {
+      key: 'json',
+      label: 'JSON',
+      samples: COMPAT_SAMPLES,
+      native: { target: native, body: ANTHROPIC_BODY, check, expect: ['"type":"message"', '"end_turn"'] },
+      compat: {
+        target: compat,
+        body: COMPAT_BODY,
+        check,
+        expect: ['"object":"chat.completion"', '"finish_reason":"stop"', '"completion_tokens":41'],
+      },
+    },
+    {
+      key: 'stream',
+      label: 'stream',
+      samples: COMPAT_STREAM_SAMPLES,
+      native: {
+        target: native,
+        body: ANTHROPIC_STREAM_BODY,
+        check,
+        expect: ['event: message_start', 'event: message_stop'],
+      },
+      compat: {
+        target: compat,
+        body: COMPAT_STREAM_BODY,
+        check,
+        expect: ['"object":"chat.completion.chunk"', '"completion_tokens":20', 'data: [DONE]'],
+      },
+    },
+  ] as const;
+
+  const results: CompatMeasurements = {};
+  for (const mode of modes) {
+    const pair = [mode.native, mode.compat] as const;
+    try {
+      const problems: string[] = [];
+      for (const [name, s] of [
+        ['native', mode.native],
+        ['compat', mode.compat],
+      ] as const) {
+        const response = await fetch(s.target.url, {
+          method: 'POST',
+          headers: { ...s.target.headers, 'content-type': 'application/json' },
+          body: s.body,
+        });
+        const text = await response.text();
+        const missing = s.expect.filter((part) => !text.includes(part));
+        if (response.status !== 200 || missing.length > 0) {
+          problems.push(
+            `${mode.label} ${name}: answered ${response.status}${missing.length > 0 ? `, without ${missing.join(', ')}` : ''}: ${text.slice(0, 200)}`,
+          );
+        }
+      }
+      if (problems.length > 0) {
+        fail(`the sanity requests failed: ${problems.join('; ')}; rows left empty`);
+        continue;
+      }
+    } catch (error) {
+      fail(
+        `${mode.label}: a sanity request failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      continue;
+    }
+
+    console.error(`  compat ${mode.label.padEnd(6)} native, compat (${mode.samples} rounds, interleaved)`);
+    if (gatehouse.child) await settle(gatehouse.child.pid);
+    let measured: Awaited<ReturnType<typeof measureSequential>>;
+    try {
+      measured = await measureSequential([...pair], mode.samples, Math.ceil(mode.samples / 4));
+    } catch (error) {
+      fail(`${mode.label}: a request failed: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const out: CompatPair = {};
+    (['native', 'compat'] as const).forEach((name, i) => {
+      const m = measured[i]!;
+      if (m.failedChecks > 0) {
+        fail(`${mode.label} ${name}: ${m.failedChecks} responses were wrong (first: ${m.firstFailure})`);
+        return;
+      }
+      out[name] = m;
+    });
+    results[mode.key] = out;
+  }
   return results;
 }
 

@@ -172,6 +172,7 @@ export interface SequentialResult {
   /** Dispatch to the end of the response body, in ms; every response counts, checked or not. */
   p50Ms: number;
   p90Ms: number;
+  p99Ms: number;
   /** Responses (warm-up included) that failed `check`, and the first reason given. */
   failedChecks: number;
   firstFailure: string | undefined;
@@ -216,6 +217,7 @@ export async function measureSequential(
       samples: count,
       p50Ms: percentile(sorted, 0.5),
       p90Ms: percentile(sorted, 0.9),
+      p99Ms: percentile(sorted, 0.99),
       failedChecks: failed[i]!,
       firstFailure: firstFailure[i],
     };

@@ -55,6 +55,20 @@ export interface FallbackMeasurements {
   fallback?: SequentialResult;
 }
 
+/** One mode of the compat translation series: the same Anthropic call, natively and through /compat. */
+export interface CompatPair {
+  /** `POST …/anthropic/v1/messages` with an Anthropic body. */
+  native?: SequentialResult;
+  /** `POST …/compat/chat/completions` with the OpenAI body that translates to it. */
+  compat?: SequentialResult;
+}
+
+/** Compat translation (OpenAI chat ↔ Anthropic Messages), non-streamed and streamed. */
+export interface CompatMeasurements {
+  json?: CompatPair;
+  stream?: CompatPair;
+}
+
 export interface BenchResults {
   date: string;
   environment: { node: string; cpus: number; cpuModel: string; pinned: boolean; clockTicksPerSecond: number };
@@ -63,6 +77,8 @@ export interface BenchResults {
     warmupS: number;
     ttfbSamples: number;
     fallbackSamples: number;
+    compatSamples: number;
+    compatStreamSamples: number;
     slowUpstreamMs: number;
   };
   scenarios: {
@@ -72,6 +88,7 @@ export interface BenchResults {
     slowUpstream: PerTarget<LoadMeasurement>;
     cacheHit: CacheHitMeasurements;
     fallback: FallbackMeasurements;
+    compat: CompatMeasurements;
     /** Gatehouse at 32 connections with `cf-aig-collect-log: false`: the cost of logging. */
     loggingOff?: LoadMeasurement | undefined;
     logStore?: LogStoreMeasurements | undefined;
@@ -160,6 +177,18 @@ export function evaluateGoals(results: BenchResults): Record<string, Goal> {
       fallbackAddedMs(fallback),
       '< +1 ms',
       (v) => v < 1,
+    ),
+    compatJsonAddedMs: check(
+      'compat translation, JSON: p50 added over native Anthropic (ms)',
+      compatAddedMs(results.scenarios.compat.json, 'p50Ms'),
+      '< +0.2 ms',
+      (v) => v < 0.2,
+    ),
+    compatStreamAddedMs: check(
+      'compat translation, stream: p50 added over native Anthropic (ms)',
+      compatAddedMs(results.scenarios.compat.stream, 'p50Ms'),
+      '< +0.2 ms',
+      (v) => v < 0.2,
     ),
     rssMegabytes: check(
       'gatehouse RSS after the run (MB)',
@@ -388,8 +417,61 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
       `Core 0 was saturated for ${saturated.join(', ')}: those req/s are bounded by the load generator, not the target.`,
     );
   }
+  lines.push('', ...renderCompat(results, goals));
   for (const notice of results.notices) lines.push(`Note: ${notice}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The compat translation table: native Anthropic against the same call through /compat, per mode. */
+function renderCompat(results: BenchResults, goals: Record<string, Goal>): string[] {
+  const { compat } = results.scenarios;
+  const { compatSamples, compatStreamSamples } = results.settings;
+  const modes = [
+    ['JSON', compat.json, compatSamples, goals['compatJsonAddedMs']],
+    ['stream (whole body)', compat.stream, compatStreamSamples, goals['compatStreamAddedMs']],
+  ] as const;
+  const ms = (m: SequentialResult | undefined, key: 'p50Ms' | 'p99Ms') => (m ? formatMs(m[key]) : 'n/a');
+  const rows = modes.map(([label, pair, samples, goal]) => [
+    label,
+    `${samples} + ${samples}`,
+    ms(pair?.native, 'p50Ms'),
+    ms(pair?.native, 'p99Ms'),
+    ms(pair?.compat, 'p50Ms'),
+    ms(pair?.compat, 'p99Ms'),
+    formatSignedMs(compatAddedMs(pair, 'p50Ms')),
+    formatSignedMs(compatAddedMs(pair, 'p99Ms')),
+    goal?.goal ?? '',
+    goal ? verdict(goal.pass) : '',
+  ]);
+  return [
+    'Compat translation, 1 conn, interleaved: (a) native `POST …/anthropic/v1/messages` vs (b) the same call as',
+    'OpenAI chat through `POST …/compat/chat/completions` (model `anthropic/…`), same mock upstream, no caching.',
+    '',
+    markdownTable(
+      [
+        'Mode',
+        'Requests',
+        '(a) native p50',
+        '(a) p99',
+        '(b) compat p50',
+        '(b) p99',
+        'b − a p50',
+        'b − a p99',
+        'Goal',
+        '',
+      ],
+      rows,
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+    ),
+    '',
+    `Goal: translation adds < 0.2 ms p50 per request (b − a p50): JSON ${formatSignedMs(goals['compatJsonAddedMs']?.measured ?? Number.NaN)} ${verdict(goals['compatJsonAddedMs']?.pass ?? null)}, ` +
+      `stream ${formatSignedMs(goals['compatStreamAddedMs']?.measured ?? Number.NaN)} ${verdict(goals['compatStreamAddedMs']?.pass ?? null)} (printed, not asserted).`,
+  ];
+}
+
+/** Compat − native for one mode, at one percentile (a difference of percentiles). */
+export function compatAddedMs(pair: CompatPair | undefined, key: 'p50Ms' | 'p99Ms'): number {
+  return diff(pair?.compat?.[key], pair?.native?.[key]);
 }
 
 /**

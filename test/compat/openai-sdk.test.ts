@@ -207,6 +207,19 @@ describe.each(CASES)('openai SDK → /compat → $model', ({ model, path, creden
     ).rejects.toThrow();
   });
 
+  it('a retried attempt: the failed one never reaches the client, the next is translated', async () => {
+    mock.enqueue('status=429');
+    mock.enqueue('stream-error=0');
+    const stream = await client.chat.completions.create(
+      { model, messages: [{ role: 'user', content: 'Hi' }], stream: true },
+      { headers: { 'cf-aig-max-attempts': '3', 'cf-aig-retry-delay': '0' } },
+    );
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    expect(text.length).toBeGreaterThan(0);
+    expect(mock.requests).toHaveLength(3);
+  });
+
   it('a cache hit replays the answer translated, without calling the provider', async () => {
     const ask = () =>
       client.chat.completions
