@@ -8,6 +8,8 @@ export interface Cost {
   cost: number | null;
   /** Set by `cf-aig-custom-cost` rather than the price table. */
   custom: boolean;
+  /** On a cache hit: what the price table gives for the hit's tokens, i.e. what the cache saved. */
+  saved?: number | null;
 }
 
 const PER_MILLION = 1_000_000;
@@ -49,4 +51,13 @@ export function computeCost(input: {
     plainOut * p.output +
     reasoning * (p.reasoning ?? p.output);
   return { cost: dollars / PER_MILLION, custom: false };
+}
+
+/**
+ * What a cache hit saved: the price table's cost for the tokens the stored answer carries, as if
+ * the provider had been called. A custom cost is not used: it prices the request being made, and
+ * a hit made none.
+ */
+export function cacheSavings(usage: Usage | null | undefined, price: PriceMatch | undefined): number | null {
+  return computeCost({ usage, price, cached: false, custom: undefined }).cost;
 }

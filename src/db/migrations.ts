@@ -198,6 +198,16 @@ const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 7,
+    name: 'cache savings',
+    async up(db, dialect) {
+      await db.schema
+        .alterTable('logs')
+        .addColumn('saved_cost', dialect === 'postgres' ? 'double precision' : 'real')
+        .execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<number[]> {

@@ -59,6 +59,8 @@ export interface LogsTable {
   attempt: number;
   /** US dollars (price table or `cf-aig-custom-cost`); null when nothing prices the request. */
   cost: number | null;
+  /** On a cache hit, what the price table says the hit's tokens would have cost (US dollars); null otherwise. */
+  saved_cost: number | null;
   /** 1 when the cost came from `cf-aig-custom-cost`. */
   custom_cost: number;
   request_type: string;

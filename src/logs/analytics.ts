@@ -25,6 +25,8 @@ export interface Point {
   tokens_in: number;
   tokens_out: number;
   cost: number;
+  /** What the bucket's cache hits would have cost without the cache (price table, US dollars). */
+  saved_cost: number;
   latency_p50: number | null;
   latency_p90: number | null;
   latency_p99: number | null;
@@ -33,6 +35,11 @@ export interface Point {
 export interface Series {
   group: string | null;
   points: Point[];
+  /**
+   * The whole range at once: the sums of the points, and latency percentiles over every request
+   * of the range (which the points' own percentiles cannot be combined into).
+   */
+  totals: Omit<Point, 'time'>;
 }
 
 interface Acc {
@@ -42,6 +49,7 @@ interface Acc {
   tokensIn: number;
   tokensOut: number;
   cost: number;
+  savedCost: number;
   durations: number[];
   /** [latency, count] pairs, when latencies come as a histogram. */
   bins: Array<[number, number]>;
@@ -54,6 +62,7 @@ const empty = (): Acc => ({
   tokensIn: 0,
   tokensOut: 0,
   cost: 0,
+  savedCost: 0,
   durations: [],
   bins: [],
 });
@@ -77,8 +86,9 @@ function percentile(sorted: number[], p: number): number | null {
 }
 
 /**
- * Time series of requests, errors, cached requests, tokens, cost and latency percentiles over
- * `[start, end)`, in minute, hour or day buckets, per provider, model, gateway or metadata value.
+ * Time series of requests, errors, cached requests, tokens, cost, cache savings and latency
+ * percentiles over `[start, end)`, in minute, hour or day buckets, per provider, model, gateway or
+ * metadata value.
  * The database sums per bucket and group and returns latencies as a histogram (grouping by a
  * metadata value is done here, from the JSON text), so the same code serves SQLite and Postgres. Every bucket of the range is present
  * (zeros where nothing happened), so charts need no gap filling.
@@ -121,6 +131,7 @@ export async function analytics(db: Kysely<Database>, q: AnalyticsQuery): Promis
         'tokens_in',
         'tokens_out',
         'cost',
+        'saved_cost',
         'duration',
       ])
       .execute();
@@ -139,6 +150,7 @@ export async function analytics(db: Kysely<Database>, q: AnalyticsQuery): Promis
       a.tokensIn += Number(r.tokens_in ?? 0);
       a.tokensOut += Number(r.tokens_out ?? 0);
       a.cost += Number(r.cost ?? 0);
+      a.savedCost += Number(r.saved_cost ?? 0);
       a.durations.push(Number(r.duration));
     }
   } else {
@@ -159,6 +171,7 @@ export async function analytics(db: Kysely<Database>, q: AnalyticsQuery): Promis
         sql<number>`coalesce(sum(tokens_in), 0)`.as('tokens_in'),
         sql<number>`coalesce(sum(tokens_out), 0)`.as('tokens_out'),
         sql<number>`coalesce(sum(cost), 0)`.as('cost'),
+        sql<number>`coalesce(sum(saved_cost), 0)`.as('saved_cost'),
       ])
       .groupBy([sql`1`, sql`2`, sql`3`])
       .execute();
@@ -170,6 +183,7 @@ export async function analytics(db: Kysely<Database>, q: AnalyticsQuery): Promis
       a.tokensIn += Number(r.tokens_in);
       a.tokensOut += Number(r.tokens_out);
       a.cost += Number(r.cost);
+      a.savedCost += Number(r.saved_cost);
       a.bins.push([Number(r.d), Number(r.requests)]);
     }
   }
@@ -178,24 +192,44 @@ export async function analytics(db: Kysely<Database>, q: AnalyticsQuery): Promis
     .sort(([ga, a], [gb, b]) => total(b) - total(a) || String(ga).localeCompare(String(gb)))
     .map(([group, accs]) => ({
       group,
-      points: accs.map((a, i) => {
-        const sorted = a.durations.sort((x, y) => x - y);
-        const bins = a.bins.sort((x, y) => x[0] - y[0]);
-        const pct = (p: number) => (bins.length > 0 ? binPercentile(bins, p) : percentile(sorted, p));
-        return {
-          time: new Date(firstBucket + i * size).toISOString(),
-          requests: a.requests,
-          errors: a.errors,
-          cached: a.cached,
-          tokens_in: a.tokensIn,
-          tokens_out: a.tokensOut,
-          cost: a.cost,
-          latency_p50: pct(0.5),
-          latency_p90: pct(0.9),
-          latency_p99: pct(0.99),
-        };
-      }),
+      points: accs.map((a, i) => ({ time: new Date(firstBucket + i * size).toISOString(), ...summary(a) })),
+      totals: summary(merge(accs)),
     }));
+}
+
+function merge(accs: Acc[]): Acc {
+  const all = empty();
+  for (const a of accs) {
+    all.requests += a.requests;
+    all.errors += a.errors;
+    all.cached += a.cached;
+    all.tokensIn += a.tokensIn;
+    all.tokensOut += a.tokensOut;
+    all.cost += a.cost;
+    all.savedCost += a.savedCost;
+    // Not push(...spread): a busy range holds more durations than a call may take arguments.
+    for (const d of a.durations) all.durations.push(d);
+    for (const b of a.bins) all.bins.push(b);
+  }
+  return all;
+}
+
+function summary(a: Acc): Omit<Point, 'time'> {
+  const sorted = a.durations.sort((x, y) => x - y);
+  const bins = a.bins.sort((x, y) => x[0] - y[0]);
+  const pct = (p: number) => (bins.length > 0 ? binPercentile(bins, p) : percentile(sorted, p));
+  return {
+    requests: a.requests,
+    errors: a.errors,
+    cached: a.cached,
+    tokens_in: a.tokensIn,
+    tokens_out: a.tokensOut,
+    cost: a.cost,
+    saved_cost: a.savedCost,
+    latency_p50: pct(0.5),
+    latency_p90: pct(0.9),
+    latency_p99: pct(0.99),
+  };
 }
 
 const total = (accs: Acc[]) => accs.reduce((n, a) => n + a.requests, 0);

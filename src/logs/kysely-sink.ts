@@ -3,7 +3,7 @@ import type { Database } from '../db/tables.ts';
 import { payloadRow } from './payload.ts';
 import type { LogSink } from './writer.ts';
 
-/** Rows per INSERT: Postgres allows 65535 bind parameters per statement; 22 columns × 500 stays well under. */
+/** Rows per INSERT: Postgres allows 65535 bind parameters per statement; under 40 columns × 500 stays well under. */
 const CHUNK = 500;
 
 /** Log batches into Postgres (or any Kysely database): multi-row inserts in one transaction. */

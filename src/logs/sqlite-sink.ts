@@ -24,6 +24,7 @@ const COLUMNS = [
   'attempt',
   'cost',
   'custom_cost',
+  'saved_cost',
   'feedback',
   'score',
   'request_content_type',

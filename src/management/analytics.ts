@@ -22,9 +22,10 @@ function time(query: URLSearchParams, name: string, fallback: number): number {
 
 /**
  * `GET /analytics`: time series over the account's logs, for charts (SPEC §8's analytics:
- * requests, errors, cached requests, tokens, cost, latency). `start` / `end` (ISO or unix ms;
- * default the last 24 hours), `bucket` (minute, hour, day), `group_by` (provider, model, gateway,
- * metadata.<key>), `gateway` (repeatable; default all the caller may read) and the logs API's `filters`.
+ * requests, errors, cached requests, tokens, cost, what the cache saved, latency). `start` / `end`
+ * (ISO or unix ms; default the last 24 hours), `bucket` (minute, hour, day), `group_by` (provider,
+ * model, gateway, metadata.<key>), `gateway` (repeatable; default all the caller may read) and the
+ * logs API's `filters`.
  */
 export const analyticsRoutes: Route[] = [
   {

@@ -1,4 +1,4 @@
-import { computeCost } from '../costs/compute.ts';
+import { cacheSavings, computeCost } from '../costs/compute.ts';
 import { chargeRuleTokens } from '../limits/rule-limits.ts';
 import { recordSpend } from '../limits/spend-limit.ts';
 import { requestSpan } from '../otel/request-span.ts';
@@ -7,8 +7,9 @@ import type { Exchange } from './exchange.ts';
 import { keepsPayload, recordLog } from './log-record.ts';
 
 /**
- * The end of one attempt: its cost (price table, custom cost, 0 for a hit), charged to the spend
- * rules the request falls under, and its log row. Both off the response path.
+ * The end of one attempt: its cost (price table, custom cost, 0 for a hit, which also records what
+ * the hit saved), charged to the spend rules the request falls under, and its log row. Both off
+ * the response path.
  */
 export function endAttempt(app: AppContext, ex: Exchange): void {
   if (ex.ended) return;
@@ -16,12 +17,14 @@ export function endAttempt(app: AppContext, ex: Exchange): void {
   ex.finish();
   const provider = ex.provider?.slug;
   const model = ex.model();
+  const price = provider ? app.prices.lookup(provider, model) : undefined;
   ex.cost = computeCost({
     usage: ex.facts?.usage,
-    price: provider ? app.prices.lookup(provider, model) : undefined,
+    price,
     cached: ex.cached,
     custom: ex.options.customCost,
   });
+  if (ex.cached) ex.cost.saved = cacheSavings(ex.facts?.usage, price);
   const usage = ex.facts?.usage;
   const tokens = (usage?.tokensIn ?? 0) + (usage?.tokensOut ?? 0);
   if (ex.rules && ex.rules.length > 0 && tokens > 0 && !ex.cached) {

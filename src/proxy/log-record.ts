@@ -96,6 +96,7 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     attempt: ex.attempt,
     cost: ex.cost?.cost ?? null,
     custom_cost: ex.cost?.custom ? 1 : 0,
+    saved_cost: ex.cost?.saved ?? null,
     request_type: ex.step !== null ? 'universal' : ex.compat ? 'compat' : 'provider',
     error: ex.error ?? ex.facts?.error ?? null,
     feedback: null,

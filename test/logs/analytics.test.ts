@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadPriceTable } from '../../src/costs/prices.ts';
 import { DATABASES } from '../helpers/databases.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
@@ -67,11 +68,58 @@ for (const database of DATABASES) {
         logs.reduce((n, l) => n + (l['cost'] ?? 0), 0),
         12,
       );
+      const totals = result.series[0].totals;
+      for (const k of ['requests', 'errors', 'cached', 'tokens_in', 'tokens_out', 'cost', 'saved_cost']) {
+        expect(totals[k], k).toBeCloseTo(sum(points, k), 12);
+      }
+      // The range's percentiles are over every request, within the histogram's steps of the logs'.
+      const durations = logs.map((l) => l['duration'] as number).sort((a, b) => a - b);
+      const rank = (p: number) => durations[Math.ceil(p * durations.length) - 1]!;
+      const step = (v: number) => (v < 100 ? 1 : v < 1000 ? 10 : v < 10_000 ? 100 : 1000);
+      for (const [k, p] of [
+        ['latency_p50', 0.5],
+        ['latency_p99', 0.99],
+      ] as const) {
+        expect(totals[k]).toBeLessThanOrEqual(rank(p));
+        expect(totals[k]).toBeGreaterThan(rank(p) - step(rank(p)));
+      }
       const busy = points.filter((p: Record<string, number | null>) => (p['requests'] as number) > 0);
       for (const p of busy) {
         expect(p.latency_p50).not.toBeNull();
         expect(p.latency_p99).toBeGreaterThanOrEqual(p.latency_p50);
       }
+    });
+
+    it('saved_cost is what the price table gives for the cache hit’s tokens; the hit itself costs 0', async () => {
+      await ctx.gw.flushLogs();
+      const logs = (await ctx.gw.api('GET', '/gateways/default/logs?per_page=100')).json.result as Array<
+        Record<string, any>
+      >;
+      const hits = logs.filter((l) => l['cached']);
+      expect(hits).toHaveLength(1);
+      const hit = hits[0]!;
+      expect(hit['cost']).toBe(0);
+      expect(hit['tokens_in']).toBeGreaterThan(0);
+      const price = loadPriceTable().lookup('openai', 'gpt-4o')!.entry;
+      const expected = (hit['tokens_in'] * price.input + hit['tokens_out'] * price.output) / 1e6;
+      expect(expected).toBeGreaterThan(0);
+      const result = await get('bucket=minute');
+      expect(sum(result.series[0].points, 'saved_cost')).toBeCloseTo(expected, 12);
+      // Grouped, the savings belong to the model that was cached and to no other.
+      const byModel = await get('bucket=hour&group_by=model');
+      const saved = Object.fromEntries(
+        byModel.series.map((s: { group: string; points: Array<Record<string, number>> }) => [
+          s.group,
+          sum(s.points, 'saved_cost'),
+        ]),
+      );
+      expect(saved['gpt-4o']).toBeCloseTo(expected, 12);
+      expect(saved['gpt-4o-mini']).toBe(0);
+      const byTeam = await get('bucket=hour&group_by=metadata.team');
+      const team = byTeam.series.find((s: { group: string | null }) => s.group === 'b');
+      expect(sum(team.points, 'saved_cost')).toBeCloseTo(expected, 12);
+      expect(team.totals.saved_cost).toBeCloseTo(expected, 12);
+      expect(team.totals.requests).toBe(2);
     });
 
     it('groups by provider, model and a metadata key', async () => {

@@ -29,6 +29,7 @@ const row = (i: number): LogRow => ({
   attempt: 1 + (i % 2),
   cost: i === 2 ? 0.001_5 : null,
   custom_cost: i === 7 ? 1 : 0,
+  saved_cost: i === 4 ? 0.000_25 : null,
   feedback: null,
   score: null,
   request_content_type: 'application/json',
