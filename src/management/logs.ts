@@ -171,6 +171,9 @@ export const logRoutes: Route[] = [
         }
       };
       const unsubscribe = ctx.app.logs.onWritten(listener);
+      // Said once the listener is attached, so a client knows from here on no entry is missed
+      // (EventSource's onmessage ignores named events; the CLI reads only `log`).
+      res.write(`event: ready\ndata: ${JSON.stringify({ ready: true, gateway })}\n\n`);
       // A comment now and then keeps proxies from closing an idle stream.
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       res.on('close', () => {
