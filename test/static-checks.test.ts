@@ -13,6 +13,15 @@ describe('static checks', () => {
     expect(r.status).toBe(0);
   }, 120_000);
 
+  it('tsc passes on the dashboard (its own browser config)', () => {
+    const r = spawnSync(bin('tsc'), ['--noEmit', '-p', join(ROOT, 'dashboard')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 120_000);
+
   it('biome check passes', () => {
     const r = spawnSync(bin('biome'), ['check', '--reporter=summary', '.'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);

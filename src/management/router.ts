@@ -52,7 +52,12 @@ export function createManagementHandler(
   }
 
   return (req, res) => {
-    const found = router.find(req.method as 'GET', (req.url ?? '/').split('?')[0]!);
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/client/v4/user/tokens/verify' && req.method === 'GET') {
+      verifyToken(app, req, res);
+      return;
+    }
+    const found = router.find(req.method as 'GET', path);
     if (found) {
       router.lookup(req, res);
       return;
@@ -67,6 +72,40 @@ export function createManagementHandler(
       ),
     );
   };
+}
+
+/**
+ * `GET /client/v4/user/tokens/verify` (Cloudflare's "is this token good" call): who the bearer is,
+ * what it may do and in which account, so a client such as the dashboard offers only that.
+ */
+function verifyToken(app: AppContext, req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  try {
+    const principal = authenticateAdmin(app, req);
+    const base = { status: 'active', account_id: app.config.accountId };
+    if (principal.kind === 'admin') {
+      ok(res, {
+        id: 'admin',
+        kind: 'admin',
+        name: 'admin',
+        permissions: ['run', 'read', 'edit'],
+        gateways: null,
+        ...base,
+      });
+      return;
+    }
+    const t = principal.token;
+    ok(res, {
+      id: t.id,
+      kind: 'token',
+      name: t.name,
+      permissions: t.permissions,
+      gateways: t.gateways,
+      ...base,
+    });
+  } catch (err) {
+    fail(res, err instanceof ApiError ? err : new ApiError(500, 7000, 'Internal error'));
+  }
 }
 
 /** Writes the data plane of every node must see at once: gateways, tokens, custom providers, keys. */

@@ -36,6 +36,7 @@ import { authenticate, resolveGateway } from '../proxy/stages.ts';
 import { allows, TokenRegistry } from '../tokens/registry.ts';
 import { type AdminToken, resolveAdminToken } from './admin-token.ts';
 import type { AppContext } from './context.ts';
+import { createDashboard, type Dashboard } from './dashboard.ts';
 
 export interface Gatehouse {
   app: AppContext;
@@ -173,6 +174,7 @@ async function assemble(
     log,
   };
   const management = createManagementHandler(app);
+  const dashboard = createDashboard();
 
   let inFlight = 0;
   let closing = false;
@@ -185,7 +187,7 @@ async function assemble(
       if (inFlight === 0) idle?.();
     });
     if (closing) res.setHeader('connection', 'close');
-    route(app, management, req, res);
+    route(app, management, dashboard, req, res);
   });
   // Malformed requests never reach the handler; answer them plainly instead of hanging up.
   server.on('clientError', (_err, socket) => {
@@ -235,6 +237,7 @@ async function assemble(
 function route(
   app: AppContext,
   management: (req: IncomingMessage, res: ServerResponse) => void,
+  dashboard: Dashboard,
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
@@ -277,6 +280,10 @@ function route(
   }
   if (url === '/metrics' || url.startsWith('/metrics?')) {
     serveMetrics(app, req, res);
+    return;
+  }
+  if (dashboard.owns(req.method, url)) {
+    dashboard.serve(req, res);
     return;
   }
   if (url === '/healthz') {
