@@ -1,0 +1,244 @@
+import { useState } from 'preact/hooks';
+import type { Api } from '../api.ts';
+import { ErrorBox, format, useLoad } from './common.tsx';
+import { ConfirmDialog, type Gateway, getAll } from './gateway-form.tsx';
+
+/** The built-in provider slugs, as src/providers/registry.ts lists them (the browser test compares). */
+export const BUILT_IN_PROVIDERS = [
+  'anthropic',
+  'aws-bedrock',
+  'azure-openai',
+  'baseten',
+  'cartesia',
+  'cerebras',
+  'cohere',
+  'deepinfra',
+  'deepseek',
+  'elevenlabs',
+  'fal',
+  'fireworks',
+  'google-ai-studio',
+  'google-vertex-ai',
+  'grok',
+  'groq',
+  'huggingface',
+  'ideogram',
+  'mistral',
+  'ollama',
+  'openai',
+  'openrouter',
+  'parallel',
+  'perplexity-ai',
+  'replicate',
+  'together',
+  'workers-ai',
+] as const;
+
+export interface ProviderKey {
+  id: string;
+  alias: string;
+  default_config: boolean;
+  gateway_id: string;
+  provider_slug: string;
+  secret_preview: string;
+  created_at: string;
+  modified_at: string;
+}
+
+interface CustomProviderRef {
+  slug: string;
+  name: string;
+}
+
+/**
+ * A gateway's stored provider keys (BYOK): listed by provider and alias with the server's preview;
+ * a key goes in through a password input and is never shown back.
+ */
+export function ProviderKeys({ api, gateway, editable }: { api: Api; gateway: Gateway; editable: boolean }) {
+  const path = `/gateways/${encodeURIComponent(gateway.id)}/provider_configs`;
+  const keys = useLoad(() => api.get<ProviderKey[]>(path), [path]);
+  const customs = useLoad(
+    () => (editable ? getAll<CustomProviderRef>(api, '/custom-providers') : Promise.resolve([])),
+    [editable],
+  );
+  const [provider, setProvider] = useState('openai');
+  const [alias, setAlias] = useState('default');
+  const [secret, setSecret] = useState('');
+  const [makeDefault, setMakeDefault] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState('');
+  const [deleting, setDeleting] = useState<ProviderKey | null>(null);
+
+  const add = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setDone('');
+    try {
+      const made = (
+        await api.request<ProviderKey>('POST', path, {
+          provider_slug: provider,
+          alias: alias.trim() || 'default',
+          secret,
+          ...(makeDefault ? { default_config: true } : {}),
+        })
+      ).result;
+      setSecret('');
+      setMakeDefault(false);
+      setDone(`Stored the ${made.provider_slug} key "${made.alias}".`);
+      keys.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const rows = [...(keys.data ?? [])].sort(
+    (a, b) => a.provider_slug.localeCompare(b.provider_slug) || a.alias.localeCompare(b.alias),
+  );
+
+  return (
+    <section class="panel" aria-labelledby="provider-keys-title">
+      <h2 id="provider-keys-title">Provider keys</h2>
+      <p class="hint section-note">
+        Requests without their own provider key get the one named by cf-aig-byok-alias, else the provider's
+        default.
+      </p>
+      <ErrorBox error={keys.error} />
+      {keys.data && rows.length === 0 ? <p class="muted">No stored keys.</p> : null}
+      {rows.length > 0 ? (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Provider</th>
+                <th scope="col">Alias</th>
+                <th scope="col">Default</th>
+                <th scope="col">Key</th>
+                <th scope="col">Added</th>
+                {editable ? (
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((k) => (
+                <tr key={k.id}>
+                  <td>{k.provider_slug}</td>
+                  <td>{k.alias}</td>
+                  <td>{k.default_config ? 'yes' : ''}</td>
+                  <td class="mono">{k.secret_preview}</td>
+                  <td>{format.time(k.created_at)}</td>
+                  {editable ? (
+                    <td>
+                      <button
+                        type="button"
+                        class="danger"
+                        aria-label={`Delete the ${k.provider_slug} key ${k.alias}`}
+                        onClick={() => setDeleting(k)}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+
+      {editable && !gateway.authentication ? (
+        <p class="warn">
+          Keys are stored only on an authenticated gateway (or anyone who reaches it would spend them): turn
+          on “Require a gateway token” above and save first.
+        </p>
+      ) : null}
+      {editable && gateway.authentication ? (
+        <form class="subform" onSubmit={add} aria-label="Add a provider key">
+          <h3>Add a key</h3>
+          <ErrorBox error={error ?? customs.error} />
+          <div class="fields">
+            <label class="field">
+              Provider
+              <select value={provider} onChange={(e) => setProvider((e.target as HTMLSelectElement).value)}>
+                <optgroup label="Built in">
+                  {BUILT_IN_PROVIDERS.map((p) => (
+                    <option key={p} value={p}>
+                      {p}
+                    </option>
+                  ))}
+                </optgroup>
+                {customs.data && customs.data.length > 0 ? (
+                  <optgroup label="Custom">
+                    {customs.data.map((c) => (
+                      <option key={c.slug} value={`custom-${c.slug}`}>
+                        custom-{c.slug} ({c.name})
+                      </option>
+                    ))}
+                  </optgroup>
+                ) : null}
+              </select>
+            </label>
+            <label class="field">
+              Alias
+              <input
+                value={alias}
+                autocomplete="off"
+                spellcheck={false}
+                onInput={(e) => setAlias((e.target as HTMLInputElement).value)}
+              />
+            </label>
+            <label class="field wide">
+              Key
+              <input
+                type="password"
+                value={secret}
+                autocomplete="new-password"
+                required
+                onInput={(e) => setSecret((e.target as HTMLInputElement).value)}
+              />
+            </label>
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={makeDefault}
+                onChange={(e) => setMakeDefault((e.target as HTMLInputElement).checked)}
+              />
+              Make it the default key
+            </label>
+            <button type="submit" class="primary" disabled={busy || secret === ''}>
+              {busy ? 'Storing…' : 'Add key'}
+            </button>
+          </div>
+          <p role="status" class="ok">
+            {done}
+          </p>
+        </form>
+      ) : null}
+
+      {deleting ? (
+        <ConfirmDialog
+          title="Delete this provider key?"
+          confirmLabel="Delete key"
+          onCancel={() => setDeleting(null)}
+          onConfirm={async () => {
+            await api.request('DELETE', `${path}/${encodeURIComponent(deleting.id)}`);
+            setDeleting(null);
+            setDone('');
+            keys.reload();
+          }}
+        >
+          <p>
+            Requests that rely on the {deleting.provider_slug} key “{deleting.alias}” (
+            {deleting.secret_preview}) will need their own key.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
+  );
+}

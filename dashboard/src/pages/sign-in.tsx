@@ -1,0 +1,71 @@
+import { useState } from 'preact/hooks';
+import { Api, type Identity, saveToken } from '../api.ts';
+import { ErrorBox } from '../components/common.tsx';
+
+/** The admin token, or a token with `read` or `edit`; checked against the gateway before use. */
+export function SignIn({ onSignedIn }: { onSignedIn: (api: Api, identity: Identity) => void }) {
+  const [token, setToken] = useState('');
+  const [remember, setRemember] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const api = new Api(token.trim());
+    try {
+      const identity = await api.verify();
+      if (identity.kind !== 'admin' && !identity.permissions.some((p) => p === 'read' || p === 'edit')) {
+        throw new Error(
+          'This token has only "run": the dashboard needs the admin token or a token with read or edit.',
+        );
+      }
+      saveToken(api.token, remember);
+      onSignedIn(api, identity);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="signin">
+      <section class="panel">
+        <h1>Sign in to Gatehouse</h1>
+        <ErrorBox error={error} />
+        <form onSubmit={submit}>
+          <label class="field">
+            Token
+            <input
+              type="password"
+              name="token"
+              autocomplete="current-password"
+              value={token}
+              onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+              placeholder="admin token, or a token with read / edit"
+              required
+              autofocus
+            />
+          </label>
+          <label>
+            <input
+              type="checkbox"
+              checked={remember}
+              onChange={(e) => setRemember((e.target as HTMLInputElement).checked)}
+            />{' '}
+            Remember on this browser
+          </label>
+          <button class="primary" type="submit" disabled={busy || token.trim() === ''}>
+            {busy ? 'Checking…' : 'Sign in'}
+          </button>
+          <p class="muted">
+            The admin token is printed when the gateway starts (or set with GATEHOUSE_ADMIN_TOKEN). Tokens
+            with read or edit are made under Gateways → Tokens.
+          </p>
+        </form>
+      </section>
+    </main>
+  );
+}

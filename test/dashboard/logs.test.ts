@@ -1,0 +1,352 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDashboardBuilt, launchBrowser, SKIP_BROWSER, screenshot, signIn } from '../helpers/browser.ts';
+import type { TestGateway } from '../helpers/gatehouse.ts';
+import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+
+const WAIT = { timeout: 10_000 };
+
+describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
+  let gw: TestGateway;
+  let mock: MockUpstream;
+  let browser: Browser;
+  let page: Page;
+  const ids = { plain: '', streamed: '', tagged: '', bare: '', failed: '' };
+
+  async function chat(
+    model: string,
+    opts: { stream?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<string> {
+    const res = await fetch(`${gw.gatewayUrl()}/openai/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json', ...opts.headers },
+      body: JSON.stringify({
+        model,
+        messages: [{ role: 'user', content: 'Hi' }],
+        ...(opts.stream ? { stream: true } : {}),
+      }),
+    });
+    await res.text();
+    const id = res.headers.get('cf-aig-log-id');
+    if (!id) throw new Error(`no log id (status ${res.status})`);
+    return id;
+  }
+
+  const rows = () => page.getByRole('region', { name: 'Logs' }).locator('tbody tr');
+  const rowCount = (n: number) => expect.poll(() => rows().count(), WAIT).toBe(n);
+  const shownModels = async () => (await rows().locator('td:nth-child(4)').allTextContents()).sort();
+  const filtersForm = () => page.getByRole('form', { name: 'Filters' });
+  async function openFilters() {
+    if (!(await filtersForm().isVisible())) await page.locator('summary', { hasText: 'Filters' }).click();
+  }
+  async function filter(label: string, value: string) {
+    await openFilters();
+    await filtersForm().getByLabel(label, { exact: true }).fill(value);
+    await filtersForm().getByRole('button', { name: 'Apply filters' }).click();
+  }
+  async function clearFilters(total: number) {
+    await filtersForm().getByRole('button', { name: 'Clear filters' }).click();
+    await rowCount(total);
+  }
+
+  beforeAll(async () => {
+    ensureDashboardBuilt();
+    ({ gw, mock } = await startWithMock());
+    // 26 logs: more than one page of 25.
+    for (let i = 0; i < 21; i++) await chat('gpt-4o-mini');
+    ids.plain = await chat('gpt-4.1');
+    ids.streamed = await chat('gpt-4o-mini', { stream: true });
+    ids.tagged = await chat('gpt-4.1', {
+      headers: { 'cf-aig-metadata': JSON.stringify({ team: 'search' }) },
+    });
+    ids.bare = await chat('gpt-4o-mini', { headers: { 'cf-aig-collect-log-payload': 'false' } });
+    ids.failed = await chat('gpt-4o-mini', { headers: { 'x-mock-scenario': 'status=500' } });
+    await gw.flushLogs();
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await mock?.close();
+  });
+
+  it('lists the gateway’s logs, the chosen gateway kept in the link', async () => {
+    await signIn(page, gw.url, gw.adminToken, '#/logs');
+    await rowCount(26);
+    expect(new URL(page.url()).hash).toContain('gateway=default');
+    await expect(page.getByRole('combobox', { name: 'Gateway' }).inputValue()).resolves.toBe('default');
+    await expect(page.getByText('Page 1 of 1 · 26 logs').count()).resolves.toBe(1);
+    const plain = page.locator(`tr[data-log-id="${ids.plain}"]`);
+    const cells = await plain.locator('td').allTextContents();
+    expect(cells[1]).toBe('Success 200');
+    expect(cells[2]).toBe('openai');
+    expect(cells[3]).toBe('gpt-4.1');
+    const stored = (await gw.api('GET', `/gateways/default/logs/${ids.plain}`)).json.result;
+    expect(stored.tokens_in).toBeGreaterThan(0);
+    expect(cells[4]).toBe(stored.tokens_in.toLocaleString('en-US'));
+    expect(cells[5]).toBe(stored.tokens_out.toLocaleString('en-US'));
+    expect(cells[6]).toMatch(/^\$0\.\d+/);
+    expect(cells[7]).toMatch(/ ms$|\d s$/);
+    const failed = await page.locator(`tr[data-log-id="${ids.failed}"] td`).nth(1).textContent();
+    expect(failed).toBe('Error 500');
+    await screenshot(page, 'logs');
+  });
+
+  it('pages through with page and per_page, sorts by a column', async () => {
+    await page.getByRole('combobox', { name: 'Per page' }).selectOption('25');
+    await rowCount(25);
+    await expect(page.getByText('Page 1 of 2 · 26 logs').count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await rowCount(1);
+    await expect(page.getByText('Page 2 of 2 · 26 logs').count()).resolves.toBe(1);
+    expect(new URL(page.url()).hash).toMatch(/page=2/);
+    // Oldest-first on page 2 of newest-first is the very first request.
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await rowCount(25);
+    await page.getByRole('combobox', { name: 'Per page' }).selectOption('50');
+    await rowCount(26);
+
+    await page.getByRole('button', { name: 'Model', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('columnheader', { name: 'Model' }).getAttribute('aria-sort'), WAIT)
+      .toBe('descending');
+    await expect
+      .poll(async () => (await rows().locator('td:nth-child(4)').allTextContents())[0], WAIT)
+      .toBe('gpt-4o-mini');
+    await page.getByRole('button', { name: 'Model', exact: true }).click();
+    await expect
+      .poll(async () => (await rows().locator('td:nth-child(4)').allTextContents())[0], WAIT)
+      .toBe('gpt-4.1');
+    expect(new URL(page.url()).hash).toContain('order_by=model');
+    expect(new URL(page.url()).hash).toContain('dir=asc');
+    await page.getByRole('button', { name: 'Time', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('columnheader', { name: 'Time' }).getAttribute('aria-sort'), WAIT)
+      .toBe('descending');
+  });
+
+  it('filters by model, kept in the hash across a reload; and by metadata, status, search, cost, duration, time', async () => {
+    await filter('Model', 'gpt-4.1');
+    await rowCount(2);
+    expect(await shownModels()).toEqual(['gpt-4.1', 'gpt-4.1']);
+    expect(new URL(page.url()).hash).toContain('model=gpt-4.1');
+    await page.reload();
+    await rowCount(2);
+    expect(await shownModels()).toEqual(['gpt-4.1', 'gpt-4.1']);
+    await expect(filtersForm().getByLabel('Model', { exact: true }).inputValue()).resolves.toBe('gpt-4.1');
+    await clearFilters(26);
+
+    await filter('Metadata', 'team=search');
+    await rowCount(1);
+    await expect(rows().first().getAttribute('data-log-id')).resolves.toBe(ids.tagged);
+    await filter('Metadata', 'team=other');
+    await expect.poll(() => page.getByText('No logs match these filters.').count(), WAIT).toBe(1);
+    await clearFilters(26);
+
+    await openFilters();
+    await filtersForm().getByLabel('Status').selectOption('false');
+    await rowCount(1);
+    await expect(rows().first().getAttribute('data-log-id')).resolves.toBe(ids.failed);
+    await filtersForm().getByLabel('Status').selectOption('true');
+    await rowCount(25);
+    await clearFilters(26);
+
+    await filter('Search', ids.streamed);
+    await rowCount(1);
+    await expect(rows().first().getAttribute('data-log-id')).resolves.toBe(ids.streamed);
+    await clearFilters(26);
+
+    // What the server says costs more than the cheapest gpt-4.1 call, less a hair.
+    const all = (await gw.api('GET', '/gateways/default/logs?per_page=100')).json.result as Array<{
+      model: string;
+      cost: number | null;
+    }>;
+    const threshold = Math.min(...all.filter((l) => l.model === 'gpt-4.1').map((l) => l.cost!)) * 0.999;
+    const expensive = all.filter((l) => l.cost !== null && l.cost > threshold).length;
+    expect(expensive).toBeGreaterThan(0);
+    expect(expensive).toBeLessThan(26);
+    await filter('Cost over ($)', String(threshold));
+    await rowCount(expensive);
+    await clearFilters(26);
+    await filter('Cost under ($)', String(threshold));
+    await rowCount(all.filter((l) => l.cost !== null && l.cost < threshold).length);
+    await clearFilters(26);
+
+    await filter('Duration over (ms)', '600000');
+    await expect.poll(() => page.getByText('No logs match these filters.').count(), WAIT).toBe(1);
+    await filter('Duration over (ms)', '');
+    await filter('Duration under (ms)', '600000');
+    await rowCount(26);
+    await clearFilters(26);
+
+    await filter('Until', '2001-01-01T00:00');
+    await expect.poll(() => page.getByText('No logs match these filters.').count(), WAIT).toBe(1);
+    expect(new URL(page.url()).hash).toMatch(/end=2001-01-01T|end=2000-12-31T/);
+    await filter('Until', '');
+    await filter('From', '2001-01-01T00:00');
+    await rowCount(26);
+    await clearFilters(26);
+
+    await openFilters();
+    await filtersForm().getByLabel('Cached').selectOption('true');
+    await expect.poll(() => page.getByText('No logs match these filters.').count(), WAIT).toBe(1);
+    await filtersForm().getByLabel('Cached').selectOption('false');
+    await rowCount(26);
+    await clearFilters(26);
+  });
+
+  it('opens a streamed log by keyboard: the request pretty-printed, the answer assembled, the raw stream on demand', async () => {
+    const row = page.locator(`tr[data-log-id="${ids.streamed}"]`);
+    await row.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^Log / }).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/logs/${ids.streamed}?gateway=default`);
+
+    const request = page.getByRole('region', { name: 'Request' });
+    const requestBody = await request.locator('pre.body').textContent();
+    expect(requestBody).toBe(
+      JSON.stringify(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true },
+        null,
+        2,
+      ),
+    );
+    await request.getByText(/^Request headers \(\d+\)$/).click();
+    await expect(request.getByRole('cell', { name: 'content-type' }).count()).resolves.toBe(1);
+    const auth = request.getByRole('row').filter({ has: page.getByRole('cell', { name: 'authorization' }) });
+    await expect(auth.locator('td').last().textContent()).resolves.toBe('[redacted]');
+
+    const response = page.getByRole('region', { name: 'Response' });
+    // What the mock streamed, joined here independently of the page's own parser.
+    const stored = (await gw.api('GET', `/gateways/default/logs/${ids.streamed}/response`)).json
+      .result as string;
+    const chunks = stored
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => JSON.parse(l.slice(6)).choices?.[0]?.delta?.content ?? '');
+    expect(chunks.filter(Boolean).length).toBeGreaterThan(1);
+    await expect(response.locator('pre.assembled').textContent()).resolves.toBe(chunks.join(''));
+    const toggle = response.getByRole('button', { name: 'Show raw stream' });
+    await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('false');
+    await toggle.click();
+    await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('true');
+    const raw = await response.locator('pre.body').textContent();
+    expect(raw).toContain('data: {');
+    expect(raw).toBe(stored);
+    expect(raw).toContain('data: [DONE]');
+    await expect(response.locator('pre.assembled').count()).resolves.toBe(0);
+  });
+
+  it('thumbs up and a score are stored, and shown', async () => {
+    const up = page.getByRole('button', { name: 'Thumbs up' });
+    const down = page.getByRole('button', { name: 'Thumbs down' });
+    await expect(up.getAttribute('aria-pressed')).resolves.toBe('false');
+    await up.click();
+    await expect.poll(() => up.getAttribute('aria-pressed'), WAIT).toBe('true');
+    await expect(down.getAttribute('aria-pressed')).resolves.toBe('false');
+    await page.getByLabel('Score (0–100)').fill('80');
+    await page.getByRole('button', { name: 'Save score' }).click();
+    await expect.poll(() => page.getByText('Saved: thumbs up, score 80').count(), WAIT).toBe(1);
+
+    const stored = await gw.api('GET', `/gateways/default/logs/${ids.streamed}`);
+    expect(stored.json.result).toMatchObject({ feedback: 1, score: 80 });
+
+    // Back in the list the row shows it.
+    await page.getByRole('link', { name: /Logs of default/ }).click();
+    const row = page.locator(`tr[data-log-id="${ids.streamed}"]`);
+    await row.waitFor(WAIT);
+    await expect(row.getByRole('img', { name: 'thumbs up' }).count()).resolves.toBe(1);
+    await expect(row.locator('td').last().textContent()).resolves.toBe('80');
+  });
+
+  it('shows metadata and price source; a log kept without bodies says so; an unknown log shows the server’s message', async () => {
+    await page.locator(`tr[data-log-id="${ids.tagged}"]`).click();
+    const metadata = page.getByRole('definition').filter({ hasText: /^search$/ });
+    await metadata.waitFor(WAIT);
+    await expect(
+      page
+        .getByRole('term')
+        .filter({ hasText: /^team$/ })
+        .count(),
+    ).resolves.toBe(1);
+    await expect(page.getByText('(price table)').count()).resolves.toBe(1);
+    await expect(page.getByText('— · attempt 1').count()).resolves.toBe(1);
+
+    await page.goto(`${gw.url}/#/logs/${ids.bare}?gateway=default`);
+    await page.getByRole('region', { name: 'Response' }).getByText('Body not stored').waitFor(WAIT);
+    await expect(
+      page.getByRole('region', { name: 'Request' }).getByText('Body not stored').count(),
+    ).resolves.toBe(1);
+
+    await page.goto(`${gw.url}/#/logs/nope?gateway=default`);
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), WAIT)
+      .toBe('Log "nope" not found in gateway "default"');
+    await page.goto(`${gw.url}/#/logs?gateway=gone`);
+    await expect.poll(() => page.getByRole('alert').textContent(), WAIT).toBe('Gateway "gone" not found');
+    await expect(page.getByRole('combobox', { name: 'Gateway' }).inputValue()).resolves.toBe('gone');
+  });
+
+  it('Refresh loads what arrived since; Live adds new entries without a reload, within the filters', async () => {
+    await page.goto(`${gw.url}/#/logs?gateway=default`);
+    await rowCount(26);
+    const added = await chat('gpt-4o-mini');
+    await gw.flushLogs();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.locator(`tr[data-log-id="${added}"]`).waitFor(WAIT);
+    await rowCount(27);
+
+    await page.evaluate(() => {
+      (globalThis as unknown as { stillHere: boolean }).stillHere = true;
+    });
+    const live = page.getByRole('button', { name: 'Live' });
+    await live.click();
+    await expect(live.getAttribute('aria-pressed')).resolves.toBe('true');
+    await page.getByText('Live: following new entries').waitFor(WAIT);
+    expect(new URL(page.url()).hash).toContain('live=1');
+    const fresh = await chat('gpt-4o');
+    await gw.flushLogs();
+    const freshRow = page.locator(`tr[data-log-id="${fresh}"]`);
+    await freshRow.waitFor(WAIT);
+    await expect(rows().first().getAttribute('data-log-id')).resolves.toBe(fresh);
+    await expect(freshRow.locator('td').nth(3).textContent()).resolves.toBe('gpt-4o');
+    await expect(page.getByText('Page 1 of 1 · 28 logs').count()).resolves.toBe(1);
+
+    // With a model filter the tail sends only matching entries.
+    await filter('Model', 'gpt-4.1');
+    await rowCount(2);
+    await page.getByText('Live: following new entries').waitFor(WAIT);
+    const other = await chat('gpt-4o-mini');
+    const wanted = await chat('gpt-4.1');
+    await gw.flushLogs();
+    await page.locator(`tr[data-log-id="${wanted}"]`).waitFor(WAIT);
+    await rowCount(3);
+    await expect(page.locator(`tr[data-log-id="${other}"]`).count()).resolves.toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { stillHere?: boolean }).stillHere)).toBe(
+      true,
+    );
+
+    await live.click();
+    await expect(live.getAttribute('aria-pressed')).resolves.toBe('false');
+    await expect(page.getByText('Live: following new entries').count()).resolves.toBe(0);
+  });
+
+  it('a read-only token sees logs but is offered no feedback buttons', async () => {
+    const made = await gw.api('POST', '/tokens', { name: 'viewer', permissions: ['read'] });
+    expect(made.status).toBe(200);
+    const context = await browser.newContext();
+    const reader = await context.newPage();
+    try {
+      await signIn(reader, gw.url, made.json.result.value, `#/logs/${ids.plain}?gateway=default`);
+      await reader.getByRole('heading', { name: 'Summary' }).waitFor(WAIT);
+      await reader.getByRole('region', { name: 'Request' }).locator('pre.body').waitFor(WAIT);
+      await expect(reader.getByRole('button', { name: 'Thumbs up' }).count()).resolves.toBe(0);
+      await expect(reader.getByRole('button', { name: 'Thumbs down' }).count()).resolves.toBe(0);
+      await expect(reader.getByRole('button', { name: 'Save score' }).count()).resolves.toBe(0);
+      await expect(reader.getByLabel('Score (0–100)').count()).resolves.toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
