@@ -21,8 +21,14 @@ describe.skipIf(SKIP_BROWSER)('dashboard: gateways, provider keys, custom provid
     });
   const stored = async (id: string) => (await gw.api('GET', `/gateways/${id}`)).json.result;
   const section = (name: string) => page.getByRole('region', { name, exact: true });
+  /** Saves the form and waits for this save's answer, not a "Saved." left from an earlier one. */
   const save = async () => {
+    const answered = page.waitForResponse(
+      (r) => r.request().method() === 'PUT' && /\/gateways\/[^/?]+$/.test(new URL(r.url()).pathname),
+    );
+    answered.catch(() => {}); // reported below, unless the click failed first
     await page.getByRole('button', { name: 'Save', exact: true }).click();
+    expect((await answered).status()).toBe(200);
     await page.getByText('Saved.').waitFor();
   };
 
@@ -266,6 +272,8 @@ describe.skipIf(SKIP_BROWSER)('dashboard: gateways, provider keys, custom provid
     expect(keys).toMatchObject([
       { provider_slug: 'openai', alias: 'prod', gateway_id: 'shop', default_config: true },
     ]);
+    // The list is reloaded after the key is stored.
+    await page.getByRole('cell', { name: keys[0].secret_preview }).first().waitFor();
     await expect(page.getByRole('cell', { name: keys[0].secret_preview }).count()).resolves.toBe(1);
 
     // Escape closes the confirmation and deletes nothing.
@@ -416,6 +424,8 @@ describe.skipIf(SKIP_BROWSER)('dashboard: gateways, provider keys, custom provid
     await expect(ttl.inputValue()).resolves.toBe('300');
     await expect(ttl.isDisabled()).resolves.toBe(true);
     await page.getByText('Read-only: this token may see').waitFor();
+    // The keys load after the settings: wait for them before checking what is not offered.
+    await page.getByText('No stored keys.').waitFor();
     const enabledControls = await page
       .locator('main input:enabled, main select:enabled, main textarea:enabled')
       .count();
@@ -423,7 +433,6 @@ describe.skipIf(SKIP_BROWSER)('dashboard: gateways, provider keys, custom provid
     for (const name of ['Save', 'Delete gateway', 'Add key', 'Add rate limit rule', 'Add exporter']) {
       await expect(page.getByRole('button', { name }).count()).resolves.toBe(0);
     }
-    await page.getByText('No stored keys.').waitFor();
 
     await page.goto(`${gw.url}/#/gateways`);
     await page.getByRole('link', { name: 'shop', exact: true }).waitFor();

@@ -1,10 +1,20 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDashboardBuilt, launchBrowser, SKIP_BROWSER, screenshot, signIn } from '../helpers/browser.ts';
+import {
+  ensureDashboardBuilt,
+  launchBrowser,
+  SKIP_BROWSER,
+  screenshot,
+  signIn,
+  UNTIL_MS,
+  until,
+} from '../helpers/browser.ts';
 import type { TestGateway } from '../helpers/gatehouse.ts';
 import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
 
-const WAIT = { timeout: 10_000 };
+const WAIT = { timeout: UNTIL_MS };
+/** The list request of the Logs page (not the live tail, not one log). */
+const LIST_REQUEST = /\/gateways\/[^/]+\/logs\?/;
 
 describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
   let gw: TestGateway;
@@ -35,17 +45,37 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
   const rows = () => page.getByRole('region', { name: 'Logs' }).locator('tbody tr');
   const rowCount = (n: number) => expect.poll(() => rows().count(), WAIT).toBe(n);
   const shownModels = async () => (await rows().locator('td:nth-child(4)').allTextContents()).sort();
+  /**
+   * Runs `action`, which changes what the list asks the server for, and waits until that answer is
+   * on screen: its request answered and the list no longer busy. The old rows stay up while the new
+   * ones load, and some changes leave the row count as it was, so the count alone cannot tell. Every
+   * action that reloads the list goes through here, so no earlier request is still in flight.
+   */
+  async function listed(action: () => Promise<unknown>): Promise<void> {
+    const asked = page.waitForRequest((r) => LIST_REQUEST.test(r.url()), WAIT);
+    asked.catch(() => {}); // reported below, unless `action` failed first
+    await action();
+    const answered = await (await asked).response();
+    expect(answered, 'the list request got no answer').not.toBeNull();
+    await page.locator('section[aria-label="Logs"][aria-busy="false"]').waitFor(WAIT);
+  }
   const filtersForm = () => page.getByRole('form', { name: 'Filters' });
   async function openFilters() {
     if (!(await filtersForm().isVisible())) await page.locator('summary', { hasText: 'Filters' }).click();
+    await filtersForm().waitFor(WAIT);
   }
   async function filter(label: string, value: string) {
     await openFilters();
     await filtersForm().getByLabel(label, { exact: true }).fill(value);
-    await filtersForm().getByRole('button', { name: 'Apply filters' }).click();
+    await listed(() => filtersForm().getByRole('button', { name: 'Apply filters' }).click());
+  }
+  /** Chooses in one of the filter selects, which apply at once. */
+  async function choose(label: string, value: string) {
+    await openFilters();
+    await listed(() => filtersForm().getByLabel(label).selectOption(value));
   }
   async function clearFilters(total: number) {
-    await filtersForm().getByRole('button', { name: 'Clear filters' }).click();
+    await listed(() => filtersForm().getByRole('button', { name: 'Clear filters' }).click());
     await rowCount(total);
   }
 
@@ -94,33 +124,34 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
   });
 
   it('pages through with page and per_page, sorts by a column', async () => {
-    await page.getByRole('combobox', { name: 'Per page' }).selectOption('25');
+    await listed(() => page.getByRole('combobox', { name: 'Per page' }).selectOption('25'));
     await rowCount(25);
     await expect(page.getByText('Page 1 of 2 · 26 logs').count()).resolves.toBe(1);
-    await page.getByRole('button', { name: 'Next' }).click();
+    await listed(() => page.getByRole('button', { name: 'Next' }).click());
     await rowCount(1);
     await expect(page.getByText('Page 2 of 2 · 26 logs').count()).resolves.toBe(1);
     expect(new URL(page.url()).hash).toMatch(/page=2/);
     // Oldest-first on page 2 of newest-first is the very first request.
-    await page.getByRole('button', { name: 'Previous' }).click();
+    await listed(() => page.getByRole('button', { name: 'Previous' }).click());
     await rowCount(25);
-    await page.getByRole('combobox', { name: 'Per page' }).selectOption('50');
+    await listed(() => page.getByRole('combobox', { name: 'Per page' }).selectOption('50'));
     await rowCount(26);
 
-    await page.getByRole('button', { name: 'Model', exact: true }).click();
+    // Newest first, the top row is a gpt-4o-mini too: only the sorted answer tells.
+    await listed(() => page.getByRole('button', { name: 'Model', exact: true }).click());
     await expect
       .poll(() => page.getByRole('columnheader', { name: 'Model' }).getAttribute('aria-sort'), WAIT)
       .toBe('descending');
     await expect
       .poll(async () => (await rows().locator('td:nth-child(4)').allTextContents())[0], WAIT)
       .toBe('gpt-4o-mini');
-    await page.getByRole('button', { name: 'Model', exact: true }).click();
+    await listed(() => page.getByRole('button', { name: 'Model', exact: true }).click());
     await expect
       .poll(async () => (await rows().locator('td:nth-child(4)').allTextContents())[0], WAIT)
       .toBe('gpt-4.1');
     expect(new URL(page.url()).hash).toContain('order_by=model');
     expect(new URL(page.url()).hash).toContain('dir=asc');
-    await page.getByRole('button', { name: 'Time', exact: true }).click();
+    await listed(() => page.getByRole('button', { name: 'Time', exact: true }).click());
     await expect
       .poll(() => page.getByRole('columnheader', { name: 'Time' }).getAttribute('aria-sort'), WAIT)
       .toBe('descending');
@@ -131,7 +162,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     await rowCount(2);
     expect(await shownModels()).toEqual(['gpt-4.1', 'gpt-4.1']);
     expect(new URL(page.url()).hash).toContain('model=gpt-4.1');
-    await page.reload();
+    await listed(() => page.reload());
     await rowCount(2);
     expect(await shownModels()).toEqual(['gpt-4.1', 'gpt-4.1']);
     await expect(filtersForm().getByLabel('Model', { exact: true }).inputValue()).resolves.toBe('gpt-4.1');
@@ -144,11 +175,10 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     await expect.poll(() => page.getByText('No logs match these filters.').count(), WAIT).toBe(1);
     await clearFilters(26);
 
-    await openFilters();
-    await filtersForm().getByLabel('Status').selectOption('false');
+    await choose('Status', 'false');
     await rowCount(1);
     await expect(rows().first().getAttribute('data-log-id')).resolves.toBe(ids.failed);
-    await filtersForm().getByLabel('Status').selectOption('true');
+    await choose('Status', 'true');
     await rowCount(25);
     await clearFilters(26);
 
@@ -188,10 +218,9 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     await rowCount(26);
     await clearFilters(26);
 
-    await openFilters();
-    await filtersForm().getByLabel('Cached').selectOption('true');
+    await choose('Cached', 'true');
     await expect.poll(() => page.getByText('No logs match these filters.').count(), WAIT).toBe(1);
-    await filtersForm().getByLabel('Cached').selectOption('false');
+    await choose('Cached', 'false');
     await rowCount(26);
     await clearFilters(26);
   });
@@ -204,6 +233,8 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     expect(new URL(page.url()).hash).toBe(`#/logs/${ids.streamed}?gateway=default`);
 
     const request = page.getByRole('region', { name: 'Request' });
+    // The bodies load after the log itself.
+    await request.locator('pre.body').waitFor(WAIT);
     const requestBody = await request.locator('pre.body').textContent();
     expect(requestBody).toBe(
       JSON.stringify(
@@ -213,6 +244,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
       ),
     );
     await request.getByText(/^Request headers \(\d+\)$/).click();
+    await request.getByRole('cell', { name: 'content-type' }).first().waitFor(WAIT);
     await expect(request.getByRole('cell', { name: 'content-type' }).count()).resolves.toBe(1);
     const auth = request.getByRole('row').filter({ has: page.getByRole('cell', { name: 'authorization' }) });
     await expect(auth.locator('td').last().textContent()).resolves.toBe('[redacted]');
@@ -226,11 +258,21 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
       .filter((l) => l.startsWith('data: {'))
       .map((l) => JSON.parse(l.slice(6)).choices?.[0]?.delta?.content ?? '');
     expect(chunks.filter(Boolean).length).toBeGreaterThan(1);
+    await response.locator('pre.assembled').waitFor(WAIT);
     await expect(response.locator('pre.assembled').textContent()).resolves.toBe(chunks.join(''));
     const toggle = response.getByRole('button', { name: 'Show raw stream' });
     await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('false');
     await toggle.click();
-    await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('true');
+    const pressed = await until(
+      () => toggle.getAttribute('aria-pressed'),
+      (v) => v === 'true',
+      {
+        what: 'the raw stream toggle',
+      },
+    );
+    expect(pressed).toBe('true');
+    // The assembled text is a pre.body too: read once the raw one has replaced it.
+    await response.locator('pre.body:not(.assembled)').waitFor(WAIT);
     const raw = await response.locator('pre.body').textContent();
     expect(raw).toContain('data: {');
     expect(raw).toBe(stored);
@@ -275,6 +317,8 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
 
     await page.goto(`${gw.url}/#/logs/${ids.bare}?gateway=default`);
     await page.getByRole('region', { name: 'Response' }).getByText('Body not stored').waitFor(WAIT);
+    // Each body loads on its own.
+    await page.getByRole('region', { name: 'Request' }).getByText('Body not stored').waitFor(WAIT);
     await expect(
       page.getByRole('region', { name: 'Request' }).getByText('Body not stored').count(),
     ).resolves.toBe(1);
@@ -285,7 +329,13 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
       .toBe('Log "nope" not found in gateway "default"');
     await page.goto(`${gw.url}/#/logs?gateway=gone`);
     await expect.poll(() => page.getByRole('alert').textContent(), WAIT).toBe('Gateway "gone" not found');
-    await expect(page.getByRole('combobox', { name: 'Gateway' }).inputValue()).resolves.toBe('gone');
+    // The choice of gateway is offered once the gateway list (loaded apart from the logs) has arrived.
+    const chosen = await until(
+      () => page.getByRole('combobox', { name: 'Gateway' }).inputValue(),
+      (v) => v === 'gone',
+      { what: 'the Gateway select' },
+    );
+    expect(chosen).toBe('gone');
   });
 
   it('Refresh loads what arrived since; Live adds new entries without a reload, within the filters', async () => {
@@ -293,7 +343,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     await rowCount(26);
     const added = await chat('gpt-4o-mini');
     await gw.flushLogs();
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    await listed(() => page.getByRole('button', { name: 'Refresh' }).click());
     await page.locator(`tr[data-log-id="${added}"]`).waitFor(WAIT);
     await rowCount(27);
 
@@ -302,7 +352,12 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     });
     const live = page.getByRole('button', { name: 'Live' });
     await live.click();
-    await expect(live.getAttribute('aria-pressed')).resolves.toBe('true');
+    const on = await until(
+      () => live.getAttribute('aria-pressed'),
+      (v) => v === 'true',
+      { what: 'Live' },
+    );
+    expect(on).toBe('true');
     await page.getByText('Live: following new entries').waitFor(WAIT);
     expect(new URL(page.url()).hash).toContain('live=1');
     const fresh = await chat('gpt-4o');
@@ -328,7 +383,14 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     );
 
     await live.click();
-    await expect(live.getAttribute('aria-pressed')).resolves.toBe('false');
+    const off = await until(
+      () => live.getAttribute('aria-pressed'),
+      (v) => v === 'false',
+      { what: 'Live' },
+    );
+    expect(off).toBe('false');
+    // The tail is closed (and its status cleared) after the page has rendered the button.
+    await page.getByText('Live: following new entries').waitFor({ state: 'detached', ...WAIT });
     await expect(page.getByText('Live: following new entries').count()).resolves.toBe(0);
   });
 

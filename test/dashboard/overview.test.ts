@@ -1,6 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDashboardBuilt, launchBrowser, SKIP_BROWSER, screenshot, signIn } from '../helpers/browser.ts';
+import {
+  ensureDashboardBuilt,
+  launchBrowser,
+  SKIP_BROWSER,
+  screenshot,
+  signIn,
+  UNTIL_MS,
+  until,
+} from '../helpers/browser.ts';
 import type { TestGateway } from '../helpers/gatehouse.ts';
 import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
 
@@ -32,6 +40,13 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
       .locator('.card')
       .filter({ has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) })
       .locator('dd.value');
+  /** A card's value once it reads `want` (the numbers arrive after the page, and after each refresh). */
+  const cardShows = (label: string, want: string) =>
+    until(
+      () => card(label).textContent(),
+      (v) => v === want,
+      { what: `the ${label} card` },
+    );
   /** A breakdown row's cells after its name: requests, errors, cached, tokens in, out, cost, saved, p50. */
   const rowCells = async (name: string) =>
     page
@@ -90,7 +105,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
 
   it('shows the totals, what the cache saved, the charts and the breakdown', async () => {
     await signIn(page, gw.url, gw.adminToken);
-    await expect.poll(() => card('Requests').textContent()).toBe('7');
+    expect(await cardShows('Requests', '7')).toBe('7');
     expect(await card('Errors').textContent()).toBe('1');
     expect(await page.getByText('14.3% error rate').count()).toBe(1);
     expect(await card('Cache hit rate').textContent()).toBe('14.3%');
@@ -112,7 +127,14 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
     ]) {
       expect(await page.getByRole('heading', { name: title }).count(), title).toBe(1);
     }
-    expect(await page.locator('.chart-box canvas').count()).toBeGreaterThanOrEqual(4);
+    // The charts are drawn (and labelled) after the numbers are rendered.
+    const canvases = await until(
+      () => page.locator('.chart-box canvas').count(),
+      (n) => n >= 4,
+      { what: 'the chart canvases' },
+    );
+    expect(canvases).toBeGreaterThanOrEqual(4);
+    await page.getByRole('img', { name: /Latency p50 and p99 per hour/ }).waitFor({ timeout: UNTIL_MS });
     expect(await page.getByRole('img', { name: /Latency p50 and p99 per hour/ }).count()).toBe(1);
 
     // Provider is the default breakdown: requests, errors, cached first.
@@ -145,6 +167,8 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
     expect(analyticsCalls.at(-1)).toContain('bucket=minute');
 
     const select = page.getByLabel('Gateway');
+    // The gateway list loads on its own, apart from the numbers.
+    await select.locator('option', { hasText: 'quiet' }).waitFor({ state: 'attached', timeout: UNTIL_MS });
     expect(await select.locator('option').allTextContents()).toEqual(['All gateways', 'default', 'quiet']);
     await select.selectOption('quiet');
     await page.getByText('No traffic in the last hour on gateway quiet.').waitFor();
@@ -152,7 +176,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
     expect(analyticsCalls.at(-1)).toContain('gateway=quiet');
 
     await select.selectOption('');
-    await expect.poll(() => card('Requests').textContent()).toBe('7');
+    expect(await cardShows('Requests', '7')).toBe('7');
   });
 
   it('refreshes every 30 seconds, and on request', async () => {
@@ -160,19 +184,22 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
     await gw.flushLogs();
     expect(await card('Requests').textContent()).toBe('7');
     await page.clock.fastForward(30_000);
-    await expect.poll(() => card('Requests').textContent()).toBe('8');
+    expect(await cardShows('Requests', '8')).toBe('8');
 
     await chat('gpt-4o-mini');
     await gw.flushLogs();
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await expect.poll(() => card('Requests').textContent()).toBe('9');
+    expect(await cardShows('Requests', '9')).toBe('9');
   });
 
   it('shows the server’s message when a query fails', async () => {
     await page.goto(`${gw.url}/#/overview?gateway=nope`);
-    await expect
-      .poll(() => page.getByRole('alert').first().textContent())
-      .toContain('Gateway "nope" not found');
+    const alert = await until(
+      () => page.getByRole('alert').first().textContent(),
+      (t) => t?.includes('Gateway "nope" not found') === true,
+      { what: 'the alert' },
+    );
+    expect(alert).toContain('Gateway "nope" not found');
     // Numbers for another selection are not left on screen beside the failure.
     expect(await card('Requests').count()).toBe(0);
   });
@@ -186,10 +213,12 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
     await page.goto(`${gw.url}/#/overview`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, gw.url, made.json.result.value);
+    // The gateway list arrives after sign-in; read the options once it has.
+    await page.getByText('No traffic in the last 24 hours.').waitFor();
+    await page.getByLabel('Gateway').locator('option', { hasText: 'quiet' }).waitFor({ state: 'attached' });
     expect(await page.getByLabel('Gateway').locator('option').allTextContents()).toEqual([
       'All gateways',
       'quiet',
     ]);
-    await page.getByText('No traffic in the last 24 hours.').waitFor();
   });
 });

@@ -38,6 +38,57 @@ export async function signIn(page: Page, baseUrl: string, token: string, hash = 
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
+/** How long `until` (and the tests' waits) give the page to reach a state: CI runs under load. */
+export const UNTIL_MS = 10_000;
+const EXPIRED = Symbol('expired');
+
+/**
+ * Reads `read` again and again until `ok` holds of what it returned, and returns that value. For
+ * page state that an action changes asynchronously (a count, a text, an attribute): read it through
+ * this, not right after the action. After `timeout` ms (10 s) it fails, showing the last value read
+ * (or the last error, when the read itself failed); a read still pending at the deadline counts as
+ * a failure too. No assertion is implied: check the returned value with `expect` as before.
+ */
+export async function until<T>(
+  read: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  { timeout = UNTIL_MS, what = 'the page' }: { timeout?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: { value: T } | { error: unknown } | undefined;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    const left = deadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<typeof EXPIRED>((resolve) => {
+      timer = setTimeout(() => resolve(EXPIRED), Math.max(0, left));
+    });
+    try {
+      const value = await Promise.race([Promise.resolve().then(read), expired]);
+      if (value !== EXPIRED) {
+        last = { value };
+        if (ok(value)) return value;
+      }
+    } catch (error) {
+      last = { error };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (Date.now() >= deadline) {
+      const seen =
+        last === undefined
+          ? 'no read finished'
+          : 'error' in last
+            ? `the read failed: ${String(last.error)}`
+            : `last value: ${JSON.stringify(last.value)}`;
+      throw new Error(`until: ${what} did not reach the expected state within ${timeout} ms (${seen})`, {
+        cause: last && 'error' in last ? last.error : undefined,
+      });
+    }
+    // Between reads, let the page work; this paces the polling, it is not a wait for the state.
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
 const SHOTS = join(ROOT, '.ci', 'screenshots');
 
 /**
