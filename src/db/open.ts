@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
 import type { Config } from '../config/schema.ts';
+import { startCheckpointer } from './checkpointer.ts';
 import { type Dialect, migrate } from './migrations.ts';
+
+/** How often the WAL is copied into the database file, off the request thread. */
+const CHECKPOINT_INTERVAL_MS = 1_000;
+
 import { openSqlite } from './sqlite.ts';
 import type { Database } from './tables.ts';
 
@@ -28,7 +33,17 @@ export async function openDatabase(
     const path = join(config.dataDir, 'gatehouse.db');
     const { db, raw } = openSqlite(path);
     await migrate(db, 'sqlite');
-    return { db, dialect: 'sqlite', sqlite: raw, where: path, close: () => db.destroy() };
+    const checkpointer = startCheckpointer(raw, path, CHECKPOINT_INTERVAL_MS, (m) => log('warn', m));
+    return {
+      db,
+      dialect: 'sqlite',
+      sqlite: raw,
+      where: path,
+      close: async () => {
+        await checkpointer.stop();
+        await db.destroy();
+      },
+    };
   }
   const { default: pg } = await import('pg');
   const { PostgresDialect } = await import('kysely');
