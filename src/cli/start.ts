@@ -53,6 +53,7 @@ function printBanner(config: Config, sources: ConfigSources, g: Gatehouse, url: 
   }
   lines.push(
     '',
+    `  Dashboard: ${url}/  (sign in with the admin token)`,
     `  Try: curl ${url}/v1/${config.accountId}/default/openai/chat/completions -H "Authorization: Bearer $OPENAI_API_KEY" ...`,
   );
   if (g.adminToken.generated) {
