@@ -267,6 +267,26 @@ describe('request translation reaches each provider in its own shape', () => {
     );
   });
 
+  it('Bedrock: AWS credentials sent as the apiKey are signed by the gateway (SigV4), in their region', async () => {
+    const creds = JSON.stringify({
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      region: 'eu-west-1',
+    });
+    const aws = new OpenAI({ apiKey: creds, baseURL: `${gw.gatewayUrl()}/compat`, maxRetries: 0 });
+    const r = await aws.chat.completions.create({
+      model: 'aws-bedrock/amazon.nova-lite-v1:0',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect(r.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    const sent = mock.requests[0]!;
+    expect(sent.headers['authorization']).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/,
+    );
+    expect(sent.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(JSON.stringify(sent.headers)).not.toContain('wJalrXUtnFEMI');
+  });
+
   it('JSON mode on Anthropic: a forced tool, its input returned as the content', async () => {
     const r = await client.chat.completions.create({
       model: 'anthropic/claude-sonnet-4-5',
