@@ -131,6 +131,47 @@ describe.each(CASES)('anthropic SDK → /compat/v1/messages → $model', ({ mode
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(status);
   });
 
+  it('an image block reaches the provider as an image in its own shape', async () => {
+    await client.messages.create({
+      model,
+      max_tokens: 64,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+          ],
+        },
+      ],
+    });
+    const body = mock.requests[0]!.body.toString('utf8');
+    expect(body).toContain(
+      model.startsWith('groq/')
+        ? '{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}'
+        : '{"inlineData":{"mimeType":"image/png","data":"iVBORw0KGgo="}}',
+    );
+  });
+
+  it('structured output (output_config.format) reaches the provider as its JSON mode', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    await client.messages.create({
+      model,
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'Capital of France as JSON' }],
+      ...({ output_config: { format: { type: 'json_schema', schema } } } as object),
+    } as Anthropic.MessageCreateParamsNonStreaming);
+    const sent = JSON.parse(mock.requests[0]!.body.toString('utf8')) as Record<string, unknown>;
+    if (model.startsWith('groq/')) {
+      expect(sent['response_format']).toMatchObject({ type: 'json_schema', json_schema: { schema } });
+    } else {
+      expect(sent['generationConfig']).toMatchObject({
+        responseMimeType: 'application/json',
+        responseJsonSchema: schema,
+      });
+    }
+  });
+
   it('a tool result turn reaches the provider as its own tool message', async () => {
     await client.messages.create({
       model,
