@@ -7,7 +7,7 @@ import { bedrockTarget } from '../compat/targets/bedrock.ts';
 import { cohereTarget } from '../compat/targets/cohere.ts';
 import { geminiTarget } from '../compat/targets/gemini.ts';
 import { openAiFormatTarget } from '../compat/targets/openai.ts';
-import { type ChatTarget, CompatError, type ResponseContext } from '../compat/types.ts';
+import { type ChatRequest, type ChatTarget, CompatError, type ResponseContext } from '../compat/types.ts';
 import type { PriceTable } from '../costs/prices.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { parseServiceAccount, type ServiceAccount } from '../keys/google-service-account.ts';
@@ -174,20 +174,11 @@ export function compatToNative(
   const account = slug === 'google-vertex-ai' ? vertexAccount(headers) : undefined;
   const target = account ? vertexTarget(account) : TRANSLATED[slug]!;
   const chat = parseWith(() => parseChatRequest({ ...json, model: native }));
-  const nativeRequest = parseWith(() => target.request(chat));
-  moveCredential(headers, slug);
-  const ctx: ResponseContext = {
-    id: `chatcmpl-${requestId}`,
-    created: Math.floor(Date.now() / 1000),
-    model: full,
-    includeUsage: chat.stream_options?.include_usage === true,
-    request: chat,
-  };
-  let path = nativeRequest.path;
-  if (slug === 'aws-bedrock') path = `bedrock-runtime/${bedrockRegion(headers)}/${path}`;
+  const { path, body: nativeBody } = translateRequest(slug, target, chat, headers);
+  const ctx = responseContext(requestId, full, chat);
   return {
     route: { ...route, provider: slug, path },
-    body: Buffer.from(JSON.stringify(nativeRequest.body)),
+    body: Buffer.from(JSON.stringify(nativeBody)),
     model: native,
     translation: { askedModel: full, transform: () => compatTransform(target, ctx, chatDialect) },
     serviceAccount: account,
@@ -238,19 +229,9 @@ function messagesToNative(
     path = `${prefix}chat/completions`;
     nativeBody = { ...chat };
   } else {
-    const translated = parseWith(() => target.request(chat));
-    moveCredential(headers, slug);
-    path = translated.path;
-    nativeBody = translated.body;
-    if (slug === 'aws-bedrock') path = `bedrock-runtime/${bedrockRegion(headers)}/${path}`;
+    ({ path, body: nativeBody } = translateRequest(slug, target, chat, headers));
   }
-  const ctx: ResponseContext = {
-    id: `chatcmpl-${requestId}`,
-    created: Math.floor(Date.now() / 1000),
-    model: full,
-    includeUsage: chat.stream_options?.include_usage === true,
-    request: chat,
-  };
+  const ctx = responseContext(requestId, full, chat);
   return {
     route: { ...route, provider: slug, path },
     body: Buffer.from(JSON.stringify(nativeBody)),
@@ -260,6 +241,31 @@ function messagesToNative(
       transform: () => compatTransform(target, ctx, messagesDialect(full, `msg_${requestId}`)),
     },
     serviceAccount: account,
+  };
+}
+
+/** The provider's own request for a chat request, its credential moved where it expects it. */
+function translateRequest(
+  slug: string,
+  target: ChatTarget,
+  chat: ChatRequest,
+  headers: string[],
+): { path: string; body: Record<string, unknown> } {
+  const translated = parseWith(() => target.request(chat));
+  moveCredential(headers, slug);
+  // Bedrock's region is part of the gateway path (`bedrock-runtime/{region}/…`).
+  const path =
+    slug === 'aws-bedrock' ? `bedrock-runtime/${bedrockRegion(headers)}/${translated.path}` : translated.path;
+  return { path, body: translated.body };
+}
+
+function responseContext(requestId: string, askedModel: string, chat: ChatRequest): ResponseContext {
+  return {
+    id: `chatcmpl-${requestId}`,
+    created: Math.floor(Date.now() / 1000),
+    model: askedModel,
+    includeUsage: chat.stream_options?.include_usage === true,
+    request: chat,
   };
 }
 
