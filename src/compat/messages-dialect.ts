@@ -1,11 +1,8 @@
 import { anthropicErrorFrame } from '../providers/shared/error-frames.ts';
 import type { Dialect } from './body-transform.ts';
-import {
-  chatErrorToAnthropic,
-  chatToMessage,
-  type MessagesEvent,
-  MessagesStreamWriter,
-} from './messages-in.ts';
+import { chatErrorToAnthropic } from './messages/errors.ts';
+import { chatToMessage } from './messages/message.ts';
+import { type MessagesEvent, MessagesStreamWriter } from './messages/stream.ts';
 
 function sse(events: MessagesEvent[]): string {
   let out = '';

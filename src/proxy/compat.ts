@@ -1,6 +1,6 @@
 import { type BodyTransform, chatDialect, compatTransform } from '../compat/body-transform.ts';
+import { messagesToChat } from '../compat/messages/request.ts';
 import { messagesDialect } from '../compat/messages-dialect.ts';
-import { messagesToChat } from '../compat/messages-in.ts';
 import { parseChatRequest } from '../compat/openai-request.ts';
 import { anthropicTarget } from '../compat/targets/anthropic.ts';
 import { bedrockTarget } from '../compat/targets/bedrock.ts';

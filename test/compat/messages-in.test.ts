@@ -2,12 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import { describe, expect, it } from 'vitest';
-import {
-  chatErrorToAnthropic,
-  chatToMessage,
-  MessagesStreamWriter,
-  messagesToChat,
-} from '../../src/compat/messages-in.ts';
+import { chatErrorToAnthropic } from '../../src/compat/messages/errors.ts';
+import { chatToMessage } from '../../src/compat/messages/message.ts';
+import { messagesToChat } from '../../src/compat/messages/request.ts';
+import { MessagesStreamWriter } from '../../src/compat/messages/stream.ts';
 import type { ChatCompletion, ChatCompletionChunk } from '../../src/compat/types.ts';
 import { CompatError } from '../../src/compat/types.ts';
 
