@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.ts';
-import { ErrorBox, useLoad } from './common.tsx';
+import { ErrorBox, RowsTable, useAction, useConfirmedDelete, useLoad } from './common.tsx';
 import { ConfirmDialog, getAll } from './gateway-form.tsx';
 
 interface CustomProvider {
@@ -20,17 +20,19 @@ export function CustomProviders({ api, editable }: { api: Api; editable: boolean
   const [name, setName] = useState('');
   const [slug, setSlug] = useState('');
   const [baseUrl, setBaseUrl] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState('');
-  const [deleting, setDeleting] = useState<CustomProvider | null>(null);
+  const adding = useAction();
+  const deletion = useConfirmedDelete<CustomProvider>(
+    api,
+    (p) => `/custom-providers/${encodeURIComponent(p.id)}`,
+    () => {
+      adding.clearDone();
+      providers.reload();
+    },
+  );
 
-  const add = async (e: Event) => {
+  const add = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setDone('');
-    try {
+    adding.run(async () => {
       const { result } = await api.request<CustomProvider>('POST', '/custom-providers', {
         name: name.trim(),
         slug: slug.trim(),
@@ -39,13 +41,9 @@ export function CustomProviders({ api, editable }: { api: Api; editable: boolean
       setName('');
       setSlug('');
       setBaseUrl('');
-      setDone(`Added ${result.name}: call it as custom-${result.slug}.`);
       providers.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+      return `Added ${result.name}: call it as custom-${result.slug}.`;
+    });
   };
 
   return (
@@ -61,51 +59,29 @@ export function CustomProviders({ api, editable }: { api: Api; editable: boolean
       <ErrorBox error={providers.error} />
       {providers.data && providers.data.length === 0 ? <p class="muted">No custom providers.</p> : null}
       {providers.data && providers.data.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Provider slug</th>
-                <th scope="col">Base URL</th>
-                <th scope="col">Added</th>
-                {editable ? (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {providers.data.map((p) => (
-                <tr key={p.id}>
-                  <td>{p.name}</td>
-                  <td class="mono">custom-{p.slug}</td>
-                  <td class="mono">{p.base_url}</td>
-                  <td>{new Date(p.created_at * 1000).toLocaleString()}</td>
-                  {editable ? (
-                    <td>
-                      <button
-                        type="button"
-                        class="danger"
-                        aria-label={`Delete custom provider ${p.name}`}
-                        onClick={() => setDeleting(p)}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RowsTable
+          headers={['Name', 'Provider slug', 'Base URL', 'Added']}
+          rows={providers.data}
+          cells={(p) => (
+            <>
+              <td>{p.name}</td>
+              <td class="mono">custom-{p.slug}</td>
+              <td class="mono">{p.base_url}</td>
+              <td>{new Date(p.created_at * 1000).toLocaleString()}</td>
+            </>
+          )}
+          rowAction={
+            editable
+              ? { label: 'Delete', name: (p) => `Delete custom provider ${p.name}`, onClick: deletion.ask }
+              : undefined
+          }
+        />
       ) : null}
 
       {editable ? (
         <form class="subform" onSubmit={add} aria-label="Add a custom provider">
           <h3>Add a custom provider</h3>
-          <ErrorBox error={error} />
+          <ErrorBox error={adding.error} />
           <div class="fields">
             <label class="field">
               Name
@@ -139,31 +115,26 @@ export function CustomProviders({ api, editable }: { api: Api; editable: boolean
                 onInput={(e) => setBaseUrl((e.target as HTMLInputElement).value)}
               />
             </label>
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? 'Adding…' : 'Add provider'}
+            <button type="submit" class="primary" disabled={adding.busy}>
+              {adding.busy ? 'Adding…' : 'Add provider'}
             </button>
           </div>
           <p role="status" class="ok">
-            {done}
+            {adding.done}
           </p>
         </form>
       ) : null}
 
-      {deleting ? (
+      {deletion.pending ? (
         <ConfirmDialog
-          title={`Delete the custom provider “${deleting.name}”?`}
+          title={`Delete the custom provider “${deletion.pending.name}”?`}
           confirmLabel="Delete provider"
-          onCancel={() => setDeleting(null)}
-          onConfirm={async () => {
-            await api.request('DELETE', `/custom-providers/${encodeURIComponent(deleting.id)}`);
-            setDeleting(null);
-            setDone('');
-            providers.reload();
-          }}
+          onCancel={deletion.cancel}
+          onConfirm={deletion.confirm}
         >
           <p>
-            Requests to custom-{deleting.slug} will fail on every gateway, and its cached responses are
-            purged.
+            Requests to custom-{deletion.pending.slug} will fail on every gateway, and its cached responses
+            are purged.
           </p>
         </ConfirmDialog>
       ) : null}

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api.ts';
-import { ErrorBox } from './common.tsx';
+import { ErrorBox, useAction } from './common.tsx';
 
 /**
  * A gateway's settings, as `GET /gateways/{id}` answers them (src/gateways/schema.ts is the
@@ -120,24 +120,17 @@ export function ConfirmDialog({
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const confirming = useAction();
   const titleId = useId();
   useEffect(() => {
     ref.current?.showModal();
   }, []);
   const ready = requireText === undefined || typed === requireText;
-  const confirm = async (e: Event) => {
+  const confirm = (e: Event) => {
     e.preventDefault();
-    if (!ready || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    if (!ready) return;
+    // The parent closes the dialog once it is done, so the button stays disabled until then.
+    confirming.run(onConfirm, { keepBusyOnSuccess: true });
   };
   return (
     <dialog ref={ref} class="confirm" aria-labelledby={titleId} onClose={onCancel}>
@@ -158,13 +151,13 @@ export function ConfirmDialog({
             />
           </label>
         ) : null}
-        <ErrorBox error={error} />
+        <ErrorBox error={confirming.error} />
         <div class="actions">
           <button type="button" onClick={onCancel} autofocus={requireText === undefined}>
             Cancel
           </button>
-          <button type="submit" class="danger" disabled={!ready || busy}>
-            {busy ? 'Working…' : confirmLabel}
+          <button type="submit" class="danger" disabled={!ready || confirming.busy}>
+            {confirming.busy ? 'Working…' : confirmLabel}
           </button>
         </div>
       </form>
@@ -719,12 +712,10 @@ export function GatewayForm({
   save: (body: Record<string, unknown>) => Promise<Gateway>;
 }) {
   const [draft, setDraft] = useState(() => toDraft(gateway));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState(false);
+  const saving = useAction();
   const set = (patch: Partial<Draft>) => {
     setDraft((d) => ({ ...d, ...patch }));
-    setSaved(false);
+    saving.clearDone();
   };
   const setRule = (i: number, patch: Partial<RuleDraft>) =>
     set({ rate_limits: replaceAt(draft.rate_limits, i, patch) });
@@ -736,21 +727,14 @@ export function GatewayForm({
   const setVerdict = (side: 'prompt' | 'response', cat: string, v: '' | Verdict) =>
     set({ guardrails: { ...draft.guardrails, [side]: { ...draft.guardrails[side], [cat]: v } } });
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    if (!editable || busy) return;
-    setBusy(true);
-    setError(null);
-    setSaved(false);
-    try {
+    if (!editable) return;
+    saving.run(async () => {
       const stored = await save(toBody(gateway, draft));
       setDraft(toDraft(stored));
-      setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+      return 'Saved.';
+    });
   };
 
   const techniqueOptions = (unset: string) => [['', unset] as const, ...TECHNIQUES];
@@ -1214,13 +1198,13 @@ export function GatewayForm({
       </fieldset>
       {editable ? (
         <div class="savebar">
-          <button class="primary" type="submit" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
+          <button class="primary" type="submit" disabled={saving.busy}>
+            {saving.busy ? 'Saving…' : 'Save'}
           </button>
           <span role="status" class="ok">
-            {saved ? 'Saved.' : ''}
+            {saving.done}
           </span>
-          <ErrorBox error={error} />
+          <ErrorBox error={saving.error} />
         </div>
       ) : null}
     </form>

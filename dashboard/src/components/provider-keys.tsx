@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.ts';
-import { ErrorBox, format, useLoad } from './common.tsx';
+import { ErrorBox, format, RowsTable, useAction, useConfirmedDelete, useLoad } from './common.tsx';
 import { ConfirmDialog, type Gateway, getAll } from './gateway-form.tsx';
 
 /** The built-in provider slugs, as src/providers/registry.ts lists them (the browser test compares). */
@@ -65,17 +65,19 @@ export function ProviderKeys({ api, gateway, editable }: { api: Api; gateway: Ga
   const [alias, setAlias] = useState('default');
   const [secret, setSecret] = useState('');
   const [makeDefault, setMakeDefault] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState('');
-  const [deleting, setDeleting] = useState<ProviderKey | null>(null);
+  const storing = useAction();
+  const deletion = useConfirmedDelete<ProviderKey>(
+    api,
+    (k) => `${path}/${encodeURIComponent(k.id)}`,
+    () => {
+      storing.clearDone();
+      keys.reload();
+    },
+  );
 
-  const add = async (e: Event) => {
+  const add = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setDone('');
-    try {
+    storing.run(async () => {
       const made = (
         await api.request<ProviderKey>('POST', path, {
           provider_slug: provider,
@@ -86,13 +88,9 @@ export function ProviderKeys({ api, gateway, editable }: { api: Api; gateway: Ga
       ).result;
       setSecret('');
       setMakeDefault(false);
-      setDone(`Stored the ${made.provider_slug} key "${made.alias}".`);
       keys.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+      return `Stored the ${made.provider_slug} key "${made.alias}".`;
+    });
   };
 
   const rows = [...(keys.data ?? [])].sort(
@@ -109,47 +107,28 @@ export function ProviderKeys({ api, gateway, editable }: { api: Api; gateway: Ga
       <ErrorBox error={keys.error} />
       {keys.data && rows.length === 0 ? <p class="muted">No stored keys.</p> : null}
       {rows.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Provider</th>
-                <th scope="col">Alias</th>
-                <th scope="col">Default</th>
-                <th scope="col">Key</th>
-                <th scope="col">Added</th>
-                {editable ? (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((k) => (
-                <tr key={k.id}>
-                  <td>{k.provider_slug}</td>
-                  <td>{k.alias}</td>
-                  <td>{k.default_config ? 'yes' : ''}</td>
-                  <td class="mono">{k.secret_preview}</td>
-                  <td>{format.time(k.created_at)}</td>
-                  {editable ? (
-                    <td>
-                      <button
-                        type="button"
-                        class="danger"
-                        aria-label={`Delete the ${k.provider_slug} key ${k.alias}`}
-                        onClick={() => setDeleting(k)}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RowsTable
+          headers={['Provider', 'Alias', 'Default', 'Key', 'Added']}
+          rows={rows}
+          cells={(k) => (
+            <>
+              <td>{k.provider_slug}</td>
+              <td>{k.alias}</td>
+              <td>{k.default_config ? 'yes' : ''}</td>
+              <td class="mono">{k.secret_preview}</td>
+              <td>{format.time(k.created_at)}</td>
+            </>
+          )}
+          rowAction={
+            editable
+              ? {
+                  label: 'Delete',
+                  name: (k) => `Delete the ${k.provider_slug} key ${k.alias}`,
+                  onClick: deletion.ask,
+                }
+              : undefined
+          }
+        />
       ) : null}
 
       {editable && !gateway.authentication ? (
@@ -161,7 +140,7 @@ export function ProviderKeys({ api, gateway, editable }: { api: Api; gateway: Ga
       {editable && gateway.authentication ? (
         <form class="subform" onSubmit={add} aria-label="Add a provider key">
           <h3>Add a key</h3>
-          <ErrorBox error={error ?? customs.error} />
+          <ErrorBox error={storing.error ?? customs.error} />
           <div class="fields">
             <label class="field">
               Provider
@@ -211,31 +190,26 @@ export function ProviderKeys({ api, gateway, editable }: { api: Api; gateway: Ga
               />
               Make it the default key
             </label>
-            <button type="submit" class="primary" disabled={busy || secret === ''}>
-              {busy ? 'Storing…' : 'Add key'}
+            <button type="submit" class="primary" disabled={storing.busy || secret === ''}>
+              {storing.busy ? 'Storing…' : 'Add key'}
             </button>
           </div>
           <p role="status" class="ok">
-            {done}
+            {storing.done}
           </p>
         </form>
       ) : null}
 
-      {deleting ? (
+      {deletion.pending ? (
         <ConfirmDialog
           title="Delete this provider key?"
           confirmLabel="Delete key"
-          onCancel={() => setDeleting(null)}
-          onConfirm={async () => {
-            await api.request('DELETE', `${path}/${encodeURIComponent(deleting.id)}`);
-            setDeleting(null);
-            setDone('');
-            keys.reload();
-          }}
+          onCancel={deletion.cancel}
+          onConfirm={deletion.confirm}
         >
           <p>
-            Requests that rely on the {deleting.provider_slug} key “{deleting.alias}” (
-            {deleting.secret_preview}) will need their own key.
+            Requests that rely on the {deletion.pending.provider_slug} key “{deletion.pending.alias}” (
+            {deletion.pending.secret_preview}) will need their own key.
           </p>
         </ConfirmDialog>
       ) : null}

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import type { Api, Permission } from '../api.ts';
-import { ErrorBox, format, useLoad } from './common.tsx';
+import { ErrorBox, format, RowsTable, useAction, useConfirmedDelete, useLoad } from './common.tsx';
 import { ConfirmDialog, getAll } from './gateway-form.tsx';
 
 interface Token {
@@ -38,19 +38,24 @@ export function Tokens({ api }: { api: Api }) {
   const [name, setName] = useState('');
   const [perms, setPerms] = useState<Permission[]>(['run']);
   const [gateways, setGateways] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [made, setMade] = useState<(Token & { value: string }) | null>(null);
   const [copied, setCopied] = useState('');
-  const [revoking, setRevoking] = useState<Token | null>(null);
   const valueRef = useRef<HTMLInputElement>(null);
+  const creating = useAction();
+  const revoking = useConfirmedDelete<Token>(
+    api,
+    (t) => `/tokens/${encodeURIComponent(t.id)}`,
+    (t) => {
+      // A revoked token's value is of no use: stop showing it.
+      if (made?.id === t.id) setMade(null);
+      tokens.reload();
+    },
+  );
 
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setCopied('');
-    try {
+    creating.run(async () => {
+      setCopied('');
       const limit = gateways
         .split(',')
         .map((g) => g.trim())
@@ -64,11 +69,7 @@ export function Tokens({ api }: { api: Api }) {
       setName('');
       setGateways('');
       tokens.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const toggle = (p: Permission, on: boolean) =>
@@ -84,43 +85,20 @@ export function Tokens({ api }: { api: Api }) {
       <ErrorBox error={tokens.error} />
       {tokens.data && tokens.data.length === 0 ? <p class="muted">No tokens yet.</p> : null}
       {tokens.data && tokens.data.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Permissions</th>
-                <th scope="col">Gateways</th>
-                <th scope="col">Preview</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>{t.permissions.join(', ')}</td>
-                  <td>{t.gateways === null ? <span class="muted">all</span> : t.gateways.join(', ')}</td>
-                  <td class="mono">{t.preview}</td>
-                  <td>{format.time(t.created_at)}</td>
-                  <td>
-                    <button
-                      type="button"
-                      class="danger"
-                      aria-label={`Revoke token ${t.name}`}
-                      onClick={() => setRevoking(t)}
-                    >
-                      Revoke
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RowsTable
+          headers={['Name', 'Permissions', 'Gateways', 'Preview', 'Created']}
+          rows={tokens.data}
+          cells={(t) => (
+            <>
+              <td>{t.name}</td>
+              <td>{t.permissions.join(', ')}</td>
+              <td>{t.gateways === null ? <span class="muted">all</span> : t.gateways.join(', ')}</td>
+              <td class="mono">{t.preview}</td>
+              <td>{format.time(t.created_at)}</td>
+            </>
+          )}
+          rowAction={{ label: 'Revoke', name: (t) => `Revoke token ${t.name}`, onClick: revoking.ask }}
+        />
       ) : null}
 
       {made ? (
@@ -170,7 +148,7 @@ export function Tokens({ api }: { api: Api }) {
 
       <form class="subform" onSubmit={create} aria-label="Create a token">
         <h3>Create a token</h3>
-        <ErrorBox error={error} />
+        <ErrorBox error={creating.error} />
         <div class="fields">
           <label class="field">
             Name
@@ -211,25 +189,27 @@ export function Tokens({ api }: { api: Api }) {
               comma-separated gateway ids; empty for all
             </span>
           </div>
-          <button type="submit" class="primary" disabled={busy || name.trim() === '' || perms.length === 0}>
-            {busy ? 'Creating…' : 'Create token'}
+          <button
+            type="submit"
+            class="primary"
+            disabled={creating.busy || name.trim() === '' || perms.length === 0}
+          >
+            {creating.busy ? 'Creating…' : 'Create token'}
           </button>
         </div>
       </form>
 
-      {revoking ? (
+      {revoking.pending ? (
         <ConfirmDialog
-          title={`Revoke the token “${revoking.name}”?`}
+          title={`Revoke the token “${revoking.pending.name}”?`}
           confirmLabel="Revoke"
-          onCancel={() => setRevoking(null)}
-          onConfirm={async () => {
-            await api.request('DELETE', `/tokens/${encodeURIComponent(revoking.id)}`);
-            if (made?.id === revoking.id) setMade(null);
-            setRevoking(null);
-            tokens.reload();
-          }}
+          onCancel={revoking.cancel}
+          onConfirm={revoking.confirm}
         >
-          <p>It stops working at once, for every application and person that uses it ({revoking.preview}).</p>
+          <p>
+            It stops working at once, for every application and person that uses it (
+            {revoking.pending.preview}).
+          </p>
         </ConfirmDialog>
       ) : null}
     </section>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.ts';
-import { ErrorBox, format, useLoad } from '../components/common.tsx';
+import { ErrorBox, format, RowsTable, useAction, useLoad } from '../components/common.tsx';
 import { CustomProviders } from '../components/custom-providers.tsx';
 import { duration, type Gateway, MAX_CACHE_TTL } from '../components/gateway-form.tsx';
 import { Tokens } from '../components/tokens.tsx';
@@ -62,46 +62,34 @@ function GatewayTable({ api }: { api: Api }) {
         <p class="empty">{search ? 'No gateway matches.' : 'No gateways yet.'}</p>
       ) : null}
       {rows.length > 0 ? (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Gateway</th>
-                <th scope="col">Cache TTL</th>
-                <th scope="col">Rate limit</th>
-                <th scope="col">Logging</th>
-                <th scope="col">Authentication</th>
-                <th scope="col">Modified</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((g) => (
-                <tr key={g.id}>
-                  <th scope="row">
-                    <a href={`#/gateways/${encodeURIComponent(g.id)}`}>{g.id}</a>
-                    {g.is_default ? (
-                      <>
-                        {' '}
-                        <span class="badge muted">default</span>
-                      </>
-                    ) : null}
-                  </th>
-                  <td>{g.cache_ttl ? duration(g.cache_ttl) : <span class="muted">off</span>}</td>
-                  <td>{rateLimit(g)}</td>
-                  <td>{logging(g)}</td>
-                  <td>
-                    {g.authentication ? (
-                      <span class="ok">token{g.byok_only ? ', stored keys only' : ''}</span>
-                    ) : (
-                      <span class="warn">open</span>
-                    )}
-                  </td>
-                  <td>{format.time(g.modified_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RowsTable
+          headers={['Gateway', 'Cache TTL', 'Rate limit', 'Logging', 'Authentication', 'Modified']}
+          rows={rows}
+          cells={(g) => (
+            <>
+              <th scope="row">
+                <a href={`#/gateways/${encodeURIComponent(g.id)}`}>{g.id}</a>
+                {g.is_default ? (
+                  <>
+                    {' '}
+                    <span class="badge muted">default</span>
+                  </>
+                ) : null}
+              </th>
+              <td>{g.cache_ttl ? duration(g.cache_ttl) : <span class="muted">off</span>}</td>
+              <td>{rateLimit(g)}</td>
+              <td>{logging(g)}</td>
+              <td>
+                {g.authentication ? (
+                  <span class="ok">token{g.byok_only ? ', stored keys only' : ''}</span>
+                ) : (
+                  <span class="warn">open</span>
+                )}
+              </td>
+              <td>{format.time(g.modified_at)}</td>
+            </>
+          )}
+        />
       ) : null}
       {pages > 1 ? (
         <nav class="pager" aria-label="Gateway pages">
@@ -129,37 +117,34 @@ function CreateGateway({ api }: { api: Api }) {
   const [technique, setTechnique] = useState<'fixed' | 'sliding'>('fixed');
   const [collectLogs, setCollectLogs] = useState(true);
   const [auth, setAuth] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const creating = useAction();
   const number = (s: string) => (s.trim() === '' ? 0 : Number(s));
 
-  const create = async (e: Event) => {
+  const create = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const { result } = await api.request<Gateway>('POST', '/gateways', {
-        id: id.trim(),
-        cache_ttl: number(ttl),
-        cache_invalidate_on_update: false,
-        collect_logs: collectLogs,
-        rate_limiting_limit: number(limit),
-        rate_limiting_interval: number(interval),
-        rate_limiting_technique: technique,
-        authentication: auth,
-      });
-      navigate(`/gateways/${encodeURIComponent(result.id)}`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    creating.run(
+      async () => {
+        const { result } = await api.request<Gateway>('POST', '/gateways', {
+          id: id.trim(),
+          cache_ttl: number(ttl),
+          cache_invalidate_on_update: false,
+          collect_logs: collectLogs,
+          rate_limiting_limit: number(limit),
+          rate_limiting_interval: number(interval),
+          rate_limiting_technique: technique,
+          authentication: auth,
+        });
+        navigate(`/gateways/${encodeURIComponent(result.id)}`);
+      },
+      { keepBusyOnSuccess: true },
+    );
   };
 
   return (
     <section class="panel" aria-labelledby="create-gateway-title">
       <h2 id="create-gateway-title">Create a gateway</h2>
       <form onSubmit={create} noValidate aria-label="Create a gateway">
-        <ErrorBox error={error} />
+        <ErrorBox error={creating.error} />
         <div class="fields">
           <div class="field-box">
             <label class="field">
@@ -231,8 +216,8 @@ function CreateGateway({ api }: { api: Api }) {
             />
             Require a gateway token
           </label>
-          <button type="submit" class="primary" disabled={busy || id.trim() === ''}>
-            {busy ? 'Creating…' : 'Create gateway'}
+          <button type="submit" class="primary" disabled={creating.busy || id.trim() === ''}>
+            {creating.busy ? 'Creating…' : 'Create gateway'}
           </button>
         </div>
       </form>

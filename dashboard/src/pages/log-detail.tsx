@@ -1,7 +1,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiFailure } from '../api.ts';
-import { ErrorBox, format, Panel, useLoad } from '../components/common.tsx';
+import { ErrorBox, format, Panel, useAction, useLoad } from '../components/common.tsx';
 import { BodyView } from '../components/json-view.tsx';
 import type { LogDetail } from '../components/log-filters.tsx';
 import { canEdit, useSession } from '../session.ts';
@@ -96,35 +96,27 @@ function StoredBody({
 function Feedback({ log, path, onSaved }: { log: LogDetail; path: string; onSaved: (l: LogDetail) => void }) {
   const { api } = useSession();
   const [score, setScore] = useState(log.score == null ? '' : String(log.score));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const saving = useAction();
   const [saved, setSaved] = useState(false);
 
-  const patch = async (body: { feedback?: number; score?: number | null }) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const patch = (body: { feedback?: number; score?: number | null }) =>
+    saving.run(async () => {
       const { result } = await api.request<LogDetail>('PATCH', path, body);
       onSaved(result);
       setScore(result.score == null ? '' : String(result.score));
       setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const thumbs = log.feedback === 1 ? 'thumbs up' : log.feedback === -1 ? 'thumbs down' : 'no thumbs';
   return (
     <Panel title="Feedback">
-      <ErrorBox error={error} />
+      <ErrorBox error={saving.error} />
       <fieldset class="feedback-buttons">
         <legend class="sr-only">Thumbs</legend>
         <button
           type="button"
           aria-pressed={log.feedback === 1}
-          disabled={busy}
+          disabled={saving.busy}
           onClick={() => patch({ feedback: log.feedback === 1 ? 0 : 1 })}
         >
           <Thumb /> Thumbs up
@@ -132,7 +124,7 @@ function Feedback({ log, path, onSaved }: { log: LogDetail; path: string; onSave
         <button
           type="button"
           aria-pressed={log.feedback === -1}
-          disabled={busy}
+          disabled={saving.busy}
           onClick={() => patch({ feedback: log.feedback === -1 ? 0 : -1 })}
         >
           <Thumb down /> Thumbs down
@@ -157,7 +149,7 @@ function Feedback({ log, path, onSaved }: { log: LogDetail; path: string; onSave
             onInput={(e) => setScore((e.target as HTMLInputElement).value)}
           />
         </label>
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={saving.busy}>
           Save score
         </button>
       </form>

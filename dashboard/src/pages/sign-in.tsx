@@ -1,20 +1,17 @@
 import { useState } from 'preact/hooks';
 import { Api, type Identity, saveToken } from '../api.ts';
-import { ErrorBox } from '../components/common.tsx';
+import { ErrorBox, useAction } from '../components/common.tsx';
 
 /** The admin token, or a token with `read` or `edit`; checked against the gateway before use. */
 export function SignIn({ onSignedIn }: { onSignedIn: (api: Api, identity: Identity) => void }) {
   const [token, setToken] = useState('');
   const [remember, setRemember] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const signingIn = useAction();
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    const api = new Api(token.trim());
-    try {
+    signingIn.run(async () => {
+      const api = new Api(token.trim());
       const identity = await api.verify();
       if (identity.kind !== 'admin' && !identity.permissions.some((p) => p === 'read' || p === 'edit')) {
         throw new Error(
@@ -23,18 +20,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (api: Api, identity: Identi
       }
       saveToken(api.token, remember);
       onSignedIn(api, identity);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <main class="signin">
       <section class="panel">
         <h1>Sign in to Gatehouse</h1>
-        <ErrorBox error={error} />
+        <ErrorBox error={signingIn.error} />
         <form onSubmit={submit}>
           <label class="field">
             Token
@@ -57,8 +50,8 @@ export function SignIn({ onSignedIn }: { onSignedIn: (api: Api, identity: Identi
             />{' '}
             Remember on this browser
           </label>
-          <button class="primary" type="submit" disabled={busy || token.trim() === ''}>
-            {busy ? 'Checking…' : 'Sign in'}
+          <button class="primary" type="submit" disabled={signingIn.busy || token.trim() === ''}>
+            {signingIn.busy ? 'Checking…' : 'Sign in'}
           </button>
           <p class="muted">
             The admin token is printed when the gateway starts (or set with GATEHOUSE_ADMIN_TOKEN). Tokens
