@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.ts';
 import { ErrorBox, RowsTable, useAction, useConfirmedDelete, useLoad } from './common.tsx';
-import { ConfirmDialog, getAll } from './gateway-form.tsx';
+import { ConfirmDialog } from './confirm-dialog.tsx';
+import { getAll } from './get-all.ts';
 
 interface CustomProvider {
   id: string;

@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api.ts';
 import { ErrorBox, format, RowsTable, useAction, useConfirmedDelete, useLoad } from './common.tsx';
-import { ConfirmDialog, type Gateway, getAll } from './gateway-form.tsx';
+import { ConfirmDialog } from './confirm-dialog.tsx';
+import type { Gateway } from './gateway-form/gateway.ts';
+import { getAll } from './get-all.ts';
 
 /** The built-in provider slugs, as src/providers/registry.ts lists them (the browser test compares). */
 export const BUILT_IN_PROVIDERS = [

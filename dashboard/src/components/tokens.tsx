@@ -1,7 +1,8 @@
 import { useRef, useState } from 'preact/hooks';
 import type { Api, Permission } from '../api.ts';
 import { ErrorBox, format, RowsTable, useAction, useConfirmedDelete, useLoad } from './common.tsx';
-import { ConfirmDialog, getAll } from './gateway-form.tsx';
+import { ConfirmDialog } from './confirm-dialog.tsx';
+import { getAll } from './get-all.ts';
 
 interface Token {
   id: string;

@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { ErrorBox, format, useLoad } from '../components/common.tsx';
-import { ConfirmDialog, type Gateway, GatewayForm } from '../components/gateway-form.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
+import { GatewayForm } from '../components/gateway-form/form.tsx';
+import type { Gateway } from '../components/gateway-form/gateway.ts';
 import { ProviderKeys } from '../components/provider-keys.tsx';
 import { navigate } from '../router.ts';
 import { canEdit, useSession } from '../session.ts';

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Api } from '../api.ts';
 import { ErrorBox, format, RowsTable, useAction, useLoad } from '../components/common.tsx';
 import { CustomProviders } from '../components/custom-providers.tsx';
-import { duration, type Gateway, MAX_CACHE_TTL } from '../components/gateway-form.tsx';
+import { duration, type Gateway, MAX_CACHE_TTL } from '../components/gateway-form/gateway.ts';
 import { Tokens } from '../components/tokens.tsx';
 import { navigate } from '../router.ts';
 import { canEdit, isAdmin, useSession } from '../session.ts';
