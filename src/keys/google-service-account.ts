@@ -18,16 +18,27 @@ const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 const EXCHANGE_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ENTRIES = 1000;
 
-function allowedTokenUri(value: string): boolean {
+/** Google's token endpoints, as key files name them. Any other host is refused unless the operator allows it. */
+const GOOGLE_TOKEN_HOSTS = new Set(['oauth2.googleapis.com', 'www.googleapis.com', 'accounts.google.com']);
+
+/**
+ * The gateway POSTs to `token_uri`, and the key comes from the client: a URL of the client's choice
+ * would let any caller make the gateway reach internal services. So: https to Google, or a host the
+ * operator lists in `custom_providers.allow_http_hosts` (a private token server, the tests' local one).
+ */
+function tokenUriProblem(value: string, allowHosts: readonly string[]): string | null {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return false;
+    return 'must be an https URL';
   }
-  if (url.protocol === 'https:') return true;
-  // Plain http only to loopback, so tests can run a local token server without a certificate.
-  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost');
+  const host = url.hostname.toLowerCase();
+  if (allowHosts.includes(host) && (url.protocol === 'https:' || url.protocol === 'http:')) return null;
+  if (url.protocol !== 'https:') return 'must be an https URL';
+  if (!GOOGLE_TOKEN_HOSTS.has(host))
+    return `must be Google's token endpoint (${[...GOOGLE_TOKEN_HOSTS].join(', ')})`;
+  return null;
 }
 
 function isRsaPrivateKey(pem: string): boolean {
@@ -56,7 +67,7 @@ const keyFileSchema = z.object({
     .string()
     .max(16_384, 'too long')
     .refine(isRsaPrivateKey, 'must be a PEM-encoded RSA private key'),
-  token_uri: z.string().refine(allowedTokenUri, 'must be an https URL').optional(),
+  token_uri: z.string().optional(),
   region: z
     .string()
     .regex(/^(global|[a-z]+(-[a-z]+)*\d+)$/, 'must be a Google Cloud region such as us-central1')
@@ -67,7 +78,10 @@ const keyFileSchema = z.object({
  * Parses a service-account key JSON. Errors name the offending fields but never echo a value,
  * not even a fragment: the whole text is a secret, and JSON.parse's own message quotes input.
  */
-export function parseServiceAccount(text: string): ServiceAccount {
+export function parseServiceAccount(
+  text: string,
+  options: { allowHosts?: readonly string[] } = {},
+): ServiceAccount {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -84,11 +98,14 @@ export function parseServiceAccount(text: string): ServiceAccount {
     });
     throw new Error(`Google service account: ${problems.join('; ')}`);
   }
+  const tokenUri = r.data.token_uri ?? DEFAULT_TOKEN_URI;
+  const problem = tokenUriProblem(tokenUri, options.allowHosts ?? []);
+  if (problem) throw new Error(`Google service account: token_uri: ${problem}`);
   return {
     projectId: r.data.project_id,
     clientEmail: r.data.client_email,
     privateKey: r.data.private_key,
-    tokenUri: r.data.token_uri ?? DEFAULT_TOKEN_URI,
+    tokenUri,
     region: r.data.region,
   };
 }

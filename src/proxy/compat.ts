@@ -146,8 +146,9 @@ export function compatToNative(
   body: Buffer,
   headers: string[],
   requestId: string,
+  allowHosts: readonly string[] = [],
 ): NativeCompatRequest {
-  if (route.path === 'v1/messages') return messagesToNative(route, body, headers, requestId);
+  if (route.path === 'v1/messages') return messagesToNative(route, body, headers, requestId, allowHosts);
   if (!ENDPOINTS.has(route.path)) {
     throw new GatewayError(
       'invalidPath',
@@ -171,7 +172,7 @@ export function compatToNative(
       `compat serves embeddings for OpenAI-format providers and workers-ai; ${slug} is served on chat/completions`,
     );
   }
-  const account = slug === 'google-vertex-ai' ? vertexAccount(headers) : undefined;
+  const account = slug === 'google-vertex-ai' ? vertexAccount(headers, allowHosts) : undefined;
   const target = account ? vertexTarget(account) : TRANSLATED[slug]!;
   const chat = parseWith(() => parseChatRequest({ ...json, model: native }));
   const { path, body: nativeBody } = translateRequest(slug, target, chat, headers);
@@ -195,6 +196,7 @@ function messagesToNative(
   body: Buffer,
   headers: string[],
   requestId: string,
+  allowHosts: readonly string[],
 ): NativeCompatRequest {
   const json = parseJsonBody(body, 'Anthropic Messages');
   const { slug, native, full } = splitModel(json['model']);
@@ -220,7 +222,7 @@ function messagesToNative(
     if (headers[i]!.toLowerCase().startsWith('anthropic-')) headers.splice(i, 2);
   }
   const prefix = prefixFor(slug);
-  const account = slug === 'google-vertex-ai' ? vertexAccount(headers) : undefined;
+  const account = slug === 'google-vertex-ai' ? vertexAccount(headers, allowHosts) : undefined;
   const target =
     prefix !== undefined ? openAiFormatTarget(slug) : account ? vertexTarget(account) : TRANSLATED[slug]!;
   let path: string;
@@ -305,7 +307,7 @@ export const DEFAULT_VERTEX_REGION = 'us-central1';
  * Vertex AI on `/compat` takes the service-account key JSON as the bearer value (SPEC.md §2): its
  * project and optional `region` place the request; the gateway exchanges it for an access token.
  */
-function vertexAccount(headers: string[]): ServiceAccount {
+function vertexAccount(headers: string[], allowHosts: readonly string[]): ServiceAccount {
   const i = headerIndex(headers, 'authorization');
   const value = i >= 0 ? headers[i + 1]!.replace(/^bearer\s+/i, '') : '';
   if (!value.trimStart().startsWith('{')) {
@@ -315,7 +317,7 @@ function vertexAccount(headers: string[]): ServiceAccount {
     );
   }
   try {
-    return parseServiceAccount(value);
+    return parseServiceAccount(value, { allowHosts });
   } catch (err) {
     throw new GatewayError('credentialsRequired', (err as Error).message);
   }

@@ -57,6 +57,7 @@ export async function handleProviderRequest(
         await readBody(req, app.config.maxRequestBytes),
         ex.forwardHeaders,
         ex.requestId,
+        app.config.allowHttpHosts,
       );
       native = compat.route;
       ex.route = native;

@@ -99,7 +99,9 @@ const keyFile = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
-const account = (extra: Record<string, unknown> = {}): ServiceAccount => parseServiceAccount(keyFile(extra));
+const LOCAL = { allowHosts: ['127.0.0.1'] };
+const account = (extra: Record<string, unknown> = {}): ServiceAccount =>
+  parseServiceAccount(keyFile(extra), LOCAL);
 
 /** A clock the test moves by hand. */
 function clock(start = T0) {
@@ -156,7 +158,7 @@ describe('parseServiceAccount', () => {
     for (const [extra, named, value] of cases) {
       let message = '';
       try {
-        parseServiceAccount(keyFile(extra));
+        parseServiceAccount(keyFile(extra), LOCAL);
       } catch (err) {
         message = (err as Error).message;
       }

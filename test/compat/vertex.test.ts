@@ -52,7 +52,8 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
-  ({ gw, mock } = await startWithMock());
+  // The test's token server is local: the operator allows its host, as for a private token server.
+  ({ gw, mock } = await startWithMock({ GATEHOUSE_ALLOW_HTTP_HOSTS: '127.0.0.1' }));
 }, 30_000);
 afterAll(async () => {
   await gw?.close();
@@ -122,6 +123,20 @@ describe('openai SDK → /compat → google-vertex-ai', () => {
     expect(broken).toBeInstanceOf(OpenAI.BadRequestError);
     expect((broken as Error).message).toContain('project_id');
     expect((broken as Error).message).not.toContain('secret-material');
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('a token_uri that is not Google’s (nor an allowed host) is refused before any call: no SSRF', async () => {
+    const before = exchanges;
+    const err = await client(serviceAccount({ token_uri: 'https://metadata.internal.example/token' }))
+      .chat.completions.create({
+        model: 'google-vertex-ai/gemini-2.5-flash',
+        messages: [{ role: 'user', content: 'Hi' }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain("token_uri: must be Google's token endpoint");
+    expect(exchanges).toBe(before);
     expect(mock.requests).toHaveLength(0);
   });
 
