@@ -285,6 +285,16 @@ describe('request translation reaches each provider in its own shape', () => {
     );
     expect(sent.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
     expect(JSON.stringify(sent.headers)).not.toContain('wJalrXUtnFEMI');
+    // Each request is signed anew; the cache still knows the caller by its access key id.
+    const ask = () =>
+      aws.chat.completions
+        .create(
+          { model: 'aws-bedrock/amazon.nova-lite-v1:0', messages: [{ role: 'user', content: 'cache me' }] },
+          { headers: { 'cf-aig-cache-ttl': '300' } },
+        )
+        .withResponse();
+    expect((await ask()).response.headers.get('cf-aig-cache-status')).toBe('MISS');
+    expect((await ask()).response.headers.get('cf-aig-cache-status')).toBe('HIT');
   });
 
   it('JSON mode on Anthropic: a forced tool, its input returned as the content', async () => {
