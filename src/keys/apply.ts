@@ -50,8 +50,11 @@ function removeCredentials(headers: string[], provider: ProviderAdapter): void {
  * alias it names in `cf-aig-byok-alias` or else the default. A request's own key wins, unless the
  * gateway sets `byok_only`, which replaces it. Stored keys serve only authenticated gateways: on an
  * open gateway anyone who reaches it would spend them.
+ *
+ * Returns the AWS credentials when the gateway signed the request itself: its `authorization` is
+ * then new on every request, and the cache knows the caller by these instead.
  */
-export function applyProviderKey(keys: ProviderKeyRegistry, t: KeyTarget): void {
+export function applyProviderKey(keys: ProviderKeyRegistry, t: KeyTarget): string | undefined {
   const settings = t.gateway.settings;
   const own = hasOwnCredential(t.headers, t.provider);
   if (own && t.provider.slug === 'aws-bedrock' && !settings.byok_only) {
@@ -60,10 +63,11 @@ export function applyProviderKey(keys: ProviderKeyRegistry, t: KeyTarget): void 
       // AWS credentials sent as the bearer value (`/compat` with the OpenAI SDK's apiKey): the gateway signs.
       removeCredentials(t.headers, t.provider);
       signForBedrock(t, sent);
+      return sent;
     }
-    return;
+    return undefined;
   }
-  if (own && !settings.byok_only) return;
+  if (own && !settings.byok_only) return undefined;
   const slug = t.provider.slug;
   const found = keys.lookup(t.accountId, t.gateway.id, slug, t.options.byokAlias);
   if (found.kind === 'unknown-alias') {
@@ -86,7 +90,7 @@ export function applyProviderKey(keys: ProviderKeyRegistry, t: KeyTarget): void 
         `cf-aig-no-wholesale is set, the request carries no ${slug} credential and the gateway stores none`,
       );
     }
-    return;
+    return undefined;
   }
   if (!settings.authentication) {
     throw new GatewayError(
@@ -97,10 +101,11 @@ export function applyProviderKey(keys: ProviderKeyRegistry, t: KeyTarget): void 
   removeCredentials(t.headers, t.provider);
   if (slug === 'aws-bedrock' && found.secret.trimStart().startsWith('{')) {
     signForBedrock(t, found.secret);
-    return;
+    return found.secret;
   }
   const [name, value] = (CREDENTIAL_HEADER[slug] ?? bearer)(found.secret);
   t.headers.push(name, value);
+  return undefined;
 }
 
 /** `Authorization: Bearer {"accessKeyId", …}`: AWS credentials in JSON rather than a Bedrock API key. */

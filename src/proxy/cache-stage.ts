@@ -18,16 +18,6 @@ export interface CachePlan {
   settle: ((entry: CachedResponse | undefined) => void) | undefined;
 }
 
-/**
- * Who a credential is, for the cache key. A SigV4 `authorization` the gateway computed is new on
- * every request (date and signature); its access key id is the caller. Everything else as sent.
- */
-function credentialIdentity(value: string): string {
-  if (!value.startsWith('AWS4-HMAC-SHA256 ')) return value;
-  const keyId = /Credential=([^/,\s]+)\//.exec(value)?.[1];
-  return keyId ? `aws4:${keyId}` : value;
-}
-
 export function planCache(ex: Exchange): CachePlan | undefined {
   const ttl = cacheTtl(ex.method, ex.body?.length ?? 0, ex.gateway!, ex.options);
   if (ttl === undefined) return undefined;
@@ -39,7 +29,8 @@ export function planCache(ex: Exchange): CachePlan | undefined {
           provider: provider.slug,
           endpoint: ex.route.path + ex.route.search,
           model: provider.modelFromRequest(ex.route.path, undefined),
-          credentials: provider.authHeaders.map((h) => credentialIdentity(ex.header(h) ?? '')),
+          // A signature the gateway computed changes per request; the credentials it signed with do not.
+          credentials: ex.signedWith ? [ex.signedWith] : provider.authHeaders.map((h) => ex.header(h) ?? ''),
           body: ex.body!,
         });
   return {

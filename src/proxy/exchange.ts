@@ -46,6 +46,8 @@ export class Exchange {
   traceId: string | undefined;
   /** Came through `/compat`. */
   compat = false;
+  /** The credentials the gateway signed this request with (SigV4), for the cache key; never logged. */
+  signedWith: string | undefined;
   /** `/compat` to a provider with its own format: how its answer is rewritten for the client. */
   translation: CompatTranslation | undefined;
   /** The upstream's (or the cached entry's) response head, for the log. */
@@ -91,6 +93,7 @@ export class Exchange {
     contentType: string | undefined;
     body: Buffer;
     options: AigOptions;
+    signedWith?: string | undefined;
   }): void {
     if (this.step !== null) this.beginAttempt();
     this.step = step.index;
@@ -102,6 +105,7 @@ export class Exchange {
     this.contentType = step.contentType;
     this.body = step.body;
     this.options = step.options;
+    this.signedWith = step.signedWith;
     this.#model = undefined;
     this.#json = undefined;
   }

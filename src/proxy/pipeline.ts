@@ -69,7 +69,7 @@ export async function handleProviderRequest(
     ex.provider = resolveProvider(app, native);
     const url = resolveUpstreamUrl(app, ex.provider, native);
     ex.body ??= await readBody(req, app.config.maxRequestBytes);
-    applyProviderKey(app.providerKeys, {
+    ex.signedWith = applyProviderKey(app.providerKeys, {
       accountId: route.accountId,
       gateway: ex.gateway,
       provider: ex.provider,
@@ -140,7 +140,7 @@ async function runUniversal(app: AppContext, ex: Exchange, res: ServerResponse):
   const steps = parseUniversalRequest(app, ex.route, ex.gatewayHeaders, ex.body);
   for (const step of steps) {
     try {
-      applyProviderKey(app.providerKeys, {
+      step.signedWith = applyProviderKey(app.providerKeys, {
         accountId: ex.route.accountId,
         gateway: ex.gateway!,
         provider: step.provider,

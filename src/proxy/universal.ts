@@ -46,6 +46,8 @@ export interface UniversalStep {
   body: Buffer;
   options: AigOptions;
   config: StepConfig | undefined;
+  /** Set when the gateway signed this step (SigV4): the credentials, for the cache key. */
+  signedWith?: string | undefined;
 }
 
 function invalid(detail: string): GatewayError {

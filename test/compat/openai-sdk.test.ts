@@ -297,6 +297,23 @@ describe('request translation reaches each provider in its own shape', () => {
     expect((await ask()).response.headers.get('cf-aig-cache-status')).toBe('HIT');
   });
 
+  it('a signature the client computed stays in the cache key: a forged one for a known key id gets no HIT', async () => {
+    const url = `${gw.gatewayUrl()}/aws-bedrock/bedrock-runtime/us-east-1/model/amazon.nova-lite-v1:0/converse`;
+    const send = (signature: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'cf-aig-cache-ttl': '300',
+          authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261201/us-east-1/bedrock/aws4_request, SignedHeaders=host;x-amz-date, Signature=${signature}`,
+        },
+        body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'secret question' }] }] }),
+      });
+    expect((await send('a'.repeat(64))).headers.get('cf-aig-cache-status')).toBe('MISS');
+    expect((await send('b'.repeat(64))).headers.get('cf-aig-cache-status')).toBe('MISS');
+    expect((await send('a'.repeat(64))).headers.get('cf-aig-cache-status')).toBe('HIT');
+  });
+
   it('JSON mode on Anthropic: a forced tool, its input returned as the content', async () => {
     const r = await client.chat.completions.create({
       model: 'anthropic/claude-sonnet-4-5',
