@@ -64,12 +64,16 @@ export async function handleProviderRequest(
       ex.compat = true;
       ex.translation = compat.translation;
       ex.body = compat.body;
-      if (compat.serviceAccount) await useServiceAccount(app, ex.forwardHeaders, compat.serviceAccount);
+      if (compat.serviceAccount) {
+        await useServiceAccount(app, ex.forwardHeaders, compat.serviceAccount);
+        // The access token rotates hourly; the key it stands for is the caller.
+        ex.signedWith = `${compat.serviceAccount.clientEmail}\u0000${compat.serviceAccount.privateKey}`;
+      }
     }
     ex.provider = resolveProvider(app, native);
     const url = resolveUpstreamUrl(app, ex.provider, native);
     ex.body ??= await readBody(req, app.config.maxRequestBytes);
-    ex.signedWith = applyProviderKey(app.providerKeys, {
+    const signed = applyProviderKey(app.providerKeys, {
       accountId: route.accountId,
       gateway: ex.gateway,
       provider: ex.provider,
@@ -80,6 +84,7 @@ export async function handleProviderRequest(
       url,
       body: ex.body,
     });
+    if (signed !== undefined) ex.signedWith = signed;
     const outcome = await runStep(app, ex, res, url, resolvePolicy(ex.gateway, ex.options), true);
     if (outcome === 'answered') return;
     if (outcome.tried.length === 1) throw outcome.error;

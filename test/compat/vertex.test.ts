@@ -97,6 +97,28 @@ describe('openai SDK → /compat → google-vertex-ai', () => {
     expect(exchanges - before).toBe(1);
   });
 
+  it('cache entries follow the key, not the access token it was exchanged for', async () => {
+    const sdk = client(serviceAccount({ client_email: 'cache@acme-prod.iam.gserviceaccount.com' }));
+    const ask = () =>
+      sdk.chat.completions
+        .create(
+          { model: 'google-vertex-ai/gemini-2.5-flash', messages: [{ role: 'user', content: 'cache me' }] },
+          { headers: { 'cf-aig-cache-ttl': '300' } },
+        )
+        .withResponse();
+    expect((await ask()).response.headers.get('cf-aig-cache-status')).toBe('MISS');
+    expect((await ask()).response.headers.get('cf-aig-cache-status')).toBe('HIT');
+    const other = await client(
+      serviceAccount({ client_email: 'other-cache@acme-prod.iam.gserviceaccount.com' }),
+    )
+      .chat.completions.create(
+        { model: 'google-vertex-ai/gemini-2.5-flash', messages: [{ role: 'user', content: 'cache me' }] },
+        { headers: { 'cf-aig-cache-ttl': '300' } },
+      )
+      .withResponse();
+    expect(other.response.headers.get('cf-aig-cache-status')).toBe('MISS');
+  });
+
   it('without a region in the key, the default region', async () => {
     await client(serviceAccount()).chat.completions.create({
       model: 'google-vertex-ai/gemini-2.5-flash',
