@@ -208,6 +208,13 @@ const MIGRATIONS: Migration[] = [
         .execute();
     },
   },
+  {
+    version: 8,
+    name: 'log upstream duration',
+    async up(db) {
+      await db.schema.alterTable('logs').addColumn('upstream_duration', 'integer').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<number[]> {

@@ -49,6 +49,8 @@ export interface LogsTable {
   success: number;
   cached: number;
   duration: number;
+  /** Milliseconds of `duration` the attempt spent on the provider call; null when none was made (cache hit, rejected before the call). */
+  upstream_duration: number | null;
   tokens_in: number | null;
   tokens_out: number | null;
   event_id: string;

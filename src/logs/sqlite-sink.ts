@@ -15,6 +15,7 @@ const COLUMNS = [
   'success',
   'cached',
   'duration',
+  'upstream_duration',
   'tokens_in',
   'tokens_out',
   'event_id',

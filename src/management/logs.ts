@@ -21,6 +21,7 @@ export function logResult(r: LogRowRead) {
     success: r.success === 1,
     cached: r.cached === 1,
     duration: r.duration,
+    upstream_duration: r.upstream_duration ?? null,
     tokens_in: r.tokens_in,
     tokens_out: r.tokens_out,
     cost: r.cost,

@@ -87,6 +87,8 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     success: ex.succeeded ? 1 : 0,
     cached: ex.cached ? 1 : 0,
     duration: ex.durationMs,
+    // upstreamMs stays 0 (reset per attempt) unless attempt() made the provider call; a hit makes none.
+    upstream_duration: ex.cached || ex.upstreamMs === 0 ? null : Math.round(ex.upstreamMs),
     tokens_in: usage?.tokensIn ?? null,
     tokens_out: usage?.tokensOut ?? null,
     event_id: ex.eventId,

@@ -314,6 +314,19 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     ).resolves.toBe(1);
     await expect(page.getByText('(price table)').count()).resolves.toBe(1);
     await expect(page.getByText('— · attempt 1').count()).resolves.toBe(1);
+    // Provider latency apart from the gateway's own time.
+    await expect(
+      page
+        .getByRole('term')
+        .filter({ hasText: /^Upstream$/ })
+        .count(),
+    ).resolves.toBe(1);
+    await expect(
+      page
+        .getByRole('term')
+        .filter({ hasText: /^Gateway overhead$/ })
+        .count(),
+    ).resolves.toBe(1);
 
     await page.goto(`${gw.url}/#/logs/${ids.bare}?gateway=default`);
     await page.getByRole('region', { name: 'Response' }).getByText('Body not stored').waitFor(WAIT);

@@ -99,6 +99,13 @@ for (const database of DATABASES) {
       expect(hits).toHaveLength(1);
       const hit = hits[0]!;
       expect(hit['cost']).toBe(0);
+      // A hit makes no provider call; every other row (the 500 included) made one, within its duration.
+      expect(hit['upstream_duration']).toBeNull();
+      for (const l of logs.filter((x) => !x['cached'])) {
+        expect(typeof l['upstream_duration']).toBe('number');
+        expect(l['upstream_duration']).toBeGreaterThanOrEqual(0);
+        expect(l['upstream_duration']).toBeLessThanOrEqual(l['duration']);
+      }
       expect(hit['tokens_in']).toBeGreaterThan(0);
       const price = loadPriceTable().lookup('openai', 'gpt-4o')!.entry;
       const expected = (hit['tokens_in'] * price.input + hit['tokens_out'] * price.output) / 1e6;

@@ -88,6 +88,10 @@ for (const database of DATABASES) {
         custom_cost: false,
         metadata: '{"user":"alice","tier":3}',
       });
+      // The provider call's share of the attempt; the rest is the gateway's own time.
+      expect(typeof log.upstream_duration).toBe('number');
+      expect(log.upstream_duration).toBeGreaterThanOrEqual(0);
+      expect(log.upstream_duration).toBeLessThanOrEqual(log.duration);
       expect(log.request_size).toBeGreaterThan(0);
       expect(log.response_size).toBeGreaterThan(0);
       const head = JSON.parse(log.request_head);

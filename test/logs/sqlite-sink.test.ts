@@ -20,6 +20,7 @@ const row = (i: number): LogRow => ({
   success: 1,
   cached: 0,
   duration: i,
+  upstream_duration: i % 4 === 0 ? null : Math.floor(i / 2),
   tokens_in: i,
   tokens_out: null,
   event_id: `evt-${i}`,

@@ -13,6 +13,8 @@ export interface LogEntry {
   success: boolean;
   cached: boolean;
   duration: number;
+  /** Milliseconds of `duration` spent on the provider call; null when none was made (e.g. a cache hit). */
+  upstream_duration: number | null;
   tokens_in: number | null;
   tokens_out: number | null;
   cost: number | null;

@@ -211,6 +211,19 @@ export function LogDetailPage({ id, gateway }: { id: string; gateway: string }) 
                 <dd title={log.created_at}>{format.time(log.created_at)}</dd>
                 <dt>Duration</dt>
                 <dd>{format.ms(log.duration)}</dd>
+                <dt>Upstream</dt>
+                <dd>
+                  {format.ms(log.upstream_duration)}
+                  {log.upstream_duration == null && log.cached ? (
+                    <span class="muted"> (no provider call)</span>
+                  ) : null}
+                </dd>
+                {log.upstream_duration != null ? (
+                  <>
+                    <dt>Gateway overhead</dt>
+                    <dd>{format.ms(Math.max(0, log.duration - log.upstream_duration))}</dd>
+                  </>
+                ) : null}
                 <dt>Upstream call</dt>
                 <dd class="mono">
                   {log.method} {log.path}
