@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { ROOT } from './spawn.ts';
@@ -23,9 +23,25 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
 }
 
-/** The built dashboard, built once if this checkout has none yet (npm install builds it). */
+/** The newest modification time under `dir` (the dashboard's sources). */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * The built dashboard, rebuilt when this checkout has none or its sources changed since
+ * (npm install builds it; a stale build would test yesterday's page).
+ */
 export function ensureDashboardBuilt(): void {
-  if (existsSync(join(ROOT, 'dashboard', 'dist', 'index.html'))) return;
+  const dashboard = join(ROOT, 'dashboard');
+  const built = join(dashboard, 'dist', 'index.html');
+  const sources = Math.max(newest(join(dashboard, 'src')), statSync(join(dashboard, 'index.html')).mtimeMs);
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   const r = spawnSync('npm', ['run', 'build:dashboard'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`building the dashboard failed:\n${r.stdout}${r.stderr}`);
 }
