@@ -5,7 +5,7 @@ import { parseChatRequest } from '../compat/openai-request.ts';
 import { anthropicTarget } from '../compat/targets/anthropic.ts';
 import { bedrockTarget } from '../compat/targets/bedrock.ts';
 import { cohereTarget } from '../compat/targets/cohere.ts';
-import { geminiTarget } from '../compat/targets/gemini.ts';
+import { geminiTarget } from '../compat/targets/gemini/index.ts';
 import { openAiFormatTarget } from '../compat/targets/openai.ts';
 import { type ChatRequest, type ChatTarget, CompatError, type ResponseContext } from '../compat/types.ts';
 import type { PriceTable } from '../costs/prices.ts';

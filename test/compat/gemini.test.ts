@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { geminiTarget } from '../../src/compat/targets/gemini.ts';
+import { geminiTarget } from '../../src/compat/targets/gemini/index.ts';
 import type { ChatCompletionChunk, ChatRequest, ResponseContext } from '../../src/compat/types.ts';
 import { CompatError } from '../../src/compat/types.ts';
 import { type MockUpstream, startMockUpstream } from '../fixtures/mock-upstream.ts';
