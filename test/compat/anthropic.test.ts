@@ -9,6 +9,7 @@ import type {
   ResponseContext,
 } from '../../src/compat/types.ts';
 import { CompatError } from '../../src/compat/types.ts';
+import { sseEvents, translateStream } from './sse.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const own = (name: string) => readFileSync(join(FIXTURES, 'compat', 'anthropic', name), 'utf8');
@@ -48,28 +49,9 @@ const weatherNative = {
 };
 const timeNative = { name: 'get_time', input_schema: { type: 'object', properties: {} } };
 
-/** The SSE body as its events: frames split on blank lines, `event:` and `data:` lines read. */
-function sseEvents(sse: string): Array<{ name: string; data: string }> {
-  const events: Array<{ name: string; data: string }> = [];
-  for (const frame of sse.split(/\r?\n\r?\n/)) {
-    let name = '';
-    const data: string[] = [];
-    for (const line of frame.split(/\r?\n/)) {
-      if (line.startsWith('event:')) name = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    }
-    if (data.length > 0) events.push({ name, data: data.join('\n') });
-  }
-  return events;
-}
-
 /** Feeds an SSE body to a fresh translator, then ends it. */
 function replay(sse: string, context: ResponseContext = ctx): ChatCompletionChunk[] {
-  const t = anthropicTarget.stream(context);
-  const out: ChatCompletionChunk[] = [];
-  for (const e of sseEvents(sse)) out.push(...t.event(e.name, e.data));
-  out.push(...t.end());
-  return out;
+  return translateStream(anthropicTarget.stream(context), sse);
 }
 
 /** What a client assembles from the chunks. */

@@ -5,26 +5,11 @@ import { cohereFinishReason, cohereTarget, cohereUsage } from '../../src/compat/
 import type { ChatCompletionChunk, ChatRequest, ResponseContext } from '../../src/compat/types.ts';
 import { CompatError } from '../../src/compat/types.ts';
 import { cohere as cohereUpstream } from '../fixtures/mock-upstream/cohere.ts';
+import { translateStream } from './sse.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const read = (path: string) => readFileSync(join(FIXTURES, path), 'utf8');
 const json = (path: string): unknown => JSON.parse(read(path));
-
-/** The (event name, data) pairs the gateway hands a translator for an SSE body. */
-function sseEvents(sse: string): Array<[string, string]> {
-  return sse
-    .split('\n\n')
-    .filter((frame) => frame.trim() !== '')
-    .map((frame) => {
-      const lines = frame.split('\n');
-      const name = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length) ?? '';
-      const data = lines
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice('data: '.length))
-        .join('\n');
-      return [name, data];
-    });
-}
 
 const ctx = (includeUsage = false): ResponseContext => ({
   id: 'chatcmpl-test',
@@ -34,8 +19,7 @@ const ctx = (includeUsage = false): ResponseContext => ({
 });
 
 function run(path: string, c: ResponseContext): ChatCompletionChunk[] {
-  const t = cohereTarget.stream(c);
-  return [...sseEvents(read(path)).flatMap(([name, data]) => t.event(name, data)), ...t.end()];
+  return translateStream(cohereTarget.stream(c), read(path));
 }
 
 /** Stream chunks folded back into one message, the way an OpenAI client accumulates them. */

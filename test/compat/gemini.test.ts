@@ -5,6 +5,7 @@ import { geminiTarget } from '../../src/compat/targets/gemini/index.ts';
 import type { ChatCompletionChunk, ChatRequest, ResponseContext } from '../../src/compat/types.ts';
 import { CompatError } from '../../src/compat/types.ts';
 import { type MockUpstream, startMockUpstream } from '../fixtures/mock-upstream.ts';
+import { translateStream } from './sse.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const own = (name: string) => readFileSync(join(FIXTURES, 'compat', 'gemini', name), 'utf8');
@@ -48,18 +49,7 @@ const timeTool = { type: 'function' as const, function: { name: 'get_time' } };
 
 /** Feeds a recorded SSE body to a fresh translator, event by event. */
 function replay(sse: string, context: ResponseContext = ctx): ChatCompletionChunk[] {
-  const t = studio.stream(context);
-  const out: ChatCompletionChunk[] = [];
-  for (const frame of sse.split(/\r?\n\r?\n/)) {
-    const data = frame
-      .split(/\r?\n/)
-      .filter((l) => l.startsWith('data: '))
-      .map((l) => l.slice(6))
-      .join('\n');
-    if (data) out.push(...t.event('', data));
-  }
-  out.push(...t.end());
-  return out;
+  return translateStream(studio.stream(context), sse);
 }
 
 function concat(chunks: ChatCompletionChunk[]) {

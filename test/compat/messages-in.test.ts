@@ -8,6 +8,7 @@ import { messagesToChat } from '../../src/compat/messages/request.ts';
 import { MessagesStreamWriter } from '../../src/compat/messages/stream.ts';
 import type { ChatCompletion, ChatCompletionChunk } from '../../src/compat/types.ts';
 import { CompatError } from '../../src/compat/types.ts';
+import { sseEvents } from './sse.ts';
 
 const DIR = join(import.meta.dirname, '../fixtures/compat/messages-in');
 const text = (file: string): string => readFileSync(join(DIR, file), 'utf8');
@@ -15,21 +16,14 @@ const json = (file: string): any => JSON.parse(text(file));
 
 /** An OpenAI SSE body → its chunks (the `[DONE]` sentinel is the caller's business). */
 function openaiChunks(file: string): ChatCompletionChunk[] {
-  return text(file)
-    .split('\n')
-    .filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]')
-    .map((l) => JSON.parse(l.slice(6)));
+  return sseEvents(text(file))
+    .filter((e) => e.data !== '[DONE]')
+    .map((e) => JSON.parse(e.data) as ChatCompletionChunk);
 }
 
 /** An Anthropic SSE body → its events. */
 function anthropicEvents(file: string): Array<{ event: string; data: unknown }> {
-  return text(file)
-    .split('\n\n')
-    .filter((frame) => frame.trim() !== '')
-    .map((frame) => {
-      const [ev, data] = frame.split('\n');
-      return { event: ev!.slice('event: '.length), data: JSON.parse(data!.slice('data: '.length)) };
-    });
+  return sseEvents(text(file)).map((e) => ({ event: e.name, data: JSON.parse(e.data) }));
 }
 
 function writeAll(file: string, model: string, id: string): Array<{ event: string; data: any }> {
