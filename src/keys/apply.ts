@@ -18,6 +18,11 @@ const CREDENTIAL_HEADER: Record<string, (secret: string) => [string, string]> = 
 };
 const bearer = (s: string): [string, string] => ['authorization', `Bearer ${s}`];
 
+/** The header (name, value) that carries `secret` to this provider. */
+export function credentialHeader(slug: string, secret: string): [string, string] {
+  return (CREDENTIAL_HEADER[slug] ?? bearer)(secret);
+}
+
 export interface KeyTarget {
   accountId: string;
   gateway: Gateway;
@@ -103,7 +108,7 @@ export function applyProviderKey(keys: ProviderKeyRegistry, t: KeyTarget): strin
     signForBedrock(t, found.secret);
     return found.secret;
   }
-  const [name, value] = (CREDENTIAL_HEADER[slug] ?? bearer)(found.secret);
+  const [name, value] = credentialHeader(slug, found.secret);
   t.headers.push(name, value);
   return undefined;
 }

@@ -10,6 +10,7 @@ import { openAiFormatTarget } from '../compat/targets/openai.ts';
 import { type ChatRequest, type ChatTarget, CompatError, type ResponseContext } from '../compat/types.ts';
 import type { PriceTable } from '../costs/prices.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
+import { credentialHeader } from '../keys/apply.ts';
 import { parseServiceAccount, type ServiceAccount } from '../keys/google-service-account.ts';
 import type { DataPlaneRoute } from './route.ts';
 
@@ -48,12 +49,6 @@ const TRANSLATED: Record<string, ChatTarget> = {
   'google-ai-studio': geminiTarget('google-ai-studio', 'v1beta/models/'),
   'aws-bedrock': bedrockTarget,
   cohere: cohereTarget,
-};
-
-/** How the OpenAI SDK's `apiKey` (`Authorization: Bearer …`) reaches a provider that wants another header. */
-const CREDENTIAL_HEADER: Record<string, string> = {
-  anthropic: 'x-api-key',
-  'google-ai-studio': 'x-goog-api-key',
 };
 
 /** Bedrock on `/compat`: the region when the credentials name none. */
@@ -286,15 +281,18 @@ function headerIndex(headers: string[], name: string): number {
   return -1;
 }
 
-/** `Authorization: Bearer {key}` → the provider's own credential header (and Anthropic's version). */
+/**
+ * `Authorization: Bearer {key}` (the SDK's apiKey) → the header this provider takes its key in, the
+ * same one a stored key goes in; plus Anthropic's version header.
+ */
 function moveCredential(headers: string[], slug: string): void {
-  const target = CREDENTIAL_HEADER[slug];
-  if (target === undefined) return;
   const i = headerIndex(headers, 'authorization');
-  if (i >= 0 && headerIndex(headers, target) < 0) {
-    const key = headers[i + 1]!.replace(/^bearer\s+/i, '');
-    headers.splice(i, 2);
-    headers.push(target, key);
+  if (i >= 0) {
+    const [name, value] = credentialHeader(slug, headers[i + 1]!.replace(/^bearer\s+/i, ''));
+    if (name !== 'authorization' && headerIndex(headers, name) < 0) {
+      headers.splice(i, 2);
+      headers.push(name, value);
+    }
   }
   if (slug === 'anthropic' && headerIndex(headers, 'anthropic-version') < 0)
     headers.push('anthropic-version', ANTHROPIC_VERSION);
