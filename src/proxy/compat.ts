@@ -84,6 +84,8 @@ export interface CompatTranslation {
 export interface NativeCompatRequest {
   route: DataPlaneRoute;
   body: Buffer;
+  /** `body` as the object it was serialized from, so the pipeline does not parse it again. */
+  json: Record<string, unknown>;
   model: string;
   translation?: CompatTranslation | undefined;
   /** Vertex AI: the service account whose access token replaces the bearer value before sending. */
@@ -158,6 +160,7 @@ export function compatToNative(
     return {
       route: { ...route, provider: slug, path: prefix + route.path },
       body: Buffer.from(JSON.stringify(json)),
+      json,
       model: native,
     };
   }
@@ -175,6 +178,7 @@ export function compatToNative(
   return {
     route: { ...route, provider: slug, path },
     body: Buffer.from(JSON.stringify(nativeBody)),
+    json: nativeBody,
     model: native,
     translation: { askedModel: full, transform: () => compatTransform(target, ctx, chatDialect) },
     serviceAccount: account,
@@ -201,6 +205,7 @@ function messagesToNative(
     return {
       route: { ...route, provider: slug, path: 'v1/messages' },
       body: Buffer.from(JSON.stringify(json)),
+      json,
       model: native,
     };
   }
@@ -232,6 +237,7 @@ function messagesToNative(
   return {
     route: { ...route, provider: slug, path },
     body: Buffer.from(JSON.stringify(nativeBody)),
+    json: nativeBody,
     model: native,
     translation: {
       askedModel: full,

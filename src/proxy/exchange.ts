@@ -159,6 +159,13 @@ export class Exchange {
     return this.#model;
   }
 
+  /** A body the gateway built itself, with the object it serialized (parsed already). */
+  useBody(body: Buffer, json: unknown): void {
+    this.body = body;
+    this.#json = json;
+    this.#model = undefined;
+  }
+
   /** The request body parsed as JSON, once; undefined when it is not JSON (or too large to parse). */
   json(): unknown {
     if (this.#json !== undefined) return this.#json ?? undefined;

@@ -63,7 +63,7 @@ export async function handleProviderRequest(
       ex.route = native;
       ex.compat = true;
       ex.translation = compat.translation;
-      ex.body = compat.body;
+      ex.useBody(compat.body, compat.json);
       if (compat.serviceAccount) {
         await useServiceAccount(app, ex.forwardHeaders, compat.serviceAccount);
         // The access token rotates hourly; the key it stands for is the caller.
