@@ -41,6 +41,11 @@ describe('gatehouse start', () => {
     expect(out).toMatch(/host\s+127\.0\.0\.1\s+\(default\)/);
     expect(out).toContain(dataDir);
     expect(out).toMatch(/openai\s+http:\/\/127\.0\.0\.1:\d+\/v1\s+\(env GATEHOUSE_UPSTREAM_OPENAI\)/);
+    // `npm start` serves the dashboard too, at the address the banner names.
+    const dashboard = out.match(/Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/)![1]!;
+    const page = await fetch(dashboard);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
     const token = out.match(/gha_[\w-]{20,}/)![0];
     expect(statSync(join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dataDir, 'gatehouse.db')).mode & 0o777).toBe(0o600);
