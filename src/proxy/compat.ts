@@ -224,15 +224,12 @@ function messagesToNative(
   const prefix = prefixFor(slug);
   const account = slug === 'google-vertex-ai' ? vertexAccount(headers, allowHosts) : undefined;
   const target =
-    prefix !== undefined ? openAiFormatTarget(slug) : account ? vertexTarget(account) : TRANSLATED[slug]!;
-  let path: string;
-  let nativeBody: Record<string, unknown>;
-  if (prefix !== undefined) {
-    path = `${prefix}chat/completions`;
-    nativeBody = { ...chat };
-  } else {
-    ({ path, body: nativeBody } = translateRequest(slug, target, chat, headers));
-  }
+    prefix !== undefined
+      ? openAiFormatTarget(slug, prefix)
+      : account
+        ? vertexTarget(account)
+        : TRANSLATED[slug]!;
+  const { path, body: nativeBody } = translateRequest(slug, target, chat, headers);
   const ctx = responseContext(requestId, full, chat);
   return {
     route: { ...route, provider: slug, path },
