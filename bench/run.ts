@@ -26,6 +26,7 @@ import {
   type CompatPair,
   evaluateGoals,
   type FallbackMeasurements,
+  type InterleavedRound,
   type LoadMeasurement,
   type PerTarget,
   renderReport,
@@ -80,6 +81,9 @@ if (!(DURATION_S >= 1)) {
   process.exit(2);
 }
 const WARMUP_S = Math.max(1, Math.round(DURATION_S / 4));
+/** Interleaved rounds for the ratio goals, and the length of each of their runs. */
+const ROUNDS = flags.quick ? 1 : 5;
+const ROUND_S = Math.max(2, Math.round(DURATION_S / 2));
 const TTFB_SAMPLES = flags.quick ? 40 : 150;
 /** Rounds of the fallback scenario (each: four requests, one per series), after a quarter as many unmeasured. */
 const FALLBACK_SAMPLES = flags.quick ? 200 : 1500;
@@ -222,6 +226,10 @@ async function main(): Promise<void> {
       )
     : undefined;
 
+  // 4e. The two ratio goals (logging on/off, hit/miss) read within interleaved rounds, not across
+  // runs minutes apart: on this kind of VM two runs of the same build can differ by 20%.
+  const rounds = gatehouse ? await measureRounds(gatehouse, mock) : undefined;
+
   // 5. Streaming: time to the first body byte, one connection, requests in sequence.
   const ttfb = await eachTarget(active, (t) => {
     console.error(`  stream ttfb   ${TARGET_LABELS[t.key]} (${TTFB_SAMPLES} requests)`);
@@ -272,6 +280,7 @@ async function main(): Promise<void> {
       fallback,
       compat,
       loggingOff,
+      rounds,
       logStore,
     },
     memory,
@@ -430,9 +439,10 @@ async function measureLoad(
   body: string,
   connections: number,
   scenario: string,
+  durations: { runS: number; warmupS: number } = { runS: DURATION_S, warmupS: WARMUP_S },
 ): Promise<LoadMeasurement> {
   console.error(`  ${scenario.padEnd(13)} ${TARGET_LABELS[target.key]}`);
-  await runLoad(target.http, body, connections, WARMUP_S);
+  await runLoad(target.http, body, connections, durations.warmupS);
   const pid = target.child?.pid ?? null;
   if (pid !== null) await settle(pid);
 
@@ -440,7 +450,7 @@ async function measureLoad(
   const mockBefore = readCpuMicros(mock.pid);
   const driverBefore = process.cpuUsage();
   const coresBefore = readCoreTicks();
-  const result = await runLoad(target.http, body, connections, DURATION_S);
+  const result = await runLoad(target.http, body, connections, durations.runS);
   const busy = coreBusyPercent(coresBefore, readCoreTicks());
   const driver = process.cpuUsage(driverBefore);
   const mockMicros = readCpuMicros(mock.pid) - mockBefore;
@@ -461,6 +471,40 @@ async function measureLoad(
     coreBusyPercent: busy,
     targetMemoryAfter: pid === null ? null : readMemory(pid),
   };
+}
+
+/**
+ * ROUNDS rounds of three back-to-back 32-connection runs of Gatehouse: a miss with logging on, the
+ * same without logging, and a cache hit (the entry is warm from measureCacheHits). A round that
+ * fails is dropped with a notice.
+ */
+async function measureRounds(gatehouse: Target, mock: Child): Promise<InterleavedRound[]> {
+  const withHeaders = (extra: Record<string, string>): Target => ({
+    ...gatehouse,
+    http: { ...gatehouse.http, headers: { ...gatehouse.http.headers, ...extra } },
+  });
+  const off = withHeaders({ 'cf-aig-collect-log': 'false' });
+  const hit = withHeaders({ 'cf-aig-cache-ttl': '3600' });
+  const durations = { runS: ROUND_S, warmupS: 1 };
+  const rounds: InterleavedRound[] = [];
+  for (let i = 1; i <= ROUNDS; i++) {
+    try {
+      const label = `round ${i}/${ROUNDS}`;
+      const logsOn = await measureLoad(gatehouse, mock, CHAT_BODY, 32, `${label} on`, durations);
+      const logsOff = await measureLoad(off, mock, CHAT_BODY, 32, `${label} off`, durations);
+      const hitRun = await measureLoad(hit, mock, CHAT_BODY, 32, `${label} hit`, durations);
+      if (hitRun.mockCpuMicrosPerRequest > 5) {
+        notices.push(`${label}: the cache-hit run reached the mock upstream, round dropped`);
+        continue;
+      }
+      rounds.push({ logsOn, logsOff, hit: hitRun });
+    } catch (error) {
+      notices.push(
+        `round ${i} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      );
+    }
+  }
+  return rounds;
 }
 
 /**

@@ -34,6 +34,17 @@ export interface LoadMeasurement extends LoadResult {
   targetMemoryAfter: Memory | null;
 }
 
+/**
+ * One round of Gatehouse at 32 connections, the three runs back to back: a miss with logging on,
+ * the same with `cf-aig-collect-log: false`, and a cache hit. The ratio goals are read within a
+ * round, so a slow spell of the VM affects both sides of a ratio alike.
+ */
+export interface InterleavedRound {
+  logsOn: LoadMeasurement;
+  logsOff: LoadMeasurement;
+  hit: LoadMeasurement;
+}
+
 /** Gatehouse answering from its cache (no upstream call). */
 export interface CacheHitMeasurements {
   oneConnection?: LoadMeasurement;
@@ -91,6 +102,8 @@ export interface BenchResults {
     compat: CompatMeasurements;
     /** Gatehouse at 32 connections with `cf-aig-collect-log: false`: the cost of logging. */
     loggingOff?: LoadMeasurement | undefined;
+    /** The logging and cache-hit ratios, measured in interleaved rounds. */
+    rounds?: InterleavedRound[] | undefined;
     logStore?: LogStoreMeasurements | undefined;
   };
   memory: PerTarget<Memory>;
@@ -143,8 +156,8 @@ export function evaluateGoals(results: BenchResults): Record<string, Goal> {
       (v) => v >= 0.95,
     ),
     loggingRatio: check(
-      '32 conn: req/s with logging / without',
-      ratio(many.gatehouse?.requestsPerSecond, results.scenarios.loggingOff?.requestsPerSecond),
+      '32 conn: req/s with logging / without (median of interleaved rounds)',
+      roundRatio(results.scenarios.rounds, 'logsOn', 'logsOff').median,
       '≥ 0.90×',
       (v) => v >= 0.9,
     ),
@@ -161,8 +174,8 @@ export function evaluateGoals(results: BenchResults): Record<string, Goal> {
       (v) => v < 500,
     ),
     cacheHitRatio: check(
-      'cache hit, 32 conn: req/s hit / passthrough miss',
-      ratio(cacheHit.thirtyTwoConnections?.requestsPerSecond, many.gatehouse?.requestsPerSecond),
+      'cache hit, 32 conn: req/s hit / passthrough miss (median of interleaved rounds)',
+      roundRatio(results.scenarios.rounds, 'hit', 'logsOn').median,
       '≥ 2.0×',
       (v) => v >= 2,
     ),
@@ -276,7 +289,7 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
         '—',
         results.scenarios.loggingOff ? formatCount(results.scenarios.loggingOff.requestsPerSecond) : 'n/a',
       ],
-      `with logs / without ${formatRatio(goals['loggingRatio']!.measured ?? Number.NaN)}`,
+      `with logs / without ${describeRoundRatio(results.scenarios.rounds, 'logsOn', 'logsOff')}`,
       goals['loggingRatio'],
     ),
     row(
@@ -306,7 +319,7 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
       'cache hit, 32 conn',
       'req/s',
       gatehouseOnly(cacheHit.thirtyTwoConnections, (m) => formatCount(m.requestsPerSecond)),
-      `hit/miss ${formatRatio(goals['cacheHitRatio']!.measured ?? Number.NaN)}`,
+      `hit/miss ${describeRoundRatio(results.scenarios.rounds, 'hit', 'logsOn')}`,
       goals['cacheHitRatio'],
     ),
     row(
@@ -417,6 +430,7 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
       `Core 0 was saturated for ${saturated.join(', ')}: those req/s are bounded by the load generator, not the target.`,
     );
   }
+  lines.push(...renderRounds(results.scenarios.rounds));
   lines.push('', ...renderCompat(results, goals));
   for (const notice of results.notices) lines.push(`Note: ${notice}`);
   return `${lines.join('\n')}\n`;
@@ -494,4 +508,66 @@ function diff(a: number | undefined, b: number | undefined): number {
 
 function ratio(a: number | undefined, b: number | undefined): number {
   return a === undefined || b === undefined || b === 0 ? Number.NaN : a / b;
+}
+
+type RoundRun = keyof InterleavedRound;
+
+/** The per-round req/s ratio a / b: its median over the rounds, and its range. */
+export function roundRatio(
+  rounds: InterleavedRound[] | undefined,
+  a: RoundRun,
+  b: RoundRun,
+): { median: number; min: number; max: number; n: number } {
+  const values = (rounds ?? [])
+    .map((r) => ratio(r[a].requestsPerSecond, r[b].requestsPerSecond))
+    .filter(Number.isFinite)
+    .sort((x, y) => x - y);
+  if (values.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, n: 0 };
+  const mid = values.length >> 1;
+  const median = values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+  return { median, min: values[0]!, max: values[values.length - 1]!, n: values.length };
+}
+
+function describeRoundRatio(rounds: InterleavedRound[] | undefined, a: RoundRun, b: RoundRun): string {
+  const r = roundRatio(rounds, a, b);
+  if (r.n === 0) return 'n/a';
+  const range = r.n > 1 ? `, ${formatRatio(r.min)}–${formatRatio(r.max)}` : '';
+  return `${formatRatio(r.median)} (median of ${r.n} rounds${range})`;
+}
+
+function renderRounds(rounds: InterleavedRound[] | undefined): string[] {
+  if (!rounds || rounds.length === 0) return [];
+  const cpu = (m: LoadMeasurement) =>
+    m.cpuMicrosPerRequest === null ? 'n/a' : formatMicros(m.cpuMicrosPerRequest);
+  const table = markdownTable(
+    [
+      'Round',
+      'miss, logs on',
+      'CPU/req',
+      'miss, logs off',
+      'CPU/req',
+      'cache hit',
+      'CPU/req',
+      'on/off',
+      'hit/miss',
+    ],
+    rounds.map((r, i) => [
+      String(i + 1),
+      formatCount(r.logsOn.requestsPerSecond),
+      cpu(r.logsOn),
+      formatCount(r.logsOff.requestsPerSecond),
+      cpu(r.logsOff),
+      formatCount(r.hit.requestsPerSecond),
+      cpu(r.hit),
+      formatRatio(ratio(r.logsOn.requestsPerSecond, r.logsOff.requestsPerSecond)),
+      formatRatio(ratio(r.hit.requestsPerSecond, r.logsOn.requestsPerSecond)),
+    ]),
+    ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
+  return [
+    '',
+    'Gatehouse at 32 connections in interleaved rounds (req/s): the logging and cache-hit ratios above are the medians of these.',
+    '',
+    table,
+  ];
 }
