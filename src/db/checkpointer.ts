@@ -2,7 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 
 /** WAL pages after which the request thread checkpoints itself anyway (the worker's safety net). */
-const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 
 export interface Checkpointer {
   stop(): Promise<void>;

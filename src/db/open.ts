@@ -16,6 +16,8 @@ export interface OpenDatabase {
   dialect: Dialect;
   /** The SQLite handle when the database is SQLite (the log sink and the SQLite cache store use it). */
   sqlite: DatabaseSync | undefined;
+  /** The SQLite file, for connections of other threads (the log writer). */
+  sqlitePath: string | undefined;
   /** Where the database is, without credentials, for the startup banner. */
   where: string;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export async function openDatabase(
       db,
       dialect: 'sqlite',
       sqlite: raw,
+      sqlitePath: path,
       where: path,
       close: async () => {
         await checkpointer.stop();
@@ -62,5 +65,12 @@ export async function openDatabase(
   }
   const url = new URL(config.databaseUrl);
   url.password = url.password ? '***' : '';
-  return { db, dialect: 'postgres', sqlite: undefined, where: url.toString(), close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    sqlite: undefined,
+    sqlitePath: undefined,
+    where: url.toString(),
+    close: () => db.destroy(),
+  };
 }

@@ -2,7 +2,8 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { payloadRow } from './payload.ts';
 import type { LogRow, LogSink } from './writer.ts';
 
-const COLUMNS = [
+/** The logs table's columns, in the order the insert binds them (and the worker batch encodes them). */
+export const LOG_COLUMNS = [
   'id',
   'account_id',
   'gateway_id',
@@ -45,28 +46,31 @@ const COLUMNS = [
 const GROUP = 32;
 
 /**
- * Log batches into SQLite with prepared multi-row inserts inside a transaction. This is the
- * one place that bypasses Kysely: building a many-row insert through the query builder for every
- * batch was a measurable share of the gateway's CPU in the bench, and this path is that hot.
+ * Log batches into SQLite with prepared multi-row inserts inside a transaction. A row whose id is
+ * already stored is skipped, so a batch sent again (its writer could not tell whether the first try
+ * committed) stores each row once. This is the one place that bypasses Kysely: building a many-row
+ * insert through the query builder for every batch was a measurable share of the gateway's CPU in
+ * the bench, and this path is that hot.
  */
 export function sqliteLogSink(raw: DatabaseSync): LogSink {
   const statement = (rows: number) =>
     raw.prepare(
-      `INSERT INTO logs (${COLUMNS.join(', ')}) VALUES ${Array.from(
+      `INSERT INTO logs (${LOG_COLUMNS.join(', ')}) VALUES ${Array.from(
         { length: rows },
-        () => `(${COLUMNS.map(() => '?').join(', ')})`,
-      ).join(', ')}`,
+        () => `(${LOG_COLUMNS.map(() => '?').join(', ')})`,
+      ).join(', ')} ON CONFLICT (id) DO NOTHING`,
     );
   // Rows go in groups of GROUP per statement call: one bind-and-step per group, not per row.
   const insertGroup = statement(GROUP);
   const insertOne = statement(1);
   const insertPayload = raw.prepare(
-    'INSERT INTO log_payloads (log_id, account_id, gateway_id, request, response, request_truncated, response_truncated) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO log_payloads (log_id, account_id, gateway_id, request, response, request_truncated, response_truncated) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (log_id) DO NOTHING',
   );
-  const groupValues: SQLInputValue[] = new Array(COLUMNS.length * GROUP);
-  const oneValues: SQLInputValue[] = new Array(COLUMNS.length);
+  const groupValues: SQLInputValue[] = new Array(LOG_COLUMNS.length * GROUP);
+  const oneValues: SQLInputValue[] = new Array(LOG_COLUMNS.length);
   const fill = (into: SQLInputValue[], row: LogRow, offset: number) => {
-    for (let i = 0; i < COLUMNS.length; i++) into[offset + i] = (row[COLUMNS[i]!] ?? null) as SQLInputValue;
+    for (let i = 0; i < LOG_COLUMNS.length; i++)
+      into[offset + i] = (row[LOG_COLUMNS[i]!] ?? null) as SQLInputValue;
   };
   return {
     async insert(rows) {
@@ -74,7 +78,7 @@ export function sqliteLogSink(raw: DatabaseSync): LogSink {
       try {
         let r = 0;
         for (; r + GROUP <= rows.length; r += GROUP) {
-          for (let j = 0; j < GROUP; j++) fill(groupValues, rows[r + j]!, j * COLUMNS.length);
+          for (let j = 0; j < GROUP; j++) fill(groupValues, rows[r + j]!, j * LOG_COLUMNS.length);
           insertGroup.run(...groupValues);
         }
         for (; r < rows.length; r++) {

@@ -25,6 +25,7 @@ import { kyselyLogSink } from '../logs/kysely-sink.ts';
 import { LogQueries } from '../logs/queries.ts';
 import { retainingSink } from '../logs/retention.ts';
 import { sqliteLogSink } from '../logs/sqlite-sink.ts';
+import { workerLogSink } from '../logs/worker-sink.ts';
 import { LogWriter } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
@@ -115,8 +116,13 @@ async function assemble(
   };
   changes.onChange(reload);
 
+  // SQLite inserts run on their own thread; Postgres ones are network calls already.
+  const threadSink =
+    database.sqlite && database.sqlitePath
+      ? workerLogSink(database.sqlitePath, sqliteLogSink(database.sqlite), (m) => log('warn', m))
+      : undefined;
   const sink = retainingSink(
-    database.sqlite ? sqliteLogSink(database.sqlite) : kyselyLogSink(db),
+    threadSink ?? (database.sqlite ? sqliteLogSink(database.sqlite) : kyselyLogSink(db)),
     db,
     (accountId, id) => gateways.get(accountId, id)?.settings,
   );
@@ -223,6 +229,7 @@ async function assemble(
       });
       server.closeAllConnections();
       await logs.stop();
+      await threadSink?.close();
       await otel.close();
       await cache.close();
       await limits.close();

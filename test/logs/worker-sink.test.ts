@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/db/migrations.ts';
+import { openSqlite } from '../../src/db/sqlite.ts';
+import { decodeBatch, encodeBatch } from '../../src/logs/batch-codec.ts';
+import { unpack } from '../../src/logs/payload.ts';
+import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
+import { workerLogSink } from '../../src/logs/worker-sink.ts';
+import type { LogRow } from '../../src/logs/writer.ts';
+import { row } from './log-row.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function database() {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-worker-sink-'));
+  dirs.push(dir);
+  const path = join(dir, 'g.db');
+  const { db, raw } = openSqlite(path);
+  await migrate(db);
+  return { dir, path, db, raw };
+}
+
+// Bodies cut from one larger buffer, as the gateway's are (request bodies, captured chunks).
+const REQUEST = '{"messages":[{"role":"user","content":"hi ✓"}]}';
+const RESPONSE = '{"id":"c1"}';
+const pool = Buffer.from('x'.repeat(100) + REQUEST + RESPONSE);
+const requestEnd = 100 + Buffer.byteLength(REQUEST);
+const withBodies = (i: number): LogRow => ({
+  ...row(i),
+  payload: {
+    request: i % 3 === 0 ? null : pool.subarray(100, requestEnd),
+    response: pool.subarray(requestEnd),
+    requestTruncated: i === 4,
+    responseTruncated: i === 5,
+  },
+});
+
+describe('log batches crossing to the writer thread', () => {
+  it('decode(encode(rows)) gives back every column and body, whatever buffer the bodies were cut from', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => (i % 2 ? withBodies(i) : row(i)));
+    const batch = encodeBatch(rows);
+    // Only the bodies' bytes travel, not the buffer they were cut from.
+    expect(batch.bodies.byteLength).toBe(
+      rows.reduce((n, r) => n + (r.payload ? (r.payload.request?.length ?? 0) + RESPONSE.length : 0), 0),
+    );
+    expect(decodeBatch(batch)).toEqual(rows);
+  });
+
+  it('rows sent to the thread are stored, bodies included, and close() ends it', async () => {
+    const { path, db, raw } = await database();
+    const errors: string[] = [];
+    const sink = workerLogSink(path, sqliteLogSink(raw), (m) => errors.push(m));
+    const rows = Array.from({ length: 70 }, (_, i) => withBodies(i));
+    await sink.insert(rows.slice(0, 40));
+    await sink.insert(rows.slice(40));
+    // Visible to this thread's connection as soon as insert() resolves.
+    expect((raw.prepare('SELECT count(*) AS c FROM logs').get() as { c: number }).c).toBe(70);
+    const stored = raw
+      .prepare("SELECT request, response, response_truncated FROM log_payloads WHERE log_id = 'log-0005'")
+      .get() as { request: Uint8Array; response: Uint8Array; response_truncated: number };
+    expect(unpack(stored.request)?.toString()).toBe(REQUEST);
+    expect(unpack(stored.response)?.toString()).toBe(RESPONSE);
+    expect(stored.response_truncated).toBe(1);
+    await sink.close();
+    expect(errors).toEqual([]);
+    await db.destroy();
+  });
+
+  it('a batch the thread cannot store is rejected with its reason (the writer keeps it)', async () => {
+    const { path, db, raw } = await database();
+    const sink = workerLogSink(path, sqliteLogSink(raw), () => undefined);
+    await expect(sink.insert([{ ...row(1), provider: null as unknown as string }])).rejects.toThrow(
+      /NOT NULL/,
+    );
+    await sink.insert([row(2)]);
+    expect((raw.prepare('SELECT id FROM logs').all() as Array<{ id: string }>).map((r) => r.id)).toEqual([
+      'log-0002',
+    ]);
+    await sink.close();
+    await db.destroy();
+  });
+
+  it('when the thread cannot start, logs go to the fallback sink and the failure is reported once', async () => {
+    const { dir, db, raw } = await database();
+    // The thread's database would live under a regular file: it cannot open it.
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const errors: string[] = [];
+    const sink = workerLogSink(join(dir, 'not-a-dir', 'g.db'), sqliteLogSink(raw), (m) => errors.push(m));
+    const deadline = Date.now() + 10_000;
+    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/log writer thread stopped .*writing logs on the main thread/);
+    await sink.insert([row(1), row(2)]);
+    expect((raw.prepare('SELECT count(*) AS c FROM logs').get() as { c: number }).c).toBe(2);
+    await sink.close();
+    expect(errors).toHaveLength(1);
+    await db.destroy();
+  });
+});
