@@ -40,6 +40,7 @@ import {
   freePort,
   HAS_TASKSET,
   pinSelf,
+  pinThreads,
   spawnNode,
   waitForHttp,
 } from './lib/spawn.ts';
@@ -82,7 +83,7 @@ if (!(DURATION_S >= 1)) {
 }
 const WARMUP_S = Math.max(1, Math.round(DURATION_S / 4));
 /** Interleaved rounds for the ratio goals, and the length of each of their runs. */
-const ROUNDS = flags.quick ? 1 : 5;
+const ROUNDS = flags.quick ? 1 : 4;
 const ROUND_S = Math.max(2, Math.round(DURATION_S / 2));
 const TTFB_SAMPLES = flags.quick ? 40 : 150;
 /** Rounds of the fallback scenario (each: four requests, one per series), after a quarter as many unmeasured. */
@@ -228,7 +229,15 @@ async function main(): Promise<void> {
 
   // 4e. The two ratio goals (logging on/off, hit/miss) read within interleaved rounds, not across
   // runs minutes apart: on this kind of VM two runs of the same build can differ by 20%.
-  const rounds = gatehouse ? await measureRounds(gatehouse, mock) : undefined;
+  // Twice: every thread on the target's core as in the rest of the bench, then with only the
+  // request thread pinned and the helper threads (log writer, GC) free to use the other core too.
+  const rounds = gatehouse ? await measureRounds(gatehouse, mock, 'one core') : undefined;
+  const roundsHelpersFree =
+    gatehouse?.child && pinThreads(gatehouse.child.pid, 1, '0,1')
+      ? await measureRounds(gatehouse, mock, 'helpers free').finally(() =>
+          pinThreads(gatehouse.child!.pid, 1, '1'),
+        )
+      : undefined;
 
   // 5. Streaming: time to the first body byte, one connection, requests in sequence.
   const ttfb = await eachTarget(active, (t) => {
@@ -281,6 +290,7 @@ async function main(): Promise<void> {
       compat,
       loggingOff,
       rounds,
+      roundsHelpersFree,
       logStore,
     },
     memory,
@@ -478,7 +488,7 @@ async function measureLoad(
  * same without logging, and a cache hit (the entry is warm from measureCacheHits). A round that
  * fails is dropped with a notice.
  */
-async function measureRounds(gatehouse: Target, mock: Child): Promise<InterleavedRound[]> {
+async function measureRounds(gatehouse: Target, mock: Child, pinning: string): Promise<InterleavedRound[]> {
   const withHeaders = (extra: Record<string, string>): Target => ({
     ...gatehouse,
     http: { ...gatehouse.http, headers: { ...gatehouse.http.headers, ...extra } },
@@ -489,7 +499,7 @@ async function measureRounds(gatehouse: Target, mock: Child): Promise<Interleave
   const rounds: InterleavedRound[] = [];
   for (let i = 1; i <= ROUNDS; i++) {
     try {
-      const label = `round ${i}/${ROUNDS}`;
+      const label = `round ${i}/${ROUNDS} (${pinning})`;
       const logsOn = await measureLoad(gatehouse, mock, CHAT_BODY, 32, `${label} on`, durations);
       const logsOff = await measureLoad(off, mock, CHAT_BODY, 32, `${label} off`, durations);
       const hitRun = await measureLoad(hit, mock, CHAT_BODY, 32, `${label} hit`, durations);

@@ -102,8 +102,10 @@ export interface BenchResults {
     compat: CompatMeasurements;
     /** Gatehouse at 32 connections with `cf-aig-collect-log: false`: the cost of logging. */
     loggingOff?: LoadMeasurement | undefined;
-    /** The logging and cache-hit ratios, measured in interleaved rounds. */
+    /** The logging and cache-hit ratios, measured in interleaved rounds, every thread on the target's core. */
     rounds?: InterleavedRound[] | undefined;
+    /** The same with only the request thread pinned; helper threads (log writer, GC) may use the other core. */
+    roundsHelpersFree?: InterleavedRound[] | undefined;
     logStore?: LogStoreMeasurements | undefined;
   };
   memory: PerTarget<Memory>;
@@ -156,8 +158,8 @@ export function evaluateGoals(results: BenchResults): Record<string, Goal> {
       (v) => v >= 0.95,
     ),
     loggingRatio: check(
-      '32 conn: req/s with logging / without (median of interleaved rounds)',
-      roundRatio(results.scenarios.rounds, 'logsOn', 'logsOff').median,
+      '32 conn: req/s with logging / without (median of interleaved rounds, helper threads free)',
+      roundRatio(goalRounds(results), 'logsOn', 'logsOff').median,
       '≥ 0.90×',
       (v) => v >= 0.9,
     ),
@@ -174,8 +176,8 @@ export function evaluateGoals(results: BenchResults): Record<string, Goal> {
       (v) => v < 500,
     ),
     cacheHitRatio: check(
-      'cache hit, 32 conn: req/s hit / passthrough miss (median of interleaved rounds)',
-      roundRatio(results.scenarios.rounds, 'hit', 'logsOn').median,
+      'cache hit, 32 conn: req/s hit / passthrough miss (median of interleaved rounds, helper threads free)',
+      roundRatio(goalRounds(results), 'hit', 'logsOn').median,
       '≥ 2.0×',
       (v) => v >= 2,
     ),
@@ -289,7 +291,7 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
         '—',
         results.scenarios.loggingOff ? formatCount(results.scenarios.loggingOff.requestsPerSecond) : 'n/a',
       ],
-      `with logs / without ${describeRoundRatio(results.scenarios.rounds, 'logsOn', 'logsOff')}`,
+      `with logs / without ${describeBoth(results, 'logsOn', 'logsOff')}`,
       goals['loggingRatio'],
     ),
     row(
@@ -319,7 +321,7 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
       'cache hit, 32 conn',
       'req/s',
       gatehouseOnly(cacheHit.thirtyTwoConnections, (m) => formatCount(m.requestsPerSecond)),
-      `hit/miss ${describeRoundRatio(results.scenarios.rounds, 'hit', 'logsOn')}`,
+      `hit/miss ${describeBoth(results, 'hit', 'logsOn')}`,
       goals['cacheHitRatio'],
     ),
     row(
@@ -430,7 +432,13 @@ export function renderReport(results: BenchResults, goals: Record<string, Goal>)
       `Core 0 was saturated for ${saturated.join(', ')}: those req/s are bounded by the load generator, not the target.`,
     );
   }
-  lines.push(...renderRounds(results.scenarios.rounds));
+  lines.push(
+    ...renderRounds(results.scenarios.rounds, 'every Gatehouse thread on core 1, as in the table above'),
+    ...renderRounds(
+      results.scenarios.roundsHelpersFree,
+      'the request thread alone on core 1, helper threads (log writer, GC) free to run on core 0 too, next to the load generator',
+    ),
+  );
   lines.push('', ...renderCompat(results, goals));
   for (const notice of results.notices) lines.push(`Note: ${notice}`);
   return `${lines.join('\n')}\n`;
@@ -528,14 +536,23 @@ export function roundRatio(
   return { median, min: values[0]!, max: values[values.length - 1]!, n: values.length };
 }
 
-function describeRoundRatio(rounds: InterleavedRound[] | undefined, a: RoundRun, b: RoundRun): string {
-  const r = roundRatio(rounds, a, b);
-  if (r.n === 0) return 'n/a';
-  const range = r.n > 1 ? `, ${formatRatio(r.min)}–${formatRatio(r.max)}` : '';
-  return `${formatRatio(r.median)} (median of ${r.n} rounds${range})`;
+/** The rounds the goals are read from: helper threads free when that was measured. */
+function goalRounds(results: BenchResults): InterleavedRound[] | undefined {
+  const free = results.scenarios.roundsHelpersFree;
+  return free && free.length > 0 ? free : results.scenarios.rounds;
 }
 
-function renderRounds(rounds: InterleavedRound[] | undefined): string[] {
+function describeBoth(results: BenchResults, a: RoundRun, b: RoundRun): string {
+  const free = roundRatio(results.scenarios.roundsHelpersFree, a, b);
+  const one = roundRatio(results.scenarios.rounds, a, b);
+  const parts = [
+    ...(free.n > 0 ? [`${formatRatio(free.median)} helpers free`] : []),
+    ...(one.n > 0 ? [`${formatRatio(one.median)} one core`] : []),
+  ];
+  return parts.length > 0 ? `${parts.join(', ')} (medians)` : 'n/a';
+}
+
+function renderRounds(rounds: InterleavedRound[] | undefined, pinning: string): string[] {
   if (!rounds || rounds.length === 0) return [];
   const cpu = (m: LoadMeasurement) =>
     m.cpuMicrosPerRequest === null ? 'n/a' : formatMicros(m.cpuMicrosPerRequest);
@@ -566,7 +583,7 @@ function renderRounds(rounds: InterleavedRound[] | undefined): string[] {
   );
   return [
     '',
-    'Gatehouse at 32 connections in interleaved rounds (req/s): the logging and cache-hit ratios above are the medians of these.',
+    `Gatehouse at 32 connections in interleaved rounds, ${pinning} (req/s; CPU per request counts every thread):`,
     '',
     table,
   ];

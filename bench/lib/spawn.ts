@@ -29,6 +29,18 @@ export function pinSelf(core: number): boolean {
   return true;
 }
 
+/**
+ * Pin a running process: every thread to `helperCores`, then its main thread (tid = pid) to
+ * `mainCore` alone. The request thread keeps its core; helper threads (V8's GC, worker threads)
+ * may use the others.
+ */
+export function pinThreads(pid: number, mainCore: number, helperCores: string): boolean {
+  if (!HAS_TASKSET) return false;
+  execFileSync('taskset', ['-a', '-p', '-c', helperCores, String(pid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-p', '-c', String(mainCore), String(pid)], { stdio: 'ignore' });
+  return true;
+}
+
 export interface Child {
   readonly name: string;
   readonly pid: number;
