@@ -2,15 +2,18 @@ import { LOG_COLUMNS } from './sqlite-sink.ts';
 import type { LogRow } from './writer.ts';
 
 /**
- * A batch of log rows as it crosses to the log worker thread: the columns as one JSON text (arrays
- * in LOG_COLUMNS order) and every body copied into one buffer that is transferred, not cloned.
- * Cloning the rows instead would copy each body's whole backing store, which for a small Buffer is
- * Node's shared 8 KB pool.
+ * A batch of log rows as it crosses to the log worker thread: the columns as one UTF-8 JSON text
+ * (arrays in LOG_COLUMNS order) and every body copied into one buffer, both transferred, not
+ * cloned. Cloning the rows instead would copy each body's whole backing store (for a small Buffer,
+ * Node's shared 8 KB pool), and even a cloned string showed up at ~6 µs a row in a profile.
  */
 export interface EncodedBatch {
-  columns: string;
+  columns: ArrayBuffer;
   bodies: ArrayBuffer;
 }
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 /** Where a row's bodies are in `bodies`: [request offset, length, response offset, length, truncated flags]; -1 for none. */
 type PayloadRef = [number, number, number, number, number];
@@ -43,13 +46,16 @@ export function encodeBatch(rows: readonly LogRow[]): EncodedBatch {
     }
     return values;
   });
-  return { columns: JSON.stringify(encoded), bodies: bodies.buffer as ArrayBuffer };
+  return {
+    columns: utf8.encode(JSON.stringify(encoded)).buffer as ArrayBuffer,
+    bodies: bodies.buffer as ArrayBuffer,
+  };
 }
 
 export function decodeBatch(batch: EncodedBatch): LogRow[] {
   const bodies = Buffer.from(batch.bodies);
   const slice = (at: number, length: number) => (at < 0 ? null : bodies.subarray(at, at + length));
-  const rows = JSON.parse(batch.columns) as unknown[][];
+  const rows = JSON.parse(fromUtf8.decode(batch.columns)) as unknown[][];
   return rows.map((values) => {
     const row: Record<string, unknown> = {};
     for (let i = 0; i < LOG_COLUMNS.length; i++) row[LOG_COLUMNS[i]!] = values[i];

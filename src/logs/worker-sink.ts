@@ -53,7 +53,7 @@ export function workerLogSink(
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.ref();
-        worker.postMessage({ id, batch }, [batch.bodies]);
+        worker.postMessage({ id, batch }, [batch.columns, batch.bodies]);
       });
     },
     async close() {

@@ -86,12 +86,16 @@ export class LogWriter {
     if (this.#queue.length >= this.#batchSize && !this.#flushing) void this.flush();
   }
 
-  /** Writes everything queued so far; concurrent calls share one pass. */
+  /** Writes everything queued so far; a call during a flush runs after it, for the rows since. */
   flush(): Promise<void> {
-    this.#flushing ??= this.#drain().finally(() => {
-      this.#flushing = undefined;
-    });
-    return this.#flushing;
+    const previous = this.#flushing;
+    const done: Promise<void> = (previous ? previous.then(() => this.#drain()) : this.#drain()).finally(
+      () => {
+        if (this.#flushing === done) this.#flushing = undefined;
+      },
+    );
+    this.#flushing = done;
+    return done;
   }
 
   /** Stores what an earlier run left in the journal (call once, at start). */
@@ -113,8 +117,13 @@ export class LogWriter {
   }
 
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#batchSize);
+    // Only the rows queued when the flush began: with a sink on another thread, rows keep arriving
+    // while a batch is stored, and chasing them would send a stream of small batches (a commit each)
+    // instead of full ones. Later rows wait for the next full batch or the timer.
+    let remaining = this.#queue.length;
+    while (remaining > 0 && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, Math.min(this.#batchSize, remaining));
+      remaining -= batch.length;
       try {
         await this.#sink.insert(batch);
       } catch (err) {
