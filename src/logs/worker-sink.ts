@@ -18,7 +18,13 @@ export function workerLogSink(
   fallback: LogSink,
   onError: (message: string) => void,
 ): WorkerLogSink {
-  const worker = new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { path } });
+  const worker = new Worker(new URL('./sqlite-worker.ts', import.meta.url), {
+    workerData: { path },
+    // Its heap holds one batch's rows at a time (bodies are outside it, in the transferred buffer);
+    // a small young generation keeps the thread's memory small. Out of memory it ends, and the
+    // fallback takes over.
+    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
+  });
   // Idle, it must not keep the process up; with batches in flight it must.
   worker.unref();
   const pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();

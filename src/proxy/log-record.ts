@@ -59,6 +59,13 @@ function modelType(path: string): string | null {
   return null;
 }
 
+/** The response body as captured; a single chunk (most JSON answers) as is, without a copy. */
+function capturedBody(ex: Exchange): Buffer | null {
+  const chunks = ex.captured;
+  if (chunks.length === 0) return null;
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, ex.capturedBytes);
+}
+
 /** Queues the log row; the writer stores it in a later batch, never on the response path. */
 export function recordLog(app: AppContext, ex: Exchange): void {
   if (!shouldLog(ex)) return;
@@ -69,7 +76,7 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     keepsPayload(ex) && limit > 0
       ? {
           request: body && body.length > 0 ? body.subarray(0, limit) : null,
-          response: ex.captured.length > 0 ? Buffer.concat(ex.captured, ex.capturedBytes) : null,
+          response: capturedBody(ex),
           requestTruncated: (body?.length ?? 0) > limit,
           responseTruncated: ex.captureTruncated,
         }
