@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
 import type { Config } from '../config/schema.ts';
-import { startCheckpointer } from './checkpointer.ts';
 import { type Dialect, migrate } from './migrations.ts';
 
 /** How often the WAL is copied into the database file, off the request thread. */
@@ -10,14 +9,15 @@ const CHECKPOINT_INTERVAL_MS = 1_000;
 
 import { openSqlite } from './sqlite.ts';
 import type { Database } from './tables.ts';
+import { startWriterThread, type WriterThread } from './writer-thread.ts';
 
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: Dialect;
   /** The SQLite handle when the database is SQLite (the log sink and the SQLite cache store use it). */
   sqlite: DatabaseSync | undefined;
-  /** The SQLite file, for connections of other threads (the log writer). */
-  sqlitePath: string | undefined;
+  /** SQLite's background thread (WAL checkpoints, log batches); none on Postgres. */
+  writer: WriterThread | undefined;
   /** Where the database is, without credentials, for the startup banner. */
   where: string;
   close(): Promise<void>;
@@ -35,15 +35,15 @@ export async function openDatabase(
     const path = join(config.dataDir, 'gatehouse.db');
     const { db, raw } = openSqlite(path);
     await migrate(db, 'sqlite');
-    const checkpointer = startCheckpointer(raw, path, CHECKPOINT_INTERVAL_MS, (m) => log('warn', m));
+    const writer = startWriterThread(raw, path, CHECKPOINT_INTERVAL_MS, (m) => log('warn', m));
     return {
       db,
       dialect: 'sqlite',
       sqlite: raw,
-      sqlitePath: path,
+      writer,
       where: path,
       close: async () => {
-        await checkpointer.stop();
+        await writer.stop();
         await db.destroy();
       },
     };
@@ -69,7 +69,7 @@ export async function openDatabase(
     db,
     dialect: 'postgres',
     sqlite: undefined,
-    sqlitePath: undefined,
+    writer: undefined,
     where: url.toString(),
     close: () => db.destroy(),
   };

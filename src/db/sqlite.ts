@@ -1,7 +1,6 @@
-import { chmodSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+import { openSqliteFile } from './sqlite-file.ts';
 import type { Database } from './tables.ts';
 
 /**
@@ -32,14 +31,7 @@ class NodeSqliteStatement implements SqliteStatement {
 }
 
 export function openSqlite(path: string): { db: Kysely<Database>; raw: DatabaseSync } {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const raw = new DatabaseSync(path);
-  // Token hashes, provider metadata and (in logs) prompts live here: owner-only, like the admin token.
-  // SQLite gives its -wal and -shm files the database file's mode.
-  if (path !== ':memory:') chmodSync(path, 0o600);
-  // WAL lets the log writer and API readers work side by side; NORMAL sync is durable across
-  // process crashes (the OS still has the pages), which is the bound the README states.
-  raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+  const raw = openSqliteFile(path);
   const cache = new Map<string, NodeSqliteStatement>();
   const database: SqliteDatabase = {
     close: () => raw.close(),

@@ -116,13 +116,13 @@ async function assemble(
   };
   changes.onChange(reload);
 
-  // SQLite inserts run on their own thread; Postgres ones are network calls already.
-  const threadSink =
-    database.sqlite && database.sqlitePath
-      ? workerLogSink(database.sqlitePath, sqliteLogSink(database.sqlite), (m) => log('warn', m))
-      : undefined;
+  // SQLite inserts run on its writer thread; Postgres ones are network calls already.
   const sink = retainingSink(
-    threadSink ?? (database.sqlite ? sqliteLogSink(database.sqlite) : kyselyLogSink(db)),
+    database.sqlite
+      ? database.writer
+        ? workerLogSink(database.writer, sqliteLogSink(database.sqlite))
+        : sqliteLogSink(database.sqlite)
+      : kyselyLogSink(db),
     db,
     (accountId, id) => gateways.get(accountId, id)?.settings,
   );
@@ -229,7 +229,6 @@ async function assemble(
       });
       server.closeAllConnections();
       await logs.stop();
-      await threadSink?.close();
       await otel.close();
       await cache.close();
       await limits.close();

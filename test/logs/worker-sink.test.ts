@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
+import { startWriterThread } from '../../src/db/writer-thread.ts';
 import { decodeBatch, encodeBatch } from '../../src/logs/batch-codec.ts';
 import { unpack } from '../../src/logs/payload.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
@@ -51,10 +52,11 @@ describe('log batches crossing to the writer thread', () => {
     expect(decodeBatch(batch)).toEqual(rows);
   });
 
-  it('rows sent to the thread are stored, bodies included, and close() ends it', async () => {
+  it('rows sent to the thread are stored, bodies included, and stop() ends it', async () => {
     const { path, db, raw } = await database();
     const errors: string[] = [];
-    const sink = workerLogSink(path, sqliteLogSink(raw), (m) => errors.push(m));
+    const thread = startWriterThread(raw, path, 1_000, (m) => errors.push(m));
+    const sink = workerLogSink(thread, sqliteLogSink(raw));
     const rows = Array.from({ length: 70 }, (_, i) => withBodies(i));
     await sink.insert(rows.slice(0, 40));
     await sink.insert(rows.slice(40));
@@ -66,14 +68,15 @@ describe('log batches crossing to the writer thread', () => {
     expect(unpack(stored.request)?.toString()).toBe(REQUEST);
     expect(unpack(stored.response)?.toString()).toBe(RESPONSE);
     expect(stored.response_truncated).toBe(1);
-    await sink.close();
+    await thread.stop();
     expect(errors).toEqual([]);
     await db.destroy();
   });
 
   it('a batch the thread cannot store is rejected with its reason (the writer keeps it)', async () => {
     const { path, db, raw } = await database();
-    const sink = workerLogSink(path, sqliteLogSink(raw), () => undefined);
+    const thread = startWriterThread(raw, path, 1_000, () => undefined);
+    const sink = workerLogSink(thread, sqliteLogSink(raw));
     await expect(sink.insert([{ ...row(1), provider: null as unknown as string }])).rejects.toThrow(
       /NOT NULL/,
     );
@@ -81,7 +84,7 @@ describe('log batches crossing to the writer thread', () => {
     expect((raw.prepare('SELECT id FROM logs').all() as Array<{ id: string }>).map((r) => r.id)).toEqual([
       'log-0002',
     ]);
-    await sink.close();
+    await thread.stop();
     await db.destroy();
   });
 
@@ -90,14 +93,16 @@ describe('log batches crossing to the writer thread', () => {
     // The thread's database would live under a regular file: it cannot open it.
     writeFileSync(join(dir, 'not-a-dir'), '');
     const errors: string[] = [];
-    const sink = workerLogSink(join(dir, 'not-a-dir', 'g.db'), sqliteLogSink(raw), (m) => errors.push(m));
+    const thread = startWriterThread(raw, join(dir, 'not-a-dir', 'g.db'), 1_000, (m) => errors.push(m));
+    const sink = workerLogSink(thread, sqliteLogSink(raw));
     const deadline = Date.now() + 10_000;
     while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/log writer thread stopped .*writing logs on the main thread/);
+    expect(errors[0]).toMatch(/SQLite writer thread stopped .*writing logs on the main thread/);
+    expect(thread.alive).toBe(false);
     await sink.insert([row(1), row(2)]);
     expect((raw.prepare('SELECT count(*) AS c FROM logs').get() as { c: number }).c).toBe(2);
-    await sink.close();
+    await thread.stop();
     expect(errors).toHaveLength(1);
     await db.destroy();
   });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCheckpointer } from '../../src/db/checkpointer.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
+import { startWriterThread } from '../../src/db/writer-thread.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -18,16 +18,16 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-describe('WAL checkpoints off the request thread', () => {
-  it('the worker copies committed pages into the database file; the request connection does not', async () => {
+describe('WAL checkpoints on the SQLite writer thread', () => {
+  it('the thread copies committed pages into the database file; the request connection does not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cp-'));
     dirs.push(dir);
     const path = join(dir, 'test.db');
     const { raw } = openSqlite(path);
     const errors: string[] = [];
     raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
-    const cp = startCheckpointer(raw, path, 50, (m) => errors.push(m));
-    // Well under the raised autocheckpoint: without the worker these pages would stay in the WAL.
+    const cp = startWriterThread(raw, path, 50, (m) => errors.push(m));
+    // Well under the raised autocheckpoint: without the thread these pages would stay in the WAL.
     expect(raw.prepare('PRAGMA wal_autocheckpoint').get()).toEqual({ wal_autocheckpoint: 20_000 });
     const before = statSync(path).size;
     const insert = raw.prepare('INSERT INTO t (v) VALUES (?)');
@@ -41,13 +41,14 @@ describe('WAL checkpoints off the request thread', () => {
     expect(errors).toEqual([]);
   });
 
-  it('stop() ends the worker, also when nothing else keeps the process alive', async () => {
+  it('stop() ends the thread, also when nothing else keeps the process alive', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cp-'));
     dirs.push(dir);
     const path = join(dir, 'test.db');
     const { raw } = openSqlite(path);
-    const cp = startCheckpointer(raw, path, 1_000, () => undefined);
+    const cp = startWriterThread(raw, path, 1_000, () => undefined);
     await expect(cp.stop()).resolves.toBeUndefined();
+    expect(cp.alive).toBe(false);
     raw.close();
   });
 });

@@ -1,0 +1,92 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
+import type { EncodedBatch } from '../logs/batch-codec.ts';
+
+/** WAL pages after which a connection checkpoints inside its own commit (the thread's safety net). */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
+
+export interface WriterThread {
+  /** False once the thread is gone: log batches must then be written on this thread. */
+  readonly alive: boolean;
+  /** Stores a log batch there, one transaction; rejects with its error, or if the thread stops. */
+  insertLogs(batch: EncodedBatch): Promise<void>;
+  /** A last checkpoint, then the thread and its connection end. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The SQLite file's background thread, with its own connection, for the two jobs that would
+ * otherwise stall every request on this one: WAL checkpoints (SQLite runs them inside whichever
+ * commit crosses `wal_autocheckpoint`, and their fsync blocks), done on a timer instead; and log
+ * batches (the rows, their indexes, the bodies and their compression). One thread for both: each
+ * thread costs ~24 MB of memory (a V8 isolate that loads the TypeScript modules it runs).
+ */
+export function startWriterThread(
+  raw: DatabaseSync,
+  path: string,
+  checkpointIntervalMs: number,
+  onError: (message: string) => void,
+): WriterThread {
+  // Should the thread stop, this still bounds the WAL.
+  raw.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES};`);
+  const worker = new Worker(new URL('./writer-thread-worker.ts', import.meta.url), {
+    workerData: { path, checkpointIntervalMs, autocheckpoint: FALLBACK_AUTOCHECKPOINT_PAGES },
+    // Its heap holds one batch's rows at a time (bodies are outside it, in the transferred buffer).
+    // Out of memory it ends, and logs are written on the main thread.
+    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
+  });
+  // Idle, it must not keep the process up; with batches in flight or while stopping it must.
+  worker.unref();
+  const pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  let nextId = 1;
+  let alive = true;
+  let stopping = false;
+
+  const end = (err: Error) => {
+    if (!alive) return;
+    alive = false;
+    if (!stopping) onError(`SQLite writer thread stopped (${err.message}); writing logs on the main thread`);
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on('message', (m: { id?: number; error?: string }) => {
+    if (m.id === undefined) {
+      if (m.error) onError(`WAL checkpoint: ${m.error}`);
+      return;
+    }
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (pending.size === 0 && !stopping) worker.unref();
+    if (m.error === undefined) p.resolve();
+    else p.reject(new Error(m.error));
+  });
+  worker.on('error', end);
+  worker.on('exit', (code) => end(new Error(`exit code ${code}`)));
+
+  return {
+    get alive() {
+      return alive;
+    },
+    insertLogs(batch) {
+      if (!alive) return Promise.reject(new Error('the SQLite writer thread has stopped'));
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ id, batch }, [batch.columns, batch.bodies]);
+      });
+    },
+    async stop() {
+      if (!alive) return;
+      stopping = true;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.ref();
+      worker.postMessage('stop');
+      // A thread stuck in a write must not hold shutdown forever.
+      const timer = setTimeout(() => void worker.terminate(), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
