@@ -3,13 +3,12 @@ import type { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
 import type { Config } from '../config/schema.ts';
 import { type Dialect, migrate } from './migrations.ts';
-
-/** How often the WAL is copied into the database file, off the request thread. */
-const CHECKPOINT_INTERVAL_MS = 1_000;
-
 import { openSqlite } from './sqlite.ts';
 import type { Database } from './tables.ts';
 import { startWriterThread, type WriterThread } from './writer-thread.ts';
+
+/** How often the WAL is copied into the database file, off the request thread. */
+const CHECKPOINT_INTERVAL_MS = 1_000;
 
 export interface OpenDatabase {
   db: Kysely<Database>;

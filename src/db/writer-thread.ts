@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { EncodedBatch } from '../logs/batch-codec.ts';
 
 /** WAL pages after which a connection checkpoints inside its own commit (the thread's safety net). */
-export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
+const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 
 export interface WriterThread {
   /** False once the thread is gone: log batches must then be written on this thread. */
