@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeBatch, type EncodedBatch } from '../logs/batch-codec.ts';
-import { sqliteLogSink } from '../logs/sqlite-sink.ts';
-import type { LogSink } from '../logs/writer.ts';
+import type { EncodedBatch } from '../logs/batch-codec.ts';
+import { type SqliteLogSink, sqliteLogSink } from '../logs/sqlite-sink.ts';
 import { openSqliteFile } from './sqlite-file.ts';
 
 /**
@@ -18,7 +17,7 @@ const { path, checkpointIntervalMs, autocheckpoint } = workerData as {
 const raw = openSqliteFile(path);
 raw.exec(`PRAGMA wal_autocheckpoint = ${autocheckpoint};`);
 // Prepared on the first batch: the thread starts before anything needs the logs table to exist.
-let logs: LogSink | undefined;
+let logs: SqliteLogSink | undefined;
 
 const checkpoint = () => {
   try {
@@ -38,13 +37,11 @@ parentPort?.on('message', (message: { id: number; batch: EncodedBatch } | 'stop'
     return;
   }
   const { id, batch } = message;
-  Promise.resolve()
-    .then(() => {
-      logs ??= sqliteLogSink(raw);
-      return logs.insert(decodeBatch(batch));
-    })
-    .then(
-      () => parentPort?.postMessage({ id }),
-      (err: unknown) => parentPort?.postMessage({ id, error: (err as Error).message }),
-    );
+  try {
+    logs ??= sqliteLogSink(raw);
+    logs.insertEncoded(batch);
+    parentPort?.postMessage({ id });
+  } catch (err) {
+    parentPort?.postMessage({ id, error: (err as Error).message });
+  }
 });

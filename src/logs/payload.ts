@@ -8,19 +8,32 @@ import type { LogRow } from './writer.ts';
  * repay; large bodies (long prompts, streams) are where the space goes, and those are compressed.
  */
 const COMPRESS_FROM = 4096;
-const RAW = Buffer.from([0]);
-const ZSTD = Buffer.from([1]);
+/** The first byte of a body stored as is. */
+export const STORED_RAW = 0;
+const STORED_ZSTD = 1;
+const ZSTD = Buffer.from([STORED_ZSTD]);
+
+/**
+ * A body as stored, from the body behind a STORED_RAW byte (the form a worker batch carries, so
+ * that a small body is bound where it lies, without a copy).
+ */
+export function storedBody(framed: Uint8Array): Uint8Array {
+  if (framed.length - 1 < COMPRESS_FROM) return framed;
+  return Buffer.concat([
+    ZSTD,
+    zstdCompressSync(framed.subarray(1), { params: { [constants.ZSTD_c_compressionLevel]: 1 } }),
+  ]);
+}
 
 function pack(b: Buffer | null): Uint8Array | null {
   if (b === null) return null;
-  if (b.length < COMPRESS_FROM) return Buffer.concat([RAW, b]);
-  return Buffer.concat([ZSTD, zstdCompressSync(b, { params: { [constants.ZSTD_c_compressionLevel]: 1 } })]);
+  return storedBody(Buffer.concat([Buffer.from([STORED_RAW]), b]));
 }
 
 export function unpack(stored: Uint8Array | null): Buffer | null {
   if (stored === null) return null;
   const b = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
-  return b[0] === 1 ? zstdDecompressSync(b.subarray(1)) : b.subarray(1);
+  return b[0] === STORED_ZSTD ? zstdDecompressSync(b.subarray(1)) : b.subarray(1);
 }
 
 /** The payload row of a log row, or undefined when it keeps none. */

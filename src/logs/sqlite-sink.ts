@@ -1,58 +1,30 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import { payloadRow } from './payload.ts';
-import type { LogRow, LogSink } from './writer.ts';
+import { type EncodedBatch, encodeBatch, forEachEncodedRow } from './batch-codec.ts';
+import { LOG_COLUMNS } from './log-columns.ts';
+import { storedBody } from './payload.ts';
+import type { LogSink } from './writer.ts';
 
-/** The logs table's columns, in the order the insert binds them (and the worker batch encodes them). */
-export const LOG_COLUMNS = [
-  'id',
-  'account_id',
-  'gateway_id',
-  'created_at',
-  'provider',
-  'model',
-  'path',
-  'method',
-  'status_code',
-  'success',
-  'cached',
-  'duration',
-  'upstream_duration',
-  'tokens_in',
-  'tokens_out',
-  'event_id',
-  'request_id',
-  'metadata',
-  'step',
-  'attempt',
-  'cost',
-  'custom_cost',
-  'saved_cost',
-  'feedback',
-  'score',
-  'request_content_type',
-  'response_content_type',
-  'request_size',
-  'response_size',
-  'user_agent',
-  'authentication',
-  'model_type',
-  'compat',
-  'request_head',
-  'response_head',
-  'request_type',
-  'error',
-] as const satisfies ReadonlyArray<keyof LogRow>;
-
+const COLUMNS = LOG_COLUMNS.length;
 const GROUP = 32;
+// Where the payload row's keys are among a row's values.
+const ID = LOG_COLUMNS.indexOf('id');
+const ACCOUNT = LOG_COLUMNS.indexOf('account_id');
+const GATEWAY = LOG_COLUMNS.indexOf('gateway_id');
+
+export interface SqliteLogSink extends LogSink {
+  /** Stores an encoded batch in one transaction, synchronously (the writer thread's call). */
+  insertEncoded(batch: EncodedBatch): void;
+}
 
 /**
  * Log batches into SQLite with prepared multi-row inserts inside a transaction. A row whose id is
  * already stored is skipped, so a batch sent again (its writer could not tell whether the first try
  * committed) stores each row once. This is the one place that bypasses Kysely: building a many-row
  * insert through the query builder for every batch was a measurable share of the gateway's CPU in
- * the bench, and this path is that hot.
+ * the bench, and this path is that hot. Every batch goes in through its encoded form (the one the
+ * writer thread gets), so rows on this thread take the same path.
  */
-export function sqliteLogSink(raw: DatabaseSync): LogSink {
+export function sqliteLogSink(raw: DatabaseSync): SqliteLogSink {
   const statement = (rows: number) =>
     raw.prepare(
       `INSERT INTO logs (${LOG_COLUMNS.join(', ')}) VALUES ${Array.from(
@@ -66,44 +38,42 @@ export function sqliteLogSink(raw: DatabaseSync): LogSink {
   const insertPayload = raw.prepare(
     'INSERT INTO log_payloads (log_id, account_id, gateway_id, request, response, request_truncated, response_truncated) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (log_id) DO NOTHING',
   );
-  const groupValues: SQLInputValue[] = new Array(LOG_COLUMNS.length * GROUP);
-  const oneValues: SQLInputValue[] = new Array(LOG_COLUMNS.length);
-  const fill = (into: SQLInputValue[], row: LogRow, offset: number) => {
-    for (let i = 0; i < LOG_COLUMNS.length; i++)
-      into[offset + i] = (row[LOG_COLUMNS[i]!] ?? null) as SQLInputValue;
+  const group: SQLInputValue[] = new Array(COLUMNS * GROUP);
+
+  const insertEncoded = (batch: EncodedBatch) => {
+    raw.exec('BEGIN');
+    try {
+      let n = 0;
+      forEachEncodedRow(batch, (values, bodies) => {
+        const offset = n * COLUMNS;
+        for (let i = 0; i < COLUMNS; i++) group[offset + i] = values[i] as SQLInputValue;
+        if (bodies && (bodies.request || bodies.response)) {
+          insertPayload.run(
+            values[ID] as string,
+            values[ACCOUNT] as string,
+            values[GATEWAY] as string,
+            bodies.request && storedBody(bodies.request),
+            bodies.response && storedBody(bodies.response),
+            bodies.requestTruncated ? 1 : 0,
+            bodies.responseTruncated ? 1 : 0,
+          );
+        }
+        if (++n === GROUP) {
+          insertGroup.run(...group);
+          n = 0;
+        }
+      });
+      for (let r = 0; r < n; r++) insertOne.run(...group.slice(r * COLUMNS, (r + 1) * COLUMNS));
+      raw.exec('COMMIT');
+    } catch (err) {
+      raw.exec('ROLLBACK');
+      throw err;
+    }
   };
   return {
+    insertEncoded,
     async insert(rows) {
-      raw.exec('BEGIN');
-      try {
-        let r = 0;
-        for (; r + GROUP <= rows.length; r += GROUP) {
-          for (let j = 0; j < GROUP; j++) fill(groupValues, rows[r + j]!, j * LOG_COLUMNS.length);
-          insertGroup.run(...groupValues);
-        }
-        for (; r < rows.length; r++) {
-          fill(oneValues, rows[r]!, 0);
-          insertOne.run(...oneValues);
-        }
-        for (const row of rows) {
-          const p = payloadRow(row);
-          if (p) {
-            insertPayload.run(
-              p.log_id,
-              p.account_id,
-              p.gateway_id,
-              p.request,
-              p.response,
-              p.request_truncated,
-              p.response_truncated,
-            );
-          }
-        }
-        raw.exec('COMMIT');
-      } catch (err) {
-        raw.exec('ROLLBACK');
-        throw err;
-      }
+      insertEncoded(encodeBatch(rows));
     },
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
+import { unpack } from '../../src/logs/payload.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
 import { row } from './log-row.ts';
 
@@ -60,6 +61,50 @@ describe('SQLite log sink', () => {
       await sink.insert(rows);
       expect((raw.prepare('SELECT count(*) AS c FROM logs').get() as { c: number }).c).toBe(40);
       expect((raw.prepare('SELECT count(*) AS c FROM log_payloads').get() as { c: number }).c).toBe(40);
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores each body as sent: small ones as they are, large ones compressed, none for a row without', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sink-'));
+    const { db, raw } = openSqlite(join(dir, 'g.db'));
+    try {
+      await migrate(db);
+      const small = Buffer.from('{"model":"gpt-4o-mini"}');
+      const large = Buffer.from(`data: ${'{"delta":"token"} '.repeat(2000)}\n\n`);
+      await sqliteLogSink(raw).insert([
+        {
+          ...row(1),
+          payload: { request: small, response: large, requestTruncated: false, responseTruncated: true },
+        },
+        {
+          ...row(2),
+          payload: { request: null, response: null, requestTruncated: false, responseTruncated: false },
+        },
+        {
+          ...row(3),
+          payload: { request: null, response: small, requestTruncated: true, responseTruncated: false },
+        },
+      ]);
+      const stored = raw.prepare('SELECT * FROM log_payloads ORDER BY log_id').all() as Array<{
+        log_id: string;
+        request: Uint8Array | null;
+        response: Uint8Array | null;
+        request_truncated: number;
+        response_truncated: number;
+      }>;
+      expect(stored.map((p) => p.log_id)).toEqual(['log-0001', 'log-0003']);
+      const [first, third] = stored;
+      expect(first!.request!.length).toBe(small.length + 1);
+      expect(first!.response!.length).toBeLessThan(large.length / 10);
+      expect(unpack(first!.request)!.equals(small)).toBe(true);
+      expect(unpack(first!.response)!.equals(large)).toBe(true);
+      expect([first!.request_truncated, first!.response_truncated]).toEqual([0, 1]);
+      expect(third!.request).toBeNull();
+      expect(unpack(third!.response)!.equals(small)).toBe(true);
+      expect([third!.request_truncated, third!.response_truncated]).toEqual([1, 0]);
     } finally {
       await db.destroy();
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
 import { startWriterThread } from '../../src/db/writer-thread.ts';
-import { decodeBatch, encodeBatch } from '../../src/logs/batch-codec.ts';
+import { encodeBatch, forEachEncodedRow } from '../../src/logs/batch-codec.ts';
+import { LOG_COLUMNS } from '../../src/logs/log-columns.ts';
 import { unpack } from '../../src/logs/payload.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
 import { workerLogSink } from '../../src/logs/worker-sink.ts';
@@ -42,14 +43,41 @@ const withBodies = (i: number): LogRow => ({
 });
 
 describe('log batches crossing to the writer thread', () => {
-  it('decode(encode(rows)) gives back every column and body, whatever buffer the bodies were cut from', () => {
+  it('every column and body comes back out of an encoded batch, whatever buffer the bodies were cut from', () => {
     const rows = Array.from({ length: 12 }, (_, i) => (i % 2 ? withBodies(i) : row(i)));
     const batch = encodeBatch(rows);
-    // Only the bodies' bytes travel, not the buffer they were cut from.
+    // Only the bodies' bytes travel (each after its format byte), not the buffer they were cut from.
     expect(batch.bodies.byteLength).toBe(
-      rows.reduce((n, r) => n + (r.payload ? (r.payload.request?.length ?? 0) + RESPONSE.length : 0), 0),
+      rows.reduce(
+        (n, r) =>
+          n + (r.payload ? (r.payload.request ? r.payload.request.length + 1 : 0) + RESPONSE.length + 1 : 0),
+        0,
+      ),
     );
-    expect(decodeBatch(batch)).toEqual(rows);
+    const decoded: LogRow[] = [];
+    forEachEncodedRow(batch, (values, bodies) => {
+      const back = Object.fromEntries(LOG_COLUMNS.map((c, i) => [c, values[i]])) as LogRow;
+      if (bodies) {
+        back.payload = {
+          request: unpack(bodies.request),
+          response: unpack(bodies.response),
+          requestTruncated: bodies.requestTruncated,
+          responseTruncated: bodies.responseTruncated,
+        };
+      }
+      decoded.push(back);
+    });
+    expect(decoded).toEqual(rows);
+  });
+
+  it('a string with line breaks and quotes stays within its row', () => {
+    const tricky = { ...row(1), error: 'line one\nline "two"\r\n\u2028end', metadata: '{"k":"a\\nb"}' };
+    const decoded: unknown[][] = [];
+    forEachEncodedRow(encodeBatch([tricky, row(2)]), (values) => decoded.push(values));
+    expect(decoded).toHaveLength(2);
+    expect(decoded[0]![LOG_COLUMNS.indexOf('error')]).toBe(tricky.error);
+    expect(decoded[0]![LOG_COLUMNS.indexOf('metadata')]).toBe(tricky.metadata);
+    expect(decoded[1]![LOG_COLUMNS.indexOf('id')]).toBe('log-0002');
   });
 
   it('rows sent to the thread are stored, bodies included, and stop() ends it', async () => {
