@@ -11,23 +11,23 @@ const COMPRESS_FROM = 4096;
 /** The first byte of a body stored as is. */
 export const STORED_RAW = 0;
 const STORED_ZSTD = 1;
+const RAW = Buffer.from([STORED_RAW]);
 const ZSTD = Buffer.from([STORED_ZSTD]);
+
+const compressed = (body: Uint8Array): Uint8Array =>
+  Buffer.concat([ZSTD, zstdCompressSync(body, { params: { [constants.ZSTD_c_compressionLevel]: 1 } })]);
 
 /**
  * A body as stored, from the body behind a STORED_RAW byte (the form a worker batch carries, so
  * that a small body is bound where it lies, without a copy).
  */
 export function storedBody(framed: Uint8Array): Uint8Array {
-  if (framed.length - 1 < COMPRESS_FROM) return framed;
-  return Buffer.concat([
-    ZSTD,
-    zstdCompressSync(framed.subarray(1), { params: { [constants.ZSTD_c_compressionLevel]: 1 } }),
-  ]);
+  return framed.length - 1 < COMPRESS_FROM ? framed : compressed(framed.subarray(1));
 }
 
 function pack(b: Buffer | null): Uint8Array | null {
   if (b === null) return null;
-  return storedBody(Buffer.concat([Buffer.from([STORED_RAW]), b]));
+  return b.length < COMPRESS_FROM ? Buffer.concat([RAW, b]) : compressed(b);
 }
 
 export function unpack(stored: Uint8Array | null): Buffer | null {
