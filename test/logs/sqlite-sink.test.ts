@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
@@ -8,12 +9,22 @@ import { unpack } from '../../src/logs/payload.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
 import { row } from './log-row.ts';
 
+/** Runs `test` against a fresh, migrated SQLite file, removed afterwards. */
+async function withDatabase(test: (raw: DatabaseSync) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sink-'));
+  const { db, raw } = openSqlite(join(dir, 'g.db'));
+  try {
+    await migrate(db);
+    await test(raw);
+  } finally {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('SQLite log sink', () => {
   it.each([1, 31, 32, 33, 70])('stores a batch of %i rows exactly, every column', async (n) => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sink-'));
-    const { db, raw } = openSqlite(join(dir, 'g.db'));
-    try {
-      await migrate(db);
+    await withDatabase(async (raw) => {
       const rows = Array.from({ length: n }, (_, i) => row(i));
       await sqliteLogSink(raw).insert(rows);
       const stored = raw.prepare('SELECT * FROM logs ORDER BY id').all() as Array<Record<string, unknown>>;
@@ -22,33 +33,21 @@ describe('SQLite log sink', () => {
         const { seq: _seq, ...rest } = s;
         expect(rest).toEqual(row(i));
       }
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a failing batch stores none of its rows', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sink-'));
-    const { db, raw } = openSqlite(join(dir, 'g.db'));
-    try {
-      await migrate(db);
+    await withDatabase(async (raw) => {
       const rows = Array.from({ length: 40 }, (_, i) => row(i));
       // A NOT NULL column left empty in the single-row tail, after a full group went in.
       rows[35] = { ...row(35), provider: null as unknown as string };
       await expect(sqliteLogSink(raw).insert(rows)).rejects.toThrow(/NOT NULL/);
       expect((raw.prepare('SELECT count(*) AS c FROM logs').get() as { c: number }).c).toBe(0);
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a batch sent again stores each row and body once (a retry after an unknown outcome)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sink-'));
-    const { db, raw } = openSqlite(join(dir, 'g.db'));
-    try {
-      await migrate(db);
+    await withDatabase(async (raw) => {
       const body = {
         request: Buffer.from('{}'),
         response: Buffer.from('{"ok":1}'),
@@ -61,17 +60,11 @@ describe('SQLite log sink', () => {
       await sink.insert(rows);
       expect((raw.prepare('SELECT count(*) AS c FROM logs').get() as { c: number }).c).toBe(40);
       expect((raw.prepare('SELECT count(*) AS c FROM log_payloads').get() as { c: number }).c).toBe(40);
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('stores each body as sent: small ones as they are, large ones compressed, none for a row without', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sink-'));
-    const { db, raw } = openSqlite(join(dir, 'g.db'));
-    try {
-      await migrate(db);
+    await withDatabase(async (raw) => {
       const small = Buffer.from('{"model":"gpt-4o-mini"}');
       const large = Buffer.from(`data: ${'{"delta":"token"} '.repeat(2000)}\n\n`);
       await sqliteLogSink(raw).insert([
@@ -105,9 +98,6 @@ describe('SQLite log sink', () => {
       expect(third!.request).toBeNull();
       expect(unpack(third!.response)!.equals(small)).toBe(true);
       expect([third!.request_truncated, third!.response_truncated]).toEqual([1, 0]);
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
