@@ -31,7 +31,8 @@ export const FILTER_KEYS = [
 export const OPERATORS = ['eq', 'neq', 'contains', 'lt', 'gt'] as const;
 
 export type FilterKey = (typeof FILTER_KEYS)[number];
-export type Operator = (typeof OPERATORS)[number];
+/** The API's operators, and the inclusive bounds the flat parameters (`min_cost`, `start_date`, …) need. */
+export type Operator = (typeof OPERATORS)[number] | 'gte' | 'lte';
 export type FilterValue = string | number | boolean | null;
 
 export interface LogFilter {
@@ -184,6 +185,10 @@ export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
       return eb(col, '<', nonNull[0]!);
     case 'gt':
       return eb(col, '>', nonNull[0]!);
+    case 'gte':
+      return eb(col, '>=', nonNull[0]!);
+    case 'lte':
+      return eb(col, '<=', nonNull[0]!);
   }
 }
 
@@ -230,5 +235,9 @@ function matches(row: Record<string, unknown>, f: LogFilter): boolean {
       return actual !== null && actual !== undefined && Number(actual) < Number(values[0]);
     case 'gt':
       return actual !== null && actual !== undefined && Number(actual) > Number(values[0]);
+    case 'gte':
+      return actual !== null && actual !== undefined && Number(actual) >= Number(values[0]);
+    case 'lte':
+      return actual !== null && actual !== undefined && Number(actual) <= Number(values[0]);
   }
 }

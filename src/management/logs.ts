@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FilterError, filtersFromQuery, matchesAll } from '../logs/filters.ts';
+import { FLAT_PARAMS, flatFilters } from '../logs/flat-params.ts';
 import { type LogQuery, type LogRowRead, ORDER_BY, type OrderBy } from '../logs/queries.ts';
 import type { LogRow } from '../logs/writer.ts';
 import { ApiError, pagination } from './envelope.ts';
@@ -69,12 +70,37 @@ function logQuery(query: URLSearchParams, orderByDefault: OrderBy = 'created_at'
   }
   let filters: LogQuery['filters'];
   try {
-    filters = filtersFromQuery(query);
+    filters = [...filtersFromQuery(query), ...flatFilters(query)];
   } catch (err) {
     if (err instanceof FilterError) throw new ApiError(400, 7001, err.message, ['filters']);
     throw err;
   }
   return { filters, search: query.get('search') ?? undefined, orderBy, direction };
+}
+
+const DELETE_PARAMS = new Set([
+  'filters',
+  'limit',
+  'order_by',
+  'order_by_direction',
+  'direction',
+  'search',
+  ...FLAT_PARAMS,
+]);
+
+/**
+ * A DELETE with no filter removes every log of the gateway, so a parameter it does not know (a
+ * typo, or a filter from another API) is refused rather than ignored.
+ */
+function refuseUnknownParams(query: URLSearchParams): void {
+  for (const name of query.keys()) {
+    if (DELETE_PARAMS.has(name) || /^filters[.[]/.test(name)) continue;
+    throw new ApiError(
+      400,
+      7001,
+      `DELETE /logs does not take "${name.slice(0, 64)}"; it takes filters, limit, order_by, order_by_direction, search and the list's flat filters (${FLAT_PARAMS.join(', ')})`,
+    );
+  }
 }
 
 function gatewayOf(ctx: RouteContext, permission: 'read' | 'edit'): string {
@@ -188,6 +214,7 @@ export const logRoutes: Route[] = [
     path: '/gateways/:gateway/logs',
     async handle(ctx) {
       const id = gatewayOf(ctx, 'edit');
+      refuseUnknownParams(ctx.query);
       const q = logQuery(ctx.query);
       const limitText = ctx.query.get('limit');
       const limit = limitText === null ? undefined : Number(limitText);

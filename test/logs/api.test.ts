@@ -199,6 +199,65 @@ for (const database of DATABASES) {
       expect((await api('PATCH', '/logs/nope', { score: 1 })).status).toBe(404);
     });
 
+    it('takes the deprecated flat parameters the Cloudflare SDKs still send, each as a filter', async () => {
+      const names = async (query: string) =>
+        (await list(query)).map((r) => Object.entries(ids).find(([, id]) => id === r['id'])?.[0]).sort();
+      expect(await names('provider=anthropic')).toEqual(['claude']);
+      expect(await names('success=false')).toEqual(['failed']);
+      expect(await names('provider=openai&model=gpt-4o')).toEqual(['big', 'failed']);
+      expect(await names('model_type=embeddings')).toEqual(['embed']);
+      expect(await names('cached=true')).toEqual([]);
+      // The PATCH test gave `big` a thumbs up; nothing has a thumbs down.
+      expect(await names('feedback=1')).toEqual(['big']);
+      expect(await names('feedback=0')).toEqual([]);
+      // Bounds include their value.
+      const claude = (await list('provider=anthropic'))[0]!;
+      const tokens = Number(claude['tokens_in']) + Number(claude['tokens_out']);
+      expect(await names(`provider=anthropic&min_total_tokens=${tokens}&max_total_tokens=${tokens}`)).toEqual(
+        ['claude'],
+      );
+      expect(await names(`provider=anthropic&min_total_tokens=${tokens + 1}`)).toEqual([]);
+      expect(await names(`provider=anthropic&max_tokens_in=${Number(claude['tokens_in']) - 1}`)).toEqual([]);
+      expect(await names(`provider=anthropic&min_cost=${claude['cost']}&max_cost=${claude['cost']}`)).toEqual(
+        ['claude'],
+      );
+      const at = claude['created_at'] as string;
+      expect(
+        await names(
+          `provider=anthropic&start_date=${encodeURIComponent(at)}&end_date=${encodeURIComponent(at)}`,
+        ),
+      ).toEqual(['claude']);
+      expect(await names(`provider=anthropic&start_date=${Date.parse(at) + 1}`)).toEqual([]);
+      expect(await names('provider=anthropic&min_duration=0&max_duration=600000')).toEqual(['claude']);
+      // Flat parameters and filters[] add up.
+      expect(
+        await names(`success=true&${filter([{ key: 'model', operator: 'eq', value: ['gpt-4o'] }])}`),
+      ).toEqual(['big']);
+      for (const [query, message] of [
+        ['success=yes', /success must be true or false/],
+        ['feedback=-1', /feedback must be 0 \(negative\) or 1 \(positive\)/],
+        ['min_cost=cheap', /min_cost must be a number/],
+        ['start_date=yesterday', /start_date must be an ISO time or unix milliseconds/],
+      ] as const) {
+        const bad = await api('GET', `/logs?${query}`);
+        expect(bad.status, query).toBe(400);
+        expect(bad.json.errors[0].message).toMatch(message);
+      }
+    });
+
+    it('DELETE refuses a parameter it does not know instead of deleting every log', async () => {
+      const before = (await list('')).length;
+      const typo = await api(
+        'DELETE',
+        `/logs?filter=${encodeURIComponent('[{"key":"provider","value":["openai"]}]')}`,
+      );
+      expect(typo.status).toBe(400);
+      expect(typo.json.errors[0].message).toMatch(
+        /DELETE \/logs does not take "filter"; it takes filters, limit/,
+      );
+      expect((await list('')).length).toBe(before);
+    });
+
     it('DELETE by filters removes the rows and their bodies', async () => {
       const r = await api(
         'DELETE',
