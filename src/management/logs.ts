@@ -111,11 +111,15 @@ function notFound(log: string, gateway: string): ApiError {
   return new ApiError(404, 7002, `Log "${log}" not found in gateway "${gateway}"`);
 }
 
-const metadataValue = z.union([z.string(), z.number(), z.boolean()]);
+const metadataValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: 'must be a string, number or boolean (metadata is one flat object)',
+});
 const patchSchema = z
   .object({
     feedback: z
-      .union([z.literal(-1), z.literal(0), z.literal(1)])
+      .union([z.literal(-1), z.literal(0), z.literal(1)], {
+        error: 'must be -1 (thumbs down), 1 (thumbs up), or 0 or null (none)',
+      })
       .nullable()
       .optional(),
     score: z.number().int().min(0).max(100).nullable().optional(),

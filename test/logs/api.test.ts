@@ -194,7 +194,14 @@ for (const database of DATABASES) {
       expect(
         (await list(filter([{ key: 'feedback', operator: 'eq', value: [1] }]))).map((x) => x['id']),
       ).toEqual([ids['big']]);
-      expect((await api('PATCH', `/logs/${ids['big']}`, { feedback: 2 })).status).toBe(400);
+      const feedback = await api('PATCH', `/logs/${ids['big']}`, { feedback: 2 });
+      expect(feedback.status).toBe(400);
+      expect(feedback.json.errors[0].message).toMatch(
+        /feedback: must be -1 \(thumbs down\), 1 \(thumbs up\)/,
+      );
+      const nested = await api('PATCH', `/logs/${ids['big']}`, { metadata: { a: { b: 1 } } });
+      expect(nested.status).toBe(400);
+      expect(nested.json.errors[0].message).toMatch(/metadata\.a: must be a string, number or boolean/);
       expect((await api('PATCH', `/logs/${ids['big']}`, { score: 101 })).status).toBe(400);
       expect((await api('PATCH', '/logs/nope', { score: 1 })).status).toBe(404);
     });
