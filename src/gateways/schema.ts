@@ -7,6 +7,8 @@ export const GATEWAY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const verdict = z.enum(['FLAG', 'BLOCK']);
+const RATE_KEY_RULE = 'must be gateway, token, provider, model, provider_model or metadata.<key>';
+const CACHE_TTL_RULE = `must be 0 or null (no caching), or an integer number of seconds from 60 to ${MAX_CACHE_TTL_SECONDS}`;
 const guardrailCategories = z
   .object(
     Object.fromEntries(
@@ -25,10 +27,13 @@ const dlpPolicy = z
   })
   .strict();
 
-const spendDimension = z.union([
-  z.object({ mode: z.literal('filter'), values: z.array(z.string()).min(1) }).strict(),
-  z.object({ mode: z.literal('partition') }).strict(),
-]);
+const spendDimension = z.union(
+  [
+    z.object({ mode: z.literal('filter'), values: z.array(z.string()).min(1) }).strict(),
+    z.object({ mode: z.literal('partition') }).strict(),
+  ],
+  { error: 'must be {"mode": "filter", "values": ["…", …]} or {"mode": "partition"}' },
+);
 
 const spendRule = z
   .object({
@@ -53,10 +58,9 @@ const rateLimitRule = z
   .object({
     id: z.string().min(1).max(64).optional(),
     enabled: z.boolean().optional(),
-    key: z.union([
-      z.enum(['gateway', 'token', 'provider', 'model', 'provider_model']),
-      z.string().regex(/^metadata\.[^.]{1,64}$/, 'metadata.<key>'),
-    ]),
+    key: z
+      .string({ error: RATE_KEY_RULE })
+      .regex(/^(?:gateway|token|provider|model|provider_model|metadata\.[^.]{1,64})$/, RATE_KEY_RULE),
     limit: z.number().positive(),
     interval: int(1, 86_400 * 31),
     technique: z.enum(['fixed', 'sliding']).optional(),
@@ -70,7 +74,10 @@ const rateLimitRule = z
  */
 export const gatewaySettingsShape = {
   cache_invalidate_on_update: z.boolean(),
-  cache_ttl: z.union([z.literal(0), int(60, MAX_CACHE_TTL_SECONDS)]).nullable(),
+  cache_ttl: z
+    .number({ error: CACHE_TTL_RULE })
+    .refine((v) => v === 0 || (Number.isInteger(v) && v >= 60 && v <= MAX_CACHE_TTL_SECONDS), CACHE_TTL_RULE)
+    .nullable(),
   collect_logs: z.boolean(),
   rate_limiting_interval: int(0, 86_400 * 31).nullable(),
   rate_limiting_limit: int(0, 1_000_000_000).nullable(),

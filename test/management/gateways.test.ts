@@ -109,10 +109,16 @@ for (const database of DATABASES) {
           cache_ttl: 30,
           retry_max_attempts: 9,
           retry_backoff: 'random',
+          rate_limits: [{ key: 'user', limit: 1, interval: 60 }],
         });
         expect(range.status).toBe(400);
         const text = messages(range.json);
-        expect(text).toContain('cache_ttl');
+        expect(text).toMatch(
+          /cache_ttl: must be 0 or null \(no caching\), or an integer number of seconds from 60 to 2592000/,
+        );
+        expect(text).toMatch(
+          /rate_limits\.0\.key: must be gateway, token, provider, model, provider_model or metadata\.<key>/,
+        );
         expect(text).toContain('retry_max_attempts');
         expect(text).toMatch(/retry_backoff: .*"constant"/);
 

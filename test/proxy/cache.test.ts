@@ -241,6 +241,11 @@ for (const store of CACHE_STORES) {
       const byModel = await gw.api('DELETE', '/gateways/cached/cache?provider=openai&model=gpt-4o-mini');
       expect(byModel.json.result.purged).toBe(1);
       expect((await send('cached')).headers['cf-aig-cache-status']).toBe('MISS');
+      // A misspelt filter is refused rather than read as "purge everything".
+      const typo = await gw.api('DELETE', '/gateways/cached/cache?modle=gpt-4o-mini');
+      expect(typo.status).toBe(400);
+      expect(typo.json.errors[0].message).toMatch(/DELETE \/cache takes provider and model; got "modle"/);
+      expect((await send('cached')).headers['cf-aig-cache-status']).toBe('HIT');
       const all = await gw.api('DELETE', '/gateways/cached/cache');
       expect(all.json.result.purged).toBe(2);
       expect((await gw.api('DELETE', '/gateways/nope/cache')).status).toBe(404);
