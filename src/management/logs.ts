@@ -116,10 +116,12 @@ const metadataValue = z.union([z.string(), z.number(), z.boolean()], {
 });
 const patchSchema = z
   .object({
+    // The Workers binding's types allow "-1" and "1" as strings too.
     feedback: z
-      .union([z.literal(-1), z.literal(0), z.literal(1)], {
+      .union([z.literal(-1), z.literal(0), z.literal(1), z.literal('-1'), z.literal('0'), z.literal('1')], {
         error: 'must be -1 (thumbs down), 1 (thumbs up), or 0 or null (none)',
       })
+      .transform(Number)
       .nullable()
       .optional(),
     score: z.number().int().min(0).max(100).nullable().optional(),

@@ -194,6 +194,8 @@ for (const database of DATABASES) {
       expect(
         (await list(filter([{ key: 'feedback', operator: 'eq', value: [1] }]))).map((x) => x['id']),
       ).toEqual([ids['big']]);
+      const asText = await api('PATCH', `/logs/${ids['big']}`, { feedback: '1' });
+      expect(asText.json.result).toMatchObject({ feedback: 1 });
       const feedback = await api('PATCH', `/logs/${ids['big']}`, { feedback: 2 });
       expect(feedback.status).toBe(400);
       expect(feedback.json.errors[0].message).toMatch(
