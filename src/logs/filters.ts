@@ -46,6 +46,23 @@ export class FilterError extends Error {}
 const BOOLEAN_KEYS = new Set(['success', 'cached', 'authentication', 'compatibilityMode', 'wholesale']);
 const NUMBER_KEYS = new Set(['cost', 'tokens', 'tokens_in', 'tokens_out', 'duration', 'feedback']);
 
+/** What a key takes, when `v` is not that (a number compared with "abc" would match nothing, silently). */
+function wrongKind(key: FilterKey, v: string | number | boolean): string | undefined {
+  if (BOOLEAN_KEYS.has(key))
+    return v === true || v === false || v === 'true' || v === 'false' || v === 0 || v === 1
+      ? undefined
+      : 'true or false';
+  if (NUMBER_KEYS.has(key))
+    return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
+      ? undefined
+      : 'numbers';
+  if (key === 'created_at')
+    return typeof v === 'number' || (typeof v === 'string' && Number.isFinite(Date.parse(v)))
+      ? undefined
+      : 'an ISO time or unix milliseconds';
+  return undefined;
+}
+
 /** Validates filters from JSON or from the SDK's dotted query form, naming what is allowed. */
 export function validateFilters(raw: unknown): LogFilter[] {
   if (!Array.isArray(raw)) throw new FilterError('filters must be an array of {key, operator, value[]}');
@@ -65,12 +82,16 @@ export function validateFilters(raw: unknown): LogFilter[] {
         `filters[${i}].operator must be one of ${OPERATORS.join(', ')}; got ${JSON.stringify(operator)}`,
       );
     }
+    if (o['value'] === undefined) throw new FilterError(`filters[${i}].value is required: a list of values`);
     const values = Array.isArray(o['value']) ? o['value'] : [o['value']];
     if (values.length === 0) throw new FilterError(`filters[${i}].value must hold at least one value`);
     for (const v of values) {
       if (v !== null && !['string', 'number', 'boolean'].includes(typeof v)) {
         throw new FilterError(`filters[${i}].value holds strings, numbers, booleans or null`);
       }
+      const wrong = v === null ? undefined : wrongKind(key as FilterKey, v as string | number | boolean);
+      if (wrong)
+        throw new FilterError(`filters[${i}].value: ${key} takes ${wrong}; got ${JSON.stringify(v)}`);
     }
     if ((operator === 'lt' || operator === 'gt') && values.length !== 1) {
       throw new FilterError(`filters[${i}]: ${operator} compares with exactly one value`);
@@ -100,6 +121,7 @@ export function filtersFromQuery(query: URLSearchParams): LogFilter[] {
     if (!m) continue;
     const field = m[2]!;
     const index = m[1] !== undefined ? Number(m[1]) : field === 'key' ? groups.length : groups.length - 1;
+    if (index < 0) throw new FilterError(`${name} must come after the filters.key it belongs to`);
     const g = groups[index] ?? {};
     groups[index] = g;
     if (field === 'value') {
@@ -122,6 +144,16 @@ function parseScalar(v: string): FilterValue {
 }
 
 type Eb = ExpressionBuilder<Database, 'logs'>;
+
+/** A LIKE pattern that finds `text` anywhere, its own `%`, `_` and `\` taken literally (see `like`). */
+export function likeAnywhere(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** `target LIKE pattern` with `\` as the escape character, the same on SQLite and Postgres. */
+export function like(target: Expression<unknown>, pattern: string): Expression<SqlBool> {
+  return sql<SqlBool>`${target} like ${pattern} escape '\\'`;
+}
 
 function column(key: FilterKey): Expression<unknown> | undefined {
   switch (key) {
@@ -151,9 +183,11 @@ function coerce(key: FilterKey, v: FilterValue): FilterValue {
 export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
   if (f.key === 'metadata.key' || f.key === 'metadata.value') {
     const patterns = f.value.map((v) =>
-      f.key === 'metadata.key' ? `%${JSON.stringify(String(v)).slice(0, -1)}":%` : `%:${JSON.stringify(v)}%`,
+      likeAnywhere(
+        f.key === 'metadata.key' ? `${JSON.stringify(String(v)).slice(0, -1)}":` : `:${JSON.stringify(v)}`,
+      ),
     );
-    const any = eb.or(patterns.map((p) => eb(sql.ref('metadata'), 'like', p)));
+    const any = eb.or(patterns.map((p) => like(sql.ref('metadata'), p)));
     return f.operator === 'neq' ? eb.or([eb('metadata', 'is', null), eb.not(any)]) : any;
   }
   const col = column(f.key);
@@ -180,7 +214,7 @@ export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
       return eb.and(parts);
     }
     case 'contains':
-      return eb.or(nonNull.map((v) => eb(sql`lower(${col})`, 'like', `%${String(v).toLowerCase()}%`)));
+      return eb.or(nonNull.map((v) => like(sql`lower(${col})`, likeAnywhere(String(v).toLowerCase()))));
     case 'lt':
       return eb(col, '<', nonNull[0]!);
     case 'gt':

@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, LogsTable } from '../db/tables.ts';
-import { condition, type LogFilter } from './filters.ts';
+import { condition, type LogFilter, like, likeAnywhere } from './filters.ts';
 import { unpack } from './payload.ts';
 
 export type LogRowRead = Selectable<LogsTable>;
@@ -43,11 +43,11 @@ export class LogQueries {
       .where('gateway_id', '=', gatewayId);
     for (const f of q.filters) base = base.where((eb) => condition(eb, f));
     if (q.search) {
-      const like = `%${q.search.toLowerCase()}%`;
+      const pattern = likeAnywhere(q.search.toLowerCase());
       base = base.where((eb) =>
         eb.or(
           (['id', 'event_id', 'provider', 'model', 'path', 'error'] as const).map((c) =>
-            eb(sql`lower(${sql.ref(c)})`, 'like', like),
+            like(sql`lower(${sql.ref(c)})`, pattern),
           ),
         ),
       );

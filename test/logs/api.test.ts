@@ -173,6 +173,32 @@ for (const database of DATABASES) {
       expect(op.json.errors[0].message).toMatch(/operator must be one of eq, neq, contains, lt, gt/);
     });
 
+    it('checks each filter value against its key, and takes % and _ in search and contains literally', async () => {
+      for (const [query, message] of [
+        [
+          filter([{ key: 'cost', operator: 'gt', value: ['abc'] }]),
+          /filters\[0\]\.value: cost takes numbers; got "abc"/,
+        ],
+        [filter([{ key: 'success', operator: 'eq', value: ['yes'] }]), /success takes true or false/],
+        [
+          filter([{ key: 'created_at', operator: 'gt', value: ['noon'] }]),
+          /created_at takes an ISO time or unix milliseconds/,
+        ],
+        [filter([{ key: 'model', operator: 'eq' }]), /filters\[0\]\.value is required/],
+        ['filters.value=openai', /filters\.value must come after the filters\.key it belongs to/],
+      ] as const) {
+        const bad = await api('GET', `/logs?${query}`);
+        expect(bad.status, query).toBe(400);
+        expect(bad.json.errors[0].message).toMatch(message);
+      }
+      // Every stored log has a letter in its model; none has a literal % or _ in what search reads.
+      expect(await list('search=%25')).toEqual([]);
+      expect(await list(filter([{ key: 'model', operator: 'contains', value: ['_'] }]))).toEqual([]);
+      expect(
+        (await list(filter([{ key: 'model', operator: 'contains', value: ['4o-'] }]))).length,
+      ).toBeGreaterThan(0);
+    });
+
     it('orders, paginates and searches', async () => {
       const asc = await list('order_by=created_at&order_by_direction=asc');
       expect(asc[0]!['id']).toBe(ids['mini']);
