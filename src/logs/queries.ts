@@ -29,6 +29,22 @@ export interface LogQuery {
 }
 
 /** Reads (and the feedback writes) of the log store for the management API. */
+const RANGE_FIELDS = [
+  'min_cost',
+  'max_cost',
+  'min_duration',
+  'max_duration',
+  'min_tokens_in',
+  'max_tokens_in',
+  'min_tokens_out',
+  'max_tokens_out',
+  'min_total_tokens',
+  'max_total_tokens',
+] as const;
+
+/** The list's `meta_info`: bounds named like the flat filters they suit (`min_cost`, …). */
+export type LogRanges = Record<(typeof RANGE_FIELDS)[number], number | null>;
+
 export class LogQueries {
   readonly #db: Kysely<Database>;
 
@@ -74,6 +90,32 @@ export class LogQueries {
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
     ]);
     return { rows, total: Number(count?.n ?? 0) };
+  }
+
+  /** The smallest and largest cost, duration and token counts among the logs `q` matches. */
+  async ranges(accountId: string, gatewayId: string, q: LogQuery): Promise<LogRanges> {
+    const total = sql<number>`coalesce(tokens_in, 0) + coalesce(tokens_out, 0)`;
+    const row = await this.#where(accountId, gatewayId, q)
+      .select((eb) => [
+        eb.fn.min('cost').as('min_cost'),
+        eb.fn.max('cost').as('max_cost'),
+        eb.fn.min('duration').as('min_duration'),
+        eb.fn.max('duration').as('max_duration'),
+        eb.fn.min('tokens_in').as('min_tokens_in'),
+        eb.fn.max('tokens_in').as('max_tokens_in'),
+        eb.fn.min('tokens_out').as('min_tokens_out'),
+        eb.fn.max('tokens_out').as('max_tokens_out'),
+        eb.fn.min(total).as('min_total_tokens'),
+        eb.fn.max(total).as('max_total_tokens'),
+      ])
+      .executeTakeFirst();
+    // Postgres may hand numbers back as text; an empty match gives nulls.
+    const out = {} as LogRanges;
+    for (const k of RANGE_FIELDS) {
+      const v = (row as Record<string, unknown> | undefined)?.[k];
+      out[k] = v === null || v === undefined ? null : Number(v);
+    }
+    return out;
   }
 
   async get(accountId: string, gatewayId: string, id: string): Promise<LogRowRead | undefined> {

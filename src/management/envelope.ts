@@ -20,6 +20,8 @@ export interface ResultInfo {
   per_page: number;
   count: number;
   total_count: number;
+  /** More about the listed set, where a route offers it (the logs list's `meta_info`). */
+  [extra: string]: number | null;
 }
 
 export function ok(res: ServerResponse, result: unknown, resultInfo?: ResultInfo, status = 200): void {

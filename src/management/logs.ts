@@ -162,16 +162,18 @@ export const logRoutes: Route[] = [
     async handle(ctx) {
       const id = gatewayOf(ctx, 'read');
       const { page, perPage } = pagination(ctx.query, 1000);
-      const { rows, total } = await ctx.app.logQueries.list(
-        ctx.accountId,
-        id,
-        logQuery(ctx.query),
-        page,
-        perPage,
-      );
+      const metaInfo = ctx.query.get('meta_info');
+      if (metaInfo !== null && metaInfo !== 'true' && metaInfo !== 'false') {
+        throw new ApiError(400, 7001, `meta_info must be true or false; got "${metaInfo.slice(0, 40)}"`);
+      }
+      const q = logQuery(ctx.query);
+      const [{ rows, total }, ranges] = await Promise.all([
+        ctx.app.logQueries.list(ctx.accountId, id, q, page, perPage),
+        metaInfo === 'true' ? ctx.app.logQueries.ranges(ctx.accountId, id, q) : undefined,
+      ]);
       return {
         result: rows.map(logResult),
-        resultInfo: { page, per_page: perPage, count: rows.length, total_count: total },
+        resultInfo: { page, per_page: perPage, count: rows.length, total_count: total, ...ranges },
       };
     },
   },

@@ -280,6 +280,37 @@ for (const database of DATABASES) {
       }
     });
 
+    it('meta_info=true adds the smallest and largest cost, duration and tokens of what matched', async () => {
+      const plain = await api('GET', '/logs?provider=anthropic');
+      expect(plain.json.result_info).not.toHaveProperty('min_cost');
+      const r = await api('GET', '/logs?provider=anthropic&meta_info=true&per_page=1');
+      expect(r.status).toBe(200);
+      const claude = r.json.result[0];
+      const tokens = claude.tokens_in + claude.tokens_out;
+      expect(r.json.result_info).toEqual({
+        page: 1,
+        per_page: 1,
+        count: 1,
+        total_count: 1,
+        min_cost: claude.cost,
+        max_cost: claude.cost,
+        min_duration: claude.duration,
+        max_duration: claude.duration,
+        min_tokens_in: claude.tokens_in,
+        max_tokens_in: claude.tokens_in,
+        min_tokens_out: claude.tokens_out,
+        max_tokens_out: claude.tokens_out,
+        min_total_tokens: tokens,
+        max_total_tokens: tokens,
+      });
+      const all = (await api('GET', '/logs?meta_info=true')).json.result_info;
+      expect(all.max_total_tokens).toBeGreaterThanOrEqual(tokens);
+      expect(all.min_total_tokens).toBeLessThanOrEqual(tokens);
+      const none = (await api('GET', '/logs?provider=nobody&meta_info=true')).json.result_info;
+      expect(none).toMatchObject({ total_count: 0, min_cost: null, max_total_tokens: null });
+      expect((await api('GET', '/logs?meta_info=yes')).status).toBe(400);
+    });
+
     it('DELETE refuses a parameter it does not know instead of deleting every log', async () => {
       const before = (await list('')).length;
       const typo = await api(
