@@ -14,7 +14,7 @@ import { type OpenDatabase, openDatabase } from '../db/open.ts';
 import { openSqlite } from '../db/sqlite.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { GatewayRegistry } from '../gateways/registry.ts';
-import { sendGatewayError, sendJson, toGatewayError } from '../http/respond.ts';
+import { malformedRequestAnswer, sendGatewayError, sendJson, toGatewayError } from '../http/respond.ts';
 import { GoogleTokenSource } from '../keys/google-service-account.ts';
 import { loadMasterKey } from '../keys/master-key.ts';
 import { ProviderKeyRegistry } from '../keys/registry.ts';
@@ -196,9 +196,8 @@ async function assemble(
     route(app, management, dashboard, req, res);
   });
   // Malformed requests never reach the handler; answer them plainly instead of hanging up.
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable)
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(malformedRequestAnswer(err));
     else socket.destroy();
   });
 

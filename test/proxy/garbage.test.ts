@@ -32,14 +32,21 @@ describe('garbage in never crashes the process', () => {
     await stillServing();
   });
 
-  it('a malformed request line gets a 400', async () => {
-    expect(await raw('GARBAGE / HTTP/9.9\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+  /** The JSON body of a raw answer. */
+  const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+
+  it('a malformed request line gets a 400 with an AiGatewayError body', async () => {
+    const answer = await raw('GARBAGE / HTTP/9.9\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(bodyOf(answer)).toMatchObject({ name: 'AiGatewayError', internalCode: 2011, httpCode: 400 });
     await stillServing();
   });
 
-  it('huge headers are refused, not fatal', async () => {
+  it('huge headers get a 431 that names the limit, and are not fatal', async () => {
     const big = `GET /v1/local/default/openai/models HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(100_000)}\r\n\r\n`;
-    expect(await raw(big)).toMatch(/^HTTP\/1\.1 431|^HTTP\/1\.1 400|^$/);
+    const answer = await raw(big);
+    expect(answer).toMatch(/^HTTP\/1\.1 431/);
+    expect(bodyOf(answer).message).toMatch(/request line and headers together are over \d+ bytes/);
     await stillServing();
   });
 
