@@ -17,6 +17,7 @@ export const DEFAULTS = {
   flushIntervalMs: 1000,
   batchSize: 500,
   maxBodyBytes: 1024 * 1024,
+  tailBufferBytes: 4 * 1024 * 1024,
   shutdownGraceMs: 30_000,
   cacheStore: 'memory',
   cacheMaxBytes: 256 * 1024 * 1024,
@@ -211,6 +212,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
         envInt(env, 'GATEHOUSE_LOG_MAX_BODY_BYTES', 0, 64 * 1024 * 1024),
         fromFile.logs?.max_body_bytes,
         DEFAULTS.maxBodyBytes,
+      ),
+      tailBufferBytes: pick(
+        'logs.tail_buffer_bytes',
+        'GATEHOUSE_LOG_TAIL_BUFFER_BYTES',
+        envInt(env, 'GATEHOUSE_LOG_TAIL_BUFFER_BYTES', 1024, 1024 * 1024 * 1024),
+        fromFile.logs?.tail_buffer_bytes,
+        DEFAULTS.tailBufferBytes,
       ),
     },
     shutdownGraceMs: pick(

@@ -28,6 +28,7 @@ export const fileConfigSchema = z
         flush_interval_ms: z.number().int().positive(),
         batch_size: z.number().int().positive(),
         max_body_bytes: z.number().int().nonnegative(),
+        tail_buffer_bytes: z.number().int().positive(),
       })
       .strict()
       .partial(),
@@ -66,7 +67,7 @@ export interface Config {
   providerBaseUrls: Record<string, string>;
   maxRequestBytes: number;
   upstream: { connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number };
-  logs: { flushIntervalMs: number; batchSize: number; maxBodyBytes: number };
+  logs: { flushIntervalMs: number; batchSize: number; maxBodyBytes: number; tailBufferBytes: number };
   shutdownGraceMs: number;
   cache: { store: 'memory' | 'sqlite' | 'redis'; maxBytes: number };
   /** Shared state for many nodes (cache today); required when `cache.store` is `redis`. */

@@ -195,6 +195,7 @@ export const logRoutes: Route[] = [
         'x-accel-buffering': 'no',
       });
       res.write(': tailing logs\n\n');
+      const limit = ctx.app.config.logs.tailBufferBytes;
       const listener = (rows: readonly LogRow[]) => {
         for (const row of rows) {
           if (row.account_id !== ctx.accountId || row.gateway_id !== gateway) continue;
@@ -203,6 +204,16 @@ export const logRoutes: Route[] = [
           res.write(
             `event: log\ndata: ${JSON.stringify(logResult({ ...stored, seq: 0 } as LogRowRead))}\n\n`,
           );
+          // A client that stops reading would otherwise hold every entry since in our memory.
+          if (res.writableLength > limit) {
+            ctx.app.log(
+              'warn',
+              `log tail of gateway ${gateway}: the client is ${res.writableLength} bytes behind (logs.tail_buffer_bytes is ${limit}); closing its stream`,
+            );
+            unsubscribe();
+            res.destroy();
+            return;
+          }
         }
       };
       const unsubscribe = ctx.app.logs.onWritten(listener);
