@@ -19,8 +19,18 @@ export interface AttemptFacts {
   overheadSeconds: number;
 }
 
+/**
+ * The model label comes from what clients send, so its values are bounded: the first MAX_MODELS
+ * distinct models keep their own series, and later ones (or names over MAX_MODEL_LABEL characters)
+ * count under OTHER_MODEL. Made-up model names cannot grow memory or the scrape without bound.
+ */
+export const MAX_MODELS = 1000;
+export const MAX_MODEL_LABEL = 128;
+export const OTHER_MODEL = '(other)';
+
 /** What `/metrics` exposes: per gateway, provider and model. */
 export class GatewayMetrics {
+  readonly #models = new Set<string>();
   readonly #requests = new Counter('gatehouse_requests_total', 'Requests (each attempt) by outcome.', [
     'gateway',
     'provider',
@@ -66,8 +76,15 @@ export class GatewayMetrics {
     this.#queue = new Gauge('gatehouse_log_queue_depth', 'Log rows waiting to be written.', logQueueDepth);
   }
 
+  #modelLabel(model: string): string {
+    if (this.#models.has(model)) return model;
+    if (model.length > MAX_MODEL_LABEL || this.#models.size >= MAX_MODELS) return OTHER_MODEL;
+    this.#models.add(model);
+    return model;
+  }
+
   record(f: AttemptFacts): void {
-    const where = [f.gateway, f.provider, f.model];
+    const where = [f.gateway, f.provider, this.#modelLabel(f.model)];
     this.#requests.inc([...where, String(f.status), f.cached ? 'true' : 'false']);
     if (!f.success) this.#errors.inc(where);
     if (f.tokensIn > 0) this.#tokens.inc([...where, 'in'], f.tokensIn);

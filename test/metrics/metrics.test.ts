@@ -63,6 +63,18 @@ describe('/metrics (Prometheus)', () => {
     expect(m.get('gatehouse_log_queue_depth')!.type).toBe('GAUGE');
   });
 
+  it('counts a model name over 128 characters under model="(other)"', async () => {
+    const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
+      body: JSON.stringify({ model: `m-${'x'.repeat(200)}`, messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    await res.body.text();
+    const requests = (await scrape()).get('gatehouse_requests_total')!.metrics;
+    expect(requests.some((x) => x.labels?.['model'] === '(other)')).toBe(true);
+    expect(requests.some((x) => (x.labels?.['model'] ?? '').startsWith('m-xxx'))).toBe(false);
+  });
+
   it('takes a token', async () => {
     expect((await fetch(`${ctx.gw.url}/metrics`)).status).toBe(401);
     const run = await ctx.gw.gatehouse.app.tokens.create('local', {
