@@ -28,7 +28,6 @@ export interface LogQuery {
   direction: 'asc' | 'desc';
 }
 
-/** Reads (and the feedback writes) of the log store for the management API. */
 const RANGE_FIELDS = [
   'min_cost',
   'max_cost',
@@ -45,6 +44,7 @@ const RANGE_FIELDS = [
 /** The list's `meta_info`: bounds named like the flat filters they suit (`min_cost`, …). */
 export type LogRanges = Record<(typeof RANGE_FIELDS)[number], number | null>;
 
+/** Reads (and the feedback writes) of the log store for the management API. */
 export class LogQueries {
   readonly #db: Kysely<Database>;
 
