@@ -63,7 +63,9 @@ export function flatFilters(query: URLSearchParams): LogFilter[] {
         throw new FilterError(
           `${name} must be an ISO time or unix milliseconds; got "${value.slice(0, 40)}"`,
         );
-      out.push({ key: 'created_at', operator: name === 'start_date' ? 'gte' : 'lte', value: [t] });
+      // A bare date as the end means the whole of that day (UTC), as a person asking for it means.
+      const end = name === 'end_date' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? t + 86_400_000 - 1 : t;
+      out.push({ key: 'created_at', operator: name === 'start_date' ? 'gte' : 'lte', value: [end] });
       continue;
     }
     const bound = /^(min|max)_(.+)$/.exec(name);

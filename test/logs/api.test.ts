@@ -263,6 +263,8 @@ for (const database of DATABASES) {
         ),
       ).toEqual(['claude']);
       expect(await names(`provider=anthropic&start_date=${Date.parse(at) + 1}`)).toEqual([]);
+      // A bare date as the end takes in the whole day.
+      expect(await names(`provider=anthropic&end_date=${at.slice(0, 10)}`)).toEqual(['claude']);
       expect(await names('provider=anthropic&min_duration=0&max_duration=600000')).toEqual(['claude']);
       // Flat parameters and filters[] add up.
       expect(

@@ -21,6 +21,14 @@ describe('flat log parameters', () => {
       { key: 'provider', operator: 'eq', value: ['openai'] },
       { key: 'cost', operator: 'gte', value: [0.1] },
     ]);
+    // A bare end date takes in the whole day; a start date or a full time is taken as it is.
+    expect(flatFilters(new URLSearchParams('start_date=2026-12-01&end_date=2026-12-01'))).toEqual([
+      { key: 'created_at', operator: 'gte', value: [Date.parse('2026-12-01T00:00:00Z')] },
+      { key: 'created_at', operator: 'lte', value: [Date.parse('2026-12-01T23:59:59.999Z')] },
+    ]);
+    expect(flatFilters(new URLSearchParams('end_date=2026-12-01T10:00:00Z'))[0]!.value).toEqual([
+      Date.parse('2026-12-01T10:00:00Z'),
+    ]);
     expect(flatFilters(new URLSearchParams('feedback=0&max_tokens=7'))).toEqual([
       { key: 'feedback', operator: 'eq', value: [-1] },
       { key: 'tokens', operator: 'lte', value: [7] },
