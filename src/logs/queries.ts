@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type OrderByItemBuilder, type Selectable, sql } from 'kysely';
 import type { Database, LogsTable } from '../db/tables.ts';
 import { condition, type LogFilter, like, likeAnywhere } from './filters.ts';
 import { unpack } from './payload.ts';
@@ -44,6 +44,21 @@ const RANGE_FIELDS = [
 /** The list's `meta_info`: bounds named like the flat filters they suit (`min_cost`, …). */
 export type LogRanges = Record<(typeof RANGE_FIELDS)[number], number | null>;
 
+/** Columns that can be null. SQLite sorts nulls first and Postgres last; here they go last either way. */
+const NULLABLE_ORDER = new Set<OrderBy>([
+  'model',
+  'model_type',
+  'cost',
+  'tokens_in',
+  'tokens_out',
+  'feedback',
+]);
+
+function ordered(ob: OrderByItemBuilder, q: LogQuery): OrderByItemBuilder {
+  const o = q.direction === 'asc' ? ob.asc() : ob.desc();
+  return NULLABLE_ORDER.has(q.orderBy) ? o.nullsLast() : o;
+}
+
 /** Reads (and the feedback writes) of the log store for the management API. */
 export class LogQueries {
   readonly #db: Kysely<Database>;
@@ -82,7 +97,7 @@ export class LogQueries {
     const [rows, count] = await Promise.all([
       base
         .selectAll()
-        .orderBy(q.orderBy, q.direction)
+        .orderBy(q.orderBy, (ob) => ordered(ob, q))
         .orderBy('seq', q.direction)
         .limit(perPage)
         .offset((page - 1) * perPage)
@@ -173,7 +188,9 @@ export class LogQueries {
     q: LogQuery,
     limit: number | undefined,
   ): Promise<number> {
-    let ids = this.#where(accountId, gatewayId, q).select('id').orderBy(q.orderBy, q.direction);
+    let ids = this.#where(accountId, gatewayId, q)
+      .select('id')
+      .orderBy(q.orderBy, (ob) => ordered(ob, q));
     if (limit !== undefined) ids = ids.limit(limit);
     const chosen = (await ids.execute()).map((r) => r.id);
     let deleted = 0;

@@ -207,6 +207,16 @@ for (const database of DATABASES) {
       expect(page.json.result_info).toMatchObject({ page: 2, per_page: 2, total_count: 7 });
       expect((await list('search=claude')).map((r) => r['id'])).toEqual([ids['claude']]);
       expect((await api('GET', '/logs?order_by=colour')).status).toBe(400);
+      // Logs with no cost (the failed call) come last both ways, on SQLite and Postgres alike.
+      for (const direction of ['asc', 'desc']) {
+        const costs = (await list(`order_by=cost&order_by_direction=${direction}`)).map((r) => r['cost']);
+        const firstNull = costs.indexOf(null);
+        expect(firstNull, direction).toBeGreaterThan(0);
+        expect(
+          costs.slice(firstNull).every((c) => c === null),
+          direction,
+        ).toBe(true);
+      }
     });
 
     it('PATCH stores feedback, score and metadata; out-of-range values are 400s', async () => {
