@@ -7,7 +7,8 @@ export const GATEWAY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const verdict = z.enum(['FLAG', 'BLOCK']);
-const RATE_KEY_RULE = 'must be gateway, token, provider, model, provider_model or metadata.<key>';
+const RATE_KEY_KINDS = ['gateway', 'token', 'provider', 'model', 'provider_model'];
+const RATE_KEY_RULE = `must be ${RATE_KEY_KINDS.join(', ')} or metadata.<key>`;
 const CACHE_TTL_RULE = `must be 0 or null (no caching), or an integer number of seconds from 60 to ${MAX_CACHE_TTL_SECONDS}`;
 const guardrailCategories = z
   .object(
@@ -60,7 +61,7 @@ const rateLimitRule = z
     enabled: z.boolean().optional(),
     key: z
       .string({ error: RATE_KEY_RULE })
-      .regex(/^(?:gateway|token|provider|model|provider_model|metadata\.[^.]{1,64})$/, RATE_KEY_RULE),
+      .regex(new RegExp(`^(?:${RATE_KEY_KINDS.join('|')}|metadata\\.[^.]{1,64})$`), RATE_KEY_RULE),
     limit: z.number().positive(),
     interval: int(1, 86_400 * 31),
     technique: z.enum(['fixed', 'sliding']).optional(),

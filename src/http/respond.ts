@@ -1,4 +1,5 @@
 import { maxHeaderSize, type ServerResponse } from 'node:http';
+import { ERRORS } from '../errors/codes.ts';
 import { aiGatewayErrorBody, GatewayError } from '../errors/gateway-error.ts';
 
 /** Sends a gateway-made error as an `AiGatewayError` body, with any extra headers. */
@@ -52,7 +53,8 @@ export function malformedRequestAnswer(err: { code?: string | undefined }): stri
   const detail = tooLarge
     ? `the request line and headers together are over ${maxHeaderSize} bytes (Node's --max-http-header-size); send fewer or shorter filters`
     : 'not a well-formed HTTP/1.1 request';
-  const body = aiGatewayErrorBody(2011, status, `Invalid request header: ${detail}`);
+  const { code, message } = ERRORS.invalidHeader;
+  const body = aiGatewayErrorBody(code, status, `${message}: ${detail}`);
   const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
   return `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
