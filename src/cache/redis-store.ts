@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import { readyOrTimeout } from '../util/redis-ready.ts';
+import { connectRedis } from '../util/redis-client.ts';
 import { decodeEntry, encodeEntry } from './codec.ts';
 import type { CacheStore, EntryScope, PurgeFilter } from './types.ts';
 
@@ -11,8 +10,8 @@ import type { CacheStore, EntryScope, PurgeFilter } from './types.ts';
  *   idx:p:{provider} / idx:m:{model} / idx:pm:{provider}:{model}   sets: entry keys by provider, model, both
  *   idx:tags                                    hash: entry key → "{provider}\n{model}", which sets hold it
  * A null model indexes as "". Index sets and the hash expire with their longest-lived entry (the
- * expiry is raised on each set, never lowered). A purge reads one set and deletes its entries, and
- * through the tags takes them out of every other set too, so a key reused later under another
+ * expiry is raised on each set, never lowered). A purge takes one set's entries in batches and
+ * deletes them, and through the tags takes them out of every other set too, so a key reused later under another
  * provider or model is never purged by its old one; it never scans the keyspace or reads values.
  * Members whose entry already expired are harmless (DEL counts 0). Each script runs atomically.
  * When Redis is unreachable, reads miss and writes are dropped: caching degrades, requests don't fail.
@@ -44,11 +43,16 @@ for _, s in ipairs(sets) do
 end
 return 1`;
 
-/** KEYS: the set to purge, idx, idx:tags. ARGV: idx. Returns how many live entries it deleted. */
+/**
+ * KEYS: the set to purge, idx, idx:tags. ARGV: idx, how many entries at most. Takes that many
+ * entries out of the set and deletes them; returns how many were live and how many are left. The
+ * caller repeats it, so a purge of a million entries never holds Redis (and every other node's
+ * requests) for longer than one batch.
+ */
 const PURGE_SCRIPT = `${INDEX_SETS}
 local target, all, tags, prefix = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
 local n = 0
-for _, entry in ipairs(redis.call('SMEMBERS', target)) do
+for _, entry in ipairs(redis.call('SPOP', target, tonumber(ARGV[2]))) do
   n = n + redis.call('DEL', entry)
   local tag = redis.call('HGET', tags, entry)
   if tag then
@@ -57,35 +61,18 @@ for _, entry in ipairs(redis.call('SMEMBERS', target)) do
   end
   redis.call('SREM', all, entry)
 end
-redis.call('DEL', target)
-return n`;
+return {n, redis.call('SCARD', target)}`;
+
+const PURGE_BATCH = 500;
 
 type Log = (level: 'warn', message: string) => void;
 
 export async function redisStore(url: string, opts: { log?: Log } = {}): Promise<CacheStore> {
   const log = opts.log ?? ((_l, m) => console.warn(m));
-  const redis = new Redis(url, {
-    // Connect now, fail fast while Redis is away: no queue of commands waiting for it to return.
-    lazyConnect: false,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+  const { redis, failed: down } = await connectRedis(url, {
+    onDown: (reason) =>
+      log('warn', `cache: Redis unavailable (${reason}); serving without the cache until it is back`),
   });
-  let healthy = true;
-  const down = (err: unknown) => {
-    if (healthy)
-      log(
-        'warn',
-        `cache: Redis unavailable (${(err as Error).message}); serving without the cache until it is back`,
-      );
-    healthy = false;
-  };
-  redis.on('error', down);
-  redis.on('ready', () => {
-    healthy = true;
-  });
-  await readyOrTimeout(redis);
 
   const base = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>) => `${s.accountId}:${s.gatewayId}`;
   const entryKey = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string) =>
@@ -133,7 +120,20 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
               ? `:m:${f.model}`
               : '';
       // Failures propagate: the purge API must not report a purge that did not happen.
-      return Number(await redis.eval(PURGE_SCRIPT, 3, `${idx}${suffix}`, idx, `${idx}:tags`, idx));
+      let purged = 0;
+      for (;;) {
+        const [n, left] = (await redis.eval(
+          PURGE_SCRIPT,
+          3,
+          `${idx}${suffix}`,
+          idx,
+          `${idx}:tags`,
+          idx,
+          String(PURGE_BATCH),
+        )) as [number, number];
+        purged += n;
+        if (left === 0) return purged;
+      }
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { readyOrTimeout } from '../util/redis-ready.ts';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../util/redis-client.ts';
 import type { LimitCounter, LimitDecision, Window } from './counter.ts';
 
 /**
@@ -77,24 +77,12 @@ interface WithLimitScript {
 /** Counters shared by every node through Redis. When Redis is down, limits fail open and say so. */
 export async function redisCounter(url: string, opts: { log?: Log } = {}): Promise<LimitCounter> {
   const log = opts.log ?? ((_l, m) => console.warn(m));
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+  const { redis } = await connectRedis(url, {
+    onDown: (reason) =>
+      log('warn', `limits: Redis unavailable (${reason}); letting requests through until it is back`),
   });
   redis.defineCommand('gatehouseLimit', { numberOfKeys: 1, lua: SCRIPT });
   const r = redis as unknown as Redis & WithLimitScript;
-  let healthy = true;
-  redis.on('error', (err: Error) => {
-    if (healthy)
-      log('warn', `limits: Redis unavailable (${err.message}); letting requests through until it is back`);
-    healthy = false;
-  });
-  redis.on('ready', () => {
-    healthy = true;
-  });
-  await readyOrTimeout(redis);
   // A per-process prefix keeps sliding-window members unique across nodes without a round trip.
   const node = randomBytes(4).toString('hex');
   let seq = 0;

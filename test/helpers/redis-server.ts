@@ -7,6 +7,9 @@ import { freePort } from './free-port.ts';
 
 export interface RedisServer {
   url: string;
+  /** SIGSTOP: the server keeps its connections open and answers nothing, as a hung Redis does. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -40,8 +43,11 @@ export async function startRedis(): Promise<RedisServer | undefined> {
   await waitForPing(port);
   return {
     url: `redis://127.0.0.1:${port}`,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     async stop() {
       if (child.exitCode === null) {
+        child.kill('SIGCONT');
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
