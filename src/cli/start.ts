@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config, ConfigSources } from '../config/schema.ts';
@@ -22,12 +23,45 @@ export async function run(args: string[]): Promise<number> {
     }
     throw err;
   }
-  const gatehouse = await createGatehouse(loaded.config, { adminTokenSource: loaded.sources['admin_token'] });
+  let gatehouse: Gatehouse;
+  try {
+    gatehouse = await createGatehouse(loaded.config, { adminTokenSource: loaded.sources['admin_token'] });
+  } catch (err) {
+    return startFailed(err, loaded.config);
+  }
   // Signal handlers go in before the banner: whoever reads "listening" may stop us at once.
   installShutdown(gatehouse);
-  const address = await gatehouse.listen();
+  let address: AddressInfo;
+  try {
+    address = await gatehouse.listen();
+  } catch (err) {
+    // The database, the log writer's thread and the rest are open: close them, or the process stays.
+    await gatehouse.close().catch(() => undefined);
+    return startFailed(err, loaded.config);
+  }
   printBanner(loaded.config, loaded.sources, gatehouse, `http://${address.address}:${address.port}`);
   return 0;
+}
+
+/**
+ * One line on stderr that says what stopped the start and what to change. A failure we foresee (a
+ * setting, a port, the database) needs no stack trace; anything else keeps its stack for the report.
+ */
+function startFailed(err: unknown, config: Config): number {
+  const e = err as NodeJS.ErrnoException;
+  const where = `${config.host}:${config.port}`;
+  const reason =
+    e.syscall === 'listen' && e.code === 'EADDRINUSE'
+      ? `${where} is already in use by another process; set GATEHOUSE_PORT (or "port") to a free port`
+      : e.syscall === 'listen' && e.code === 'EACCES'
+        ? `not allowed to listen on ${where} (ports below 1024 need privileges); set GATEHOUSE_PORT`
+        : e.syscall === 'listen' && e.code === 'EADDRNOTAVAIL'
+          ? `${config.host} is not an address of this machine; set GATEHOUSE_HOST (or "host")`
+          : e.message;
+  const foreseen = err instanceof ConfigError || typeof e.code === 'string';
+  console.error(`gatehouse: could not start: ${reason}`);
+  if (!foreseen) console.error(e.stack);
+  return 1;
 }
 
 function printBanner(config: Config, sources: ConfigSources, g: Gatehouse, url: string): void {

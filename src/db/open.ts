@@ -56,14 +56,16 @@ export async function openDatabase(
   // An idle connection the server drops (restart, failover) is replaced on next use; say so, do not crash.
   pool.on('error', (err) => log('warn', `database connection lost: ${err.message}`));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const url = new URL(config.databaseUrl);
+  url.password = url.password ? '***' : '';
   try {
     await migrate(db, 'postgres');
   } catch (err) {
     await db.destroy();
-    throw err;
+    // Say which database, without its password; keep the code (ECONNREFUSED, 28P01, …) for callers.
+    const e = err as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`database ${url}: ${e.message}`, { cause: err }), { code: e.code });
   }
-  const url = new URL(config.databaseUrl);
-  url.password = url.password ? '***' : '';
   return {
     db,
     dialect: 'postgres',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../config/load.ts';
 
 export interface MasterKey {
   key: Buffer;
@@ -16,7 +17,7 @@ function decode(value: string, where: string): Buffer {
     : /^[A-Za-z0-9+/]{43}=$/.test(v)
       ? Buffer.from(v, 'base64')
       : undefined;
-  if (key?.length !== 32) throw new Error(`${where} must be ${ACCEPTED}`);
+  if (key?.length !== 32) throw new ConfigError(`${where} must be ${ACCEPTED}`);
   return key;
 }
 
@@ -39,7 +40,9 @@ export function loadMasterKey(opts: { env: string | undefined; dataDir: string }
   }
   const mode = statSync(file).mode & 0o777;
   if (mode & 0o077) {
-    throw new Error(`${file} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${file}`);
+    throw new ConfigError(
+      `${file} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${file}`,
+    );
   }
   return { key: decode(readFileSync(file, 'utf8'), file), source };
 }

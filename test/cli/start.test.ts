@@ -66,6 +66,36 @@ describe('gatehouse start', () => {
     expect(p.output()).toContain('GATEHOUSE_PORT: expected an integer from 0 to 65535, got "eighty"');
   });
 
+  it('a start that fails says why in one line, without a stack trace or a password, and exits 1', async () => {
+    const busy = await startGatehouse();
+    const port = new URL(busy.url).port;
+    try {
+      const cases: Array<[Record<string, string>, string]> = [
+        [
+          { GATEHOUSE_PORT: port },
+          `gatehouse: could not start: 127.0.0.1:${port} is already in use by another process; set GATEHOUSE_PORT`,
+        ],
+        [
+          { GATEHOUSE_SECRET_KEY: 'too-short' },
+          'gatehouse: could not start: GATEHOUSE_SECRET_KEY must be 32 bytes as 64 hexadecimal characters',
+        ],
+        [
+          // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+          { GATEHOUSE_DATABASE_URL: 'postgres://gatehouse:hunter2-secret@127.0.0.1:1/gatehouse' },
+          'gatehouse: could not start: database postgres://gatehouse:***@127.0.0.1:1/gatehouse: connect ECONNREFUSED',
+        ],
+      ];
+      for (const [env, message] of cases) {
+        const p = spawnCli(['start'], { GATEHOUSE_PORT: '0', GATEHOUSE_DATA_DIR: tempDir(), ...env });
+        expect(await p.exited, p.output()).toBe(1);
+        expect(p.output()).toContain(message);
+        expect(p.output()).not.toMatch(/\n\s+at |hunter2/);
+      }
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('on SIGTERM stops accepting, finishes the in-flight stream, flushes logs and exits 0', async () => {
     const dataDir = tempDir();
     const p = spawnCli(['start'], {
