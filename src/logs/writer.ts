@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { LogsTable } from '../db/tables.ts';
+import { settleWithin } from '../util/settle-within.ts';
 import type { LogJournal } from './journal.ts';
 
 /** Request and response bodies kept with a log (capped), stored apart from the rows analytics scan. */
@@ -32,6 +33,8 @@ export class LogWriter {
   readonly #maxQueue: number;
   readonly #journal: LogJournal | undefined;
   #spilled = 0;
+  /** The batch the sink is storing now, so `stop` can journal it if the database never answers. */
+  #writing: LogRow[] | undefined;
   #listeners: Array<(rows: readonly LogRow[]) => void> = [];
 
   constructor(
@@ -109,11 +112,29 @@ export class LogWriter {
     return rows.length;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Writes everything left. With `spillAfterMs` and a journal, a database that has not taken it all
+   * by then (hung, or behind a partition) does not hold the exit: the batch being written and the
+   * rest of the queue go to the journal, for the next start. The batch may still commit in the
+   * meantime; both sinks skip an id already stored, so the replay stores each row once.
+   */
+  async stop(opts: { spillAfterMs?: number } = {}): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.flush();
-    if (this.#queue.length > 0) await this.flush();
+    const flushed = this.flush().then(() => (this.#queue.length > 0 ? this.flush() : undefined));
+    const journal = this.#journal;
+    if (opts.spillAfterMs === undefined || !journal) return flushed;
+    if (await settleWithin(flushed, opts.spillAfterMs)) return;
+    const rows = [...(this.#writing ?? []), ...this.#queue];
+    this.#queue = [];
+    this.#writing = undefined;
+    for (const row of rows) journal.append(row);
+    this.#spilled += rows.length;
+    this.#onError(
+      new Error(
+        `the database had not stored the last log rows after ${opts.spillAfterMs} ms; ${rows.length} rows went to the journal, for the next start`,
+      ),
+    );
   }
 
   async #drain(): Promise<void> {
@@ -124,13 +145,17 @@ export class LogWriter {
     while (remaining > 0 && this.#queue.length > 0) {
       const batch = this.#queue.splice(0, Math.min(this.#batchSize, remaining));
       remaining -= batch.length;
+      this.#writing = batch;
       try {
         await this.#sink.insert(batch);
       } catch (err) {
-        // Put the batch back so a passing fault (a locked file) loses nothing; report it.
-        this.#queue.unshift(...batch);
+        // Put the batch back so a passing fault (a locked file) loses nothing; report it. Unless
+        // `stop` has given up on it and journaled it meanwhile.
+        if (this.#writing === batch) this.#queue.unshift(...batch);
         this.#onError(err);
         return;
+      } finally {
+        if (this.#writing === batch) this.#writing = undefined;
       }
       for (const l of this.#listeners) l(batch);
     }

@@ -35,9 +35,18 @@ import { handleProviderRequest } from '../proxy/pipeline.ts';
 import { type DataPlaneRoute, parseDataPlaneUrl } from '../proxy/route.ts';
 import { authenticate, resolveGateway } from '../proxy/stages.ts';
 import { allows, TokenRegistry } from '../tokens/registry.ts';
+import { settleWithin } from '../util/settle-within.ts';
 import { type AdminToken, resolveAdminToken } from './admin-token.ts';
 import type { AppContext } from './context.ts';
 import { createDashboard, type Dashboard } from './dashboard.ts';
+
+/**
+ * On shutdown, how long the database gets to take the last log rows before they go to the journal
+ * instead: a hung database must not hold the exit until the orchestrator's SIGKILL loses them.
+ */
+const LOG_STOP_SPILL_AFTER_MS = 5_000;
+/** On shutdown, how long each connection (database, Redis, exporter) gets to close. */
+const RELEASE_WITHIN_MS = 2_000;
 
 export interface Gatehouse {
   app: AppContext;
@@ -227,13 +236,18 @@ async function assemble(
         if (inFlight === 0) idle();
       });
       server.closeAllConnections();
-      await logs.stop();
-      await otel.close();
-      await cache.close();
-      await limits.close();
-      await dispatcher.close().catch(() => undefined);
-      await changes.close();
-      await database.close();
+      await logs.stop({ spillAfterMs: LOG_STOP_SPILL_AFTER_MS });
+      // The rest only lets go of connections: one to a service that hangs must not hold the exit.
+      const release = async (what: string, closing: () => Promise<unknown>) => {
+        if (!(await settleWithin(closing(), RELEASE_WITHIN_MS)))
+          log('warn', `shutdown: ${what} did not close within ${RELEASE_WITHIN_MS} ms; going on without it`);
+      };
+      await release('the OpenTelemetry exporter', () => otel.close());
+      await release('the cache store', () => cache.close());
+      await release('the limit counters', () => limits.close());
+      await release('the upstream connections', () => dispatcher.close().catch(() => undefined));
+      await release('the config change feed', () => changes.close());
+      await release('the database', () => database.close());
       cacheDb?.close();
     },
   };

@@ -1,0 +1,50 @@
+import { connect, createServer, type Socket } from 'node:net';
+
+export interface StallingProxy {
+  /** Where clients connect instead of the target. */
+  port: number;
+  /** From now on nothing gets through either way: the target seems hung, every connection stays open. */
+  stall(): void;
+  /** Delivers what was held, in order, and forwards again. */
+  flow(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy to `targetPort` on loopback that can stop forwarding without closing anything: what a
+ * client sees of a server that hangs or of a network that drops packets. No error ever arrives.
+ */
+export async function startStallingProxy(targetPort: number): Promise<StallingProxy> {
+  const sockets = new Set<Socket>();
+  const held: Array<[Socket, Buffer]> = [];
+  let stalled = false;
+  const forward = (from: Socket, to: Socket) => {
+    sockets.add(from);
+    from.on('data', (d: Buffer) => (stalled ? held.push([to, d]) : to.write(d)));
+    from.on('error', () => from.destroy());
+    from.on('close', () => {
+      sockets.delete(from);
+      to.destroy();
+    });
+  };
+  const server = createServer((client) => {
+    const target = connect(targetPort, '127.0.0.1');
+    forward(client, target);
+    forward(target, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    stall() {
+      stalled = true;
+    },
+    flow() {
+      stalled = false;
+      for (const [to, d] of held.splice(0)) if (!to.destroyed) to.write(d);
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
