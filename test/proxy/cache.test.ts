@@ -166,6 +166,18 @@ for (const store of CACHE_STORES) {
         body: stream,
       }).then((r) => r.body.text().catch(() => ''));
       expect((await send('cached', { body: stream })).headers['cf-aig-cache-status']).toBe('MISS');
+      // A JSON answer cut off halfway: its 200 status came first, the body never completed.
+      await gw.api('DELETE', '/gateways/cached/cache');
+      await request(`${gw.gatewayUrl('cached')}/openai/chat/completions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-mock-scenario': 'cut-mid-stream',
+          authorization: 'Bearer sk-one',
+        },
+        body: body(),
+      }).then((r) => r.body.text().catch(() => ''));
+      expect((await send('cached')).headers['cf-aig-cache-status']).toBe('MISS');
     });
 
     it('replays a cached stream that the openai and anthropic SDKs consume normally', async () => {
