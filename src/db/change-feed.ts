@@ -1,18 +1,76 @@
 import type { Pool } from 'pg';
 
+/** Inclusive ranges of `logs.seq`, the rows of one stored batch. */
+export type SeqRanges = Array<[number, number]>;
+
 /**
- * Tells the other nodes that config changed (gateways, tokens, custom providers, stored keys), so
- * each reloads it from the shared database at once. On one SQLite node there is no one to tell.
+ * Tells the other nodes what changed in the shared database: config (gateways, tokens, custom
+ * providers, stored keys), so each reloads it at once; and each stored log batch, so a live tail
+ * open on any node sees every node's entries. On one SQLite node there is no one to tell.
  */
 export interface ChangeFeed {
+  /** This node, as named in what it announces (a node ignores its own announcements). */
+  readonly node: string;
   publish(): void;
   onChange(listener: () => void): void;
+  /** Another node stored log rows: these `seq` ranges. */
+  onLogBatch(listener: (ranges: SeqRanges) => void): void;
   close(): Promise<void>;
 }
 
-export const localFeed = (): ChangeFeed => ({ publish() {}, onChange() {}, close: async () => {} });
+export const localFeed = (): ChangeFeed => ({
+  node: 'local',
+  publish() {},
+  onChange() {},
+  onLogBatch() {},
+  close: async () => {},
+});
 
 const CHANNEL = 'gatehouse_config';
+export const LOG_BATCH_CHANNEL = 'gatehouse_log_batches';
+/** Postgres refuses a NOTIFY payload of 8000 bytes or more. */
+const MAX_PAYLOAD = 7_000;
+
+/**
+ * The announcements of one stored batch: its `seq` values as ranges (a multi-row insert takes
+ * consecutive values unless another node's insert interleaves), split so none exceeds what NOTIFY
+ * carries.
+ */
+export function logBatchPayloads(node: string, seqs: readonly number[]): string[] {
+  const sorted = [...seqs].sort((a, b) => a - b);
+  const ranges: SeqRanges = [];
+  for (const s of sorted) {
+    const last = ranges.at(-1);
+    if (last && s === last[1] + 1) last[1] = s;
+    else if (!last || s > last[1]) ranges.push([s, s]);
+  }
+  const payloads: string[] = [];
+  let chunk: SeqRanges = [];
+  const payload = (r: SeqRanges) => JSON.stringify({ n: node, r });
+  for (const range of ranges) {
+    if (chunk.length > 0 && payload([...chunk, range]).length > MAX_PAYLOAD) {
+      payloads.push(payload(chunk));
+      chunk = [];
+    }
+    chunk.push(range);
+  }
+  if (chunk.length > 0) payloads.push(payload(chunk));
+  return payloads;
+}
+
+/** An announcement from another node, or undefined for our own or one that is not well formed. */
+export function readLogBatch(self: string, payload: string | undefined): SeqRanges | undefined {
+  try {
+    const o = JSON.parse(payload ?? '') as { n?: unknown; r?: unknown };
+    if (o.n === self || !Array.isArray(o.r)) return undefined;
+    const ok = o.r.every(
+      (x) => Array.isArray(x) && x.length === 2 && x.every(Number.isSafeInteger) && x[0] <= x[1],
+    );
+    return ok ? (o.r as SeqRanges) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Postgres LISTEN/NOTIFY on a dedicated connection. A node ignores its own notifications (its
@@ -26,6 +84,7 @@ export async function postgresFeed(
   const { default: pg } = await import('pg');
   const self = String(process.pid) + Math.random().toString(36).slice(2, 8);
   const listeners: Array<() => void> = [];
+  const batchListeners: Array<(ranges: SeqRanges) => void> = [];
   const pool: Pool = new pg.Pool({ connectionString, max: 1 });
   pool.on('error', (err) => log('warn', `config change feed: ${err.message}`));
   let closed = false;
@@ -37,7 +96,10 @@ export async function postgresFeed(
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString });
     c.on('notification', (n) => {
-      if (n.payload !== self) fire();
+      if (n.channel === LOG_BATCH_CHANNEL) {
+        const ranges = readLogBatch(self, n.payload);
+        if (ranges) for (const l of batchListeners) l(ranges);
+      } else if (n.payload !== self) fire();
     });
     c.on('error', (err) => {
       log('warn', `config change feed: ${err.message}; reconnecting`);
@@ -45,7 +107,7 @@ export async function postgresFeed(
       if (!closed) setTimeout(() => void reconnect(), 500).unref();
     });
     await c.connect();
-    await c.query(`LISTEN ${CHANNEL}`);
+    await c.query(`LISTEN ${CHANNEL}; LISTEN ${LOG_BATCH_CHANNEL}`);
     client = c;
   };
   const reconnect = async () => {
@@ -60,6 +122,7 @@ export async function postgresFeed(
   await connect();
 
   return {
+    node: self,
     publish() {
       pool.query('SELECT pg_notify($1, $2)', [CHANNEL, self]).catch((err: unknown) => {
         log('warn', `config change feed: could not notify other nodes: ${(err as Error).message}`);
@@ -67,6 +130,9 @@ export async function postgresFeed(
     },
     onChange(listener) {
       listeners.push(listener);
+    },
+    onLogBatch(listener) {
+      batchListeners.push(listener);
     },
     async close() {
       closed = true;

@@ -133,6 +133,27 @@ export class LogQueries {
     return out;
   }
 
+  /** The rows with these `seq` values that belong to these gateways, in `seq` order (the live tail). */
+  async bySeq(
+    gateways: ReadonlyArray<{ accountId: string; gatewayId: string }>,
+    ranges: ReadonlyArray<readonly [number, number]>,
+  ): Promise<LogRowRead[]> {
+    if (gateways.length === 0 || ranges.length === 0) return [];
+    return this.#db
+      .selectFrom('logs')
+      .selectAll()
+      .where((eb) => eb.or(ranges.map(([from, to]) => eb.between('seq', from, to))))
+      .where((eb) =>
+        eb.or(
+          gateways.map((g) =>
+            eb.and([eb('account_id', '=', g.accountId), eb('gateway_id', '=', g.gatewayId)]),
+          ),
+        ),
+      )
+      .orderBy('seq')
+      .execute();
+  }
+
   async get(accountId: string, gatewayId: string, id: string): Promise<LogRowRead | undefined> {
     return this.#db
       .selectFrom('logs')

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { FilterError, filtersFromQuery, matchesAll } from '../logs/filters.ts';
 import { FLAT_PARAMS, flatFilters } from '../logs/flat-params.ts';
 import { type LogQuery, type LogRowRead, ORDER_BY, type OrderBy } from '../logs/queries.ts';
-import type { LogRow } from '../logs/writer.ts';
 import { ApiError, pagination } from './envelope.ts';
 import { gatewayInPath } from './gateways.ts';
 import { readJson, validate } from './request.ts';
@@ -196,14 +195,10 @@ export const logRoutes: Route[] = [
       });
       res.write(': tailing logs\n\n');
       const limit = ctx.app.config.logs.tailBufferBytes;
-      const listener = (rows: readonly LogRow[]) => {
+      const listener = (rows: readonly LogRowRead[]) => {
         for (const row of rows) {
-          if (row.account_id !== ctx.accountId || row.gateway_id !== gateway) continue;
           if (!matchesAll(row as Record<string, unknown>, filters)) continue;
-          const { payload: _payload, ...stored } = row;
-          res.write(
-            `event: log\ndata: ${JSON.stringify(logResult({ ...stored, seq: 0 } as LogRowRead))}\n\n`,
-          );
+          res.write(`event: log\ndata: ${JSON.stringify(logResult(row))}\n\n`);
           // A client that stops reading would otherwise hold every entry since in our memory.
           if (res.writableLength > limit) {
             ctx.app.log(
@@ -216,7 +211,7 @@ export const logRoutes: Route[] = [
           }
         }
       };
-      const unsubscribe = ctx.app.logs.onWritten(listener);
+      const unsubscribe = ctx.app.tail.subscribe(ctx.accountId, gateway, listener);
       // Said once the listener is attached, so a client knows from here on no entry is missed
       // (EventSource's onmessage ignores named events; the CLI reads only `log`).
       res.write(`event: ready\ndata: ${JSON.stringify({ ready: true, gateway })}\n\n`);

@@ -22,9 +22,10 @@ import { memoryCounter } from '../limits/memory-counter.ts';
 import { analytics } from '../logs/analytics.ts';
 import { LogJournal } from '../logs/journal.ts';
 import { kyselyLogSink } from '../logs/kysely-sink.ts';
-import { LogQueries } from '../logs/queries.ts';
+import { LogQueries, type LogRowRead } from '../logs/queries.ts';
 import { retainingSink } from '../logs/retention.ts';
 import { sqliteLogSink } from '../logs/sqlite-sink.ts';
+import { LogTailHub } from '../logs/tail-hub.ts';
 import { workerLogSink } from '../logs/worker-sink.ts';
 import { LogWriter } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
@@ -131,7 +132,7 @@ async function assemble(
       ? database.writer
         ? workerLogSink(database.writer, sqliteLogSink(database.sqlite))
         : sqliteLogSink(database.sqlite)
-      : kyselyLogSink(db),
+      : kyselyLogSink(db, { announceAs: changes.node }),
     db,
     (accountId, id) => gateways.get(accountId, id)?.settings,
   );
@@ -139,6 +140,22 @@ async function assemble(
     ...config.logs,
     journal: new LogJournal(join(config.dataDir, 'log-journal.ndjson')),
     onError: (err) => log('error', `log writer: ${(err as Error).message}`),
+  });
+  // The live tail: what this node stores, and on Postgres what the other nodes store, read back
+  // only while someone here is tailing one of their gateways.
+  const logQueries = new LogQueries(db);
+  const tail = new LogTailHub();
+  logs.onWritten((rows) => {
+    if (tail.listening)
+      tail.publish(rows.map(({ payload: _payload, ...row }) => ({ ...row, seq: 0 }) as LogRowRead));
+  });
+  changes.onLogBatch((ranges) => {
+    const gateways = tail.gateways();
+    if (gateways.length === 0) return;
+    logQueries.bySeq(gateways, ranges).then(
+      (rows) => tail.publish(rows),
+      (err: unknown) => log('warn', `live tail: reading another node's log batch: ${(err as Error).message}`),
+    );
   });
   const replayed = await logs.replayJournal();
   if (replayed > 0) log('info', `stored ${replayed} log rows from the journal of an earlier run`);
@@ -177,7 +194,8 @@ async function assemble(
     database: { dialect: database.dialect, where: database.where },
     changes,
     logs,
-    logQueries: new LogQueries(db),
+    logQueries,
+    tail,
     analytics: (q) => analytics(db, q),
     dispatcher,
     cache,

@@ -11,6 +11,7 @@ import type { ProviderKeyRegistry } from '../keys/registry.ts';
 import type { LimitCounter } from '../limits/counter.ts';
 import type { AnalyticsQuery, Series } from '../logs/analytics.ts';
 import type { LogQueries } from '../logs/queries.ts';
+import type { LogTailHub } from '../logs/tail-hub.ts';
 import type { LogWriter } from '../logs/writer.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { OtelExporter } from '../otel/exporter.ts';
@@ -31,6 +32,8 @@ export interface AppContext {
   changes: ChangeFeed;
   logs: LogWriter;
   logQueries: LogQueries;
+  /** Live-tail clients subscribe here: this node's entries, and on Postgres every node's. */
+  tail: LogTailHub;
   /** Time series over the logs (the analytics API). */
   analytics: (q: AnalyticsQuery) => Promise<Series[]>;
   dispatcher: Dispatcher;

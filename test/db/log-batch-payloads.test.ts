@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { logBatchPayloads, readLogBatch } from '../../src/db/change-feed.ts';
+
+describe('log batch announcements', () => {
+  it('consecutive seq values become one range; gaps and repeats are handled', () => {
+    expect(logBatchPayloads('n1', [5, 3, 4, 9, 9, 10])).toEqual(['{"n":"n1","r":[[3,5],[9,10]]}']);
+    expect(logBatchPayloads('n1', [])).toEqual([]);
+  });
+
+  it('a batch interleaved with other nodes splits into payloads NOTIFY carries, and reads back whole', () => {
+    // Every other value: 500 single-value ranges of 13-digit numbers, far over one payload.
+    const seqs = Array.from({ length: 500 }, (_, i) => 1_000_000_000_000 + 2 * i);
+    const payloads = logBatchPayloads('node-a', seqs);
+    expect(payloads.length).toBeGreaterThan(1);
+    for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThan(8000);
+    const back = payloads.flatMap((p) => readLogBatch('node-b', p)!);
+    expect(back.map(([from]) => from)).toEqual(seqs);
+    expect(back.every(([from, to]) => from === to)).toBe(true);
+  });
+
+  it('a node ignores its own announcements and any that are not well formed', () => {
+    const [p] = logBatchPayloads('node-a', [1, 2]);
+    expect(readLogBatch('node-a', p)).toBeUndefined();
+    expect(readLogBatch('node-b', p)).toEqual([[1, 2]]);
+    for (const bad of [
+      undefined,
+      '',
+      'nope',
+      '{"n":"x"}',
+      '{"n":"x","r":[[2,1]]}',
+      '{"n":"x","r":[["1",2]]}',
+    ])
+      expect(readLogBatch('node-b', bad)).toBeUndefined();
+  });
+});
