@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { PurgeFilter } from '../cache/types.ts';
 
 /** Inclusive ranges of `logs.seq`, the rows of one stored batch. */
 export type SeqRanges = Array<[number, number]>;
@@ -15,6 +16,9 @@ export interface ChangeFeed {
   onChange(listener: () => void): void;
   /** Another node stored log rows: these `seq` ranges. */
   onLogBatch(listener: (ranges: SeqRanges) => void): void;
+  /** Tells the other nodes to purge their own cache stores (memory, or a node-local SQLite file). */
+  publishPurge(filter: PurgeFilter): void;
+  onPurge(listener: (filter: PurgeFilter) => void): void;
   close(): Promise<void>;
 }
 
@@ -23,11 +27,14 @@ export const localFeed = (): ChangeFeed => ({
   publish() {},
   onChange() {},
   onLogBatch() {},
+  publishPurge() {},
+  onPurge() {},
   close: async () => {},
 });
 
 const CHANNEL = 'gatehouse_config';
 export const LOG_BATCH_CHANNEL = 'gatehouse_log_batches';
+const PURGE_CHANNEL = 'gatehouse_cache_purges';
 /** Postgres refuses a NOTIFY payload of 8000 bytes or more. */
 const MAX_PAYLOAD = 7_000;
 
@@ -58,6 +65,26 @@ export function logBatchPayloads(node: string, seqs: readonly number[]): string[
   return payloads;
 }
 
+/** A purge another node asks for, or undefined for our own or one that is not well formed. */
+export function readPurge(self: string, payload: string | undefined): PurgeFilter | undefined {
+  try {
+    const o = JSON.parse(payload ?? '') as { n?: unknown; f?: Record<string, unknown> };
+    const f = o.f;
+    if (o.n === self || !f || typeof f['accountId'] !== 'string' || typeof f['gatewayId'] !== 'string')
+      return undefined;
+    for (const k of ['provider', 'model'] as const)
+      if (f[k] !== undefined && typeof f[k] !== 'string') return undefined;
+    return {
+      accountId: f['accountId'],
+      gatewayId: f['gatewayId'],
+      ...(f['provider'] === undefined ? {} : { provider: f['provider'] as string }),
+      ...(f['model'] === undefined ? {} : { model: f['model'] as string }),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** An announcement from another node, or undefined for our own or one that is not well formed. */
 export function readLogBatch(self: string, payload: string | undefined): SeqRanges | undefined {
   try {
@@ -85,6 +112,7 @@ export async function postgresFeed(
   const self = String(process.pid) + Math.random().toString(36).slice(2, 8);
   const listeners: Array<() => void> = [];
   const batchListeners: Array<(ranges: SeqRanges) => void> = [];
+  const purgeListeners: Array<(filter: PurgeFilter) => void> = [];
   const pool: Pool = new pg.Pool({ connectionString, max: 1 });
   pool.on('error', (err) => log('warn', `config change feed: ${err.message}`));
   let closed = false;
@@ -99,6 +127,9 @@ export async function postgresFeed(
       if (n.channel === LOG_BATCH_CHANNEL) {
         const ranges = readLogBatch(self, n.payload);
         if (ranges) for (const l of batchListeners) l(ranges);
+      } else if (n.channel === PURGE_CHANNEL) {
+        const filter = readPurge(self, n.payload);
+        if (filter) for (const l of purgeListeners) l(filter);
       } else if (n.payload !== self) fire();
     });
     c.on('error', (err) => {
@@ -107,7 +138,7 @@ export async function postgresFeed(
       if (!closed) setTimeout(() => void reconnect(), 500).unref();
     });
     await c.connect();
-    await c.query(`LISTEN ${CHANNEL}; LISTEN ${LOG_BATCH_CHANNEL}`);
+    await c.query(`LISTEN ${CHANNEL}; LISTEN ${LOG_BATCH_CHANNEL}; LISTEN ${PURGE_CHANNEL}`);
     client = c;
   };
   const reconnect = async () => {
@@ -133,6 +164,15 @@ export async function postgresFeed(
     },
     onLogBatch(listener) {
       batchListeners.push(listener);
+    },
+    publishPurge(filter) {
+      const payload = JSON.stringify({ n: self, f: filter });
+      pool.query('SELECT pg_notify($1, $2)', [PURGE_CHANNEL, payload]).catch((err: unknown) => {
+        log('warn', `cache purge: could not tell the other nodes: ${(err as Error).message}`);
+      });
+    },
+    onPurge(listener) {
+      purgeListeners.push(listener);
     },
     async close() {
       closed = true;

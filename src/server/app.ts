@@ -5,6 +5,7 @@ import { Agent } from 'undici';
 import { Coalescer } from '../cache/coalesce.ts';
 import { createCacheStore } from '../cache/create-store.ts';
 import { watchForCachePurges } from '../cache/invalidation.ts';
+import { purgesAcrossNodes } from '../cache/purges-across-nodes.ts';
 import type { Config } from '../config/schema.ts';
 import { loadPriceTable } from '../costs/prices.ts';
 import { CustomProviderRegistry } from '../custom-providers/registry.ts';
@@ -163,13 +164,14 @@ async function assemble(
 
   // The SQLite cache store lives in the SQLite database, or, with Postgres, in a node-local file.
   let cacheDb: { close(): void } | undefined;
-  const cache = await createCacheStore(config, async () => {
+  const store = await createCacheStore(config, async () => {
     if (database.sqlite) return database.sqlite;
     const local = openSqlite(join(config.dataDir, 'cache.db'));
     await migrate(local.db, 'sqlite');
     cacheDb = { close: () => void local.db.destroy() };
     return local.raw;
   });
+  const cache = config.databaseUrl ? purgesAcrossNodes(store, changes, log) : store;
   watchForCachePurges(gateways, customProviders, cache, log);
 
   const limits = config.redisUrl

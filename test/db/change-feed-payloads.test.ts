@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logBatchPayloads, readLogBatch } from '../../src/db/change-feed.ts';
+import { logBatchPayloads, readLogBatch, readPurge } from '../../src/db/change-feed.ts';
 
 describe('log batch announcements', () => {
   it('consecutive seq values become one range; gaps and repeats are handled', () => {
@@ -31,5 +31,20 @@ describe('log batch announcements', () => {
       '{"n":"x","r":[["1",2]]}',
     ])
       expect(readLogBatch('node-b', bad)).toBeUndefined();
+  });
+});
+
+describe('purge announcements', () => {
+  it('reads another node’s filter, ignores its own and any not well formed', () => {
+    const f = { accountId: 'local', gatewayId: 'g', model: 'gpt-4o' };
+    expect(readPurge('me', JSON.stringify({ n: 'other', f }))).toEqual(f);
+    expect(readPurge('me', JSON.stringify({ n: 'me', f }))).toBeUndefined();
+    for (const bad of [
+      undefined,
+      '{}',
+      '{"n":"x","f":{"accountId":"local"}}',
+      '{"n":"x","f":{"accountId":"local","gatewayId":"g","provider":7}}',
+    ])
+      expect(readPurge('me', bad)).toBeUndefined();
   });
 });

@@ -1,0 +1,32 @@
+import type { ChangeFeed } from '../db/change-feed.ts';
+import type { CacheStore } from './types.ts';
+
+/**
+ * Makes a purge reach every node when each node keeps its own entries (`memory`, or the
+ * node-local SQLite file on Postgres): a purge here, from the API or after a config change, is
+ * passed on through the change feed, and one passed on by another node is applied here. Redis is
+ * one store for all nodes already, so it is returned as it is.
+ */
+export function purgesAcrossNodes(
+  store: CacheStore,
+  feed: ChangeFeed,
+  log: (level: 'warn', message: string) => void,
+): CacheStore {
+  if (store.name === 'redis') return store;
+  feed.onPurge((filter) => {
+    store.purge(filter).catch((err: unknown) => {
+      log('warn', `cache purge asked for by another node failed: ${(err as Error).message}`);
+    });
+  });
+  return {
+    name: store.name,
+    get: (scope, key) => store.get(scope, key),
+    set: (scope, key, entry, ttl) => store.set(scope, key, entry, ttl),
+    async purge(filter) {
+      const purged = await store.purge(filter);
+      feed.publishPurge(filter);
+      return purged;
+    },
+    close: () => store.close(),
+  };
+}
