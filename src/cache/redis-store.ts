@@ -3,17 +3,19 @@ import { decodeEntry, encodeEntry } from './codec.ts';
 import type { CacheStore, EntryScope, PurgeFilter } from './types.ts';
 
 /**
- * Entries in Redis, shared by every gateway node. Layout, with `idx` = gatehouse:cache-idx:{account}:{gateway}
+ * Entries in Redis, shared by every gateway node. Layout, with `idx` = gatehouse:cache-index:{account}:{gateway}
  * (account and gateway ids are letters, digits, "_" and "-", so ":" separates without ambiguity):
  *   gatehouse:cache:{account}:{gateway}:{key}   string: the `codec.ts` entry, with a PX ttl
- *   idx                                         set: every entry key of the gateway
- *   idx:p:{provider} / idx:m:{model} / idx:pm:{provider}:{model}   sets: entry keys by provider, model, both
+ *   idx                                         sorted set: every entry key of the gateway, scored by when it expires
+ *   idx:p:{provider} / idx:m:{model} / idx:pm:{provider}:{model}   sorted sets: the same, by provider, model, both
  *   idx:tags                                    hash: entry key → "{provider}\n{model}", which sets hold it
  * A null model indexes as "". Index sets and the hash expire with their longest-lived entry (the
- * expiry is raised on each set, never lowered). A purge takes one set's entries in batches and
- * deletes them, and through the tags takes them out of every other set too, so a key reused later under another
- * provider or model is never purged by its old one; it never scans the keyspace or reads values.
- * Members whose entry already expired are harmless (DEL counts 0). Each script runs atomically.
+ * expiry is raised on each set, never lowered); on a busy gateway that is never, so each store
+ * also takes up to 100 expired entries out of the indexes (by score, on Redis's clock): the
+ * indexes hold the live entries and a little more, not every entry ever stored. A purge takes one
+ * set's entries in batches and deletes them, and through the tags takes them out of every other
+ * set too, so a key reused later under another provider or model is never purged by its old one;
+ * it never scans the keyspace or reads values. Each script runs atomically.
  * When Redis is unreachable, reads miss and writes are dropped: caching degrades, requests don't fail.
  */
 const INDEX_SETS = `
@@ -22,24 +24,37 @@ local function index_sets(prefix, tag)
   local p, m = string.sub(tag, 1, nl - 1), string.sub(tag, nl + 1)
   return { prefix .. ':p:' .. p, prefix .. ':m:' .. m, prefix .. ':pm:' .. p .. ':' .. m }
 end
+local function forget(prefix, all, tags, entry)
+  local tag = redis.call('HGET', tags, entry)
+  if tag then
+    for _, s in ipairs(index_sets(prefix, tag)) do redis.call('ZREM', s, entry) end
+    redis.call('HDEL', tags, entry)
+  end
+  redis.call('ZREM', all, entry)
+end
 `;
 
 /** KEYS: entry, idx, idx:tags. ARGV: value, ttl ms, idx, "{provider}\n{model}". */
 const SET_SCRIPT = `${INDEX_SETS}
 local entry, all, tags, ttl, prefix, tag = KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for _, e in ipairs(redis.call('ZRANGEBYSCORE', all, '-inf', now, 'LIMIT', 0, 100)) do
+  forget(prefix, all, tags, e)
+end
 local old = redis.call('HGET', tags, entry)
 if old and old ~= tag then
-  for _, s in ipairs(index_sets(prefix, old)) do redis.call('SREM', s, entry) end
+  for _, s in ipairs(index_sets(prefix, old)) do redis.call('ZREM', s, entry) end
 end
 redis.call('SET', entry, ARGV[1], 'PX', ttl)
 redis.call('HSET', tags, entry, tag)
 local sets = index_sets(prefix, tag)
 table.insert(sets, all)
-for _, s in ipairs(sets) do redis.call('SADD', s, entry) end
+for _, s in ipairs(sets) do redis.call('ZADD', s, now + ttl, entry) end
 table.insert(sets, tags)
 for _, s in ipairs(sets) do
-  local t = redis.call('PTTL', s)
-  if t == -1 or t < ttl then redis.call('PEXPIRE', s, ttl) end
+  local left = redis.call('PTTL', s)
+  if left == -1 or left < ttl then redis.call('PEXPIRE', s, ttl) end
 end
 return 1`;
 
@@ -52,16 +67,12 @@ return 1`;
 const PURGE_SCRIPT = `${INDEX_SETS}
 local target, all, tags, prefix = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
 local n = 0
-for _, entry in ipairs(redis.call('SPOP', target, tonumber(ARGV[2]))) do
-  n = n + redis.call('DEL', entry)
-  local tag = redis.call('HGET', tags, entry)
-  if tag then
-    for _, s in ipairs(index_sets(prefix, tag)) do redis.call('SREM', s, entry) end
-    redis.call('HDEL', tags, entry)
-  end
-  redis.call('SREM', all, entry)
+local popped = redis.call('ZPOPMIN', target, tonumber(ARGV[2]))
+for i = 1, #popped, 2 do
+  n = n + redis.call('DEL', popped[i])
+  forget(prefix, all, tags, popped[i])
 end
-return {n, redis.call('SCARD', target)}`;
+return {n, redis.call('ZCARD', target)}`;
 
 const PURGE_BATCH = 500;
 
@@ -78,7 +89,7 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
   const entryKey = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string) =>
     `gatehouse:cache:${base(s)}:${key}`;
   const index = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>, suffix = '') =>
-    `gatehouse:cache-idx:${base(s)}${suffix}`;
+    `gatehouse:cache-index:${base(s)}${suffix}`;
 
   return {
     name: 'redis',

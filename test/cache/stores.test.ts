@@ -112,11 +112,11 @@ describe.skipIf(SKIP_REDIS)('redis store', () => {
       await store.set(scope('idx', 'openai', 'gpt-4o'), 'k', entry(), 60);
       const keys = (await redis.keys('gatehouse:*')).sort();
       expect(keys).toEqual([
-        'gatehouse:cache-idx:local:idx',
-        'gatehouse:cache-idx:local:idx:m:gpt-4o',
-        'gatehouse:cache-idx:local:idx:p:openai',
-        'gatehouse:cache-idx:local:idx:pm:openai:gpt-4o',
-        'gatehouse:cache-idx:local:idx:tags',
+        'gatehouse:cache-index:local:idx',
+        'gatehouse:cache-index:local:idx:m:gpt-4o',
+        'gatehouse:cache-index:local:idx:p:openai',
+        'gatehouse:cache-index:local:idx:pm:openai:gpt-4o',
+        'gatehouse:cache-index:local:idx:tags',
         'gatehouse:cache:local:idx:k',
       ]);
       for (const k of keys) {
@@ -126,6 +126,33 @@ describe.skipIf(SKIP_REDIS)('redis store', () => {
       }
       expect(await store.purge({ accountId: 'local', gatewayId: 'idx' })).toBe(1);
       expect(await redis.keys('gatehouse:*')).toEqual([]);
+    } finally {
+      redis.disconnect();
+      await store.close();
+    }
+  });
+
+  it('the indexes of a busy gateway hold its live entries, not every entry it ever stored', async () => {
+    const { url } = await redisServer();
+    const store = await redisStore(url);
+    const redis = new Redis(url);
+    const idx = 'gatehouse:cache-index:local:busy';
+    try {
+      const s = scope('busy', 'openai', 'gpt-4o');
+      // A long-lived entry keeps the index keys alive, as steady traffic does.
+      await store.set(s, 'live-1', entry(), 60);
+      await Promise.all(Array.from({ length: 150 }, (_, i) => store.set(s, `short-${i}`, entry(), 1)));
+      expect(await redis.zcard(idx)).toBe(151);
+      await new Promise((r) => setTimeout(r, 1100));
+      // Each store forgets up to 100 expired entries: two stores forget all 150.
+      await store.set(s, 'live-2', entry(), 60);
+      expect(await redis.zcard(idx)).toBe(52);
+      await store.set(s, 'live-3', entry(), 60);
+      const live = ['live-1', 'live-2', 'live-3'].map((k) => `gatehouse:cache:local:busy:${k}`);
+      for (const k of [idx, `${idx}:p:openai`, `${idx}:m:gpt-4o`, `${idx}:pm:openai:gpt-4o`])
+        expect((await redis.zrange(k, 0, -1)).sort(), k).toEqual(live);
+      expect(await redis.hlen(`${idx}:tags`)).toBe(3);
+      expect(await store.purge({ accountId: 'local', gatewayId: 'busy' })).toBe(3);
     } finally {
       redis.disconnect();
       await store.close();
