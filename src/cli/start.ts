@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config, ConfigSources } from '../config/schema.ts';
+import { DatabaseOpenError } from '../db/open.ts';
 import { createGatehouse, type Gatehouse } from '../server/app.ts';
 
 export async function run(args: string[]): Promise<number> {
@@ -58,7 +59,8 @@ function startFailed(err: unknown, config: Config): number {
         : e.syscall === 'listen' && e.code === 'EADDRNOTAVAIL'
           ? `${config.host} is not an address of this machine; set GATEHOUSE_HOST (or "host")`
           : e.message;
-  const foreseen = err instanceof ConfigError || typeof e.code === 'string';
+  const foreseen =
+    err instanceof ConfigError || err instanceof DatabaseOpenError || typeof e.code === 'string';
   console.error(`gatehouse: could not start: ${reason}`);
   if (!foreseen) console.error(e.stack);
   return 1;

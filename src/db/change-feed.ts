@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { PurgeFilter } from '../cache/types.ts';
+import { CONNECT_TIMEOUT_MS } from './open.ts';
 
 /** Inclusive ranges of `logs.seq`, the rows of one stored batch. */
 export type SeqRanges = Array<[number, number]>;
@@ -113,7 +114,7 @@ export async function postgresFeed(
   const listeners: Array<() => void> = [];
   const batchListeners: Array<(ranges: SeqRanges) => void> = [];
   const purgeListeners: Array<(filter: PurgeFilter) => void> = [];
-  const pool: Pool = new pg.Pool({ connectionString, max: 1 });
+  const pool: Pool = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   pool.on('error', (err) => log('warn', `config change feed: ${err.message}`));
   let closed = false;
   let client: import('pg').Client | undefined;
@@ -122,7 +123,7 @@ export async function postgresFeed(
   };
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString });
+    const c = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     c.on('notification', (n) => {
       if (n.channel === LOG_BATCH_CHANNEL) {
         const ranges = readLogBatch(self, n.payload);

@@ -7,6 +7,14 @@ import { openSqlite } from './sqlite.ts';
 import type { Database } from './tables.ts';
 import { startWriterThread, type WriterThread } from './writer-thread.ts';
 
+/** The database named by `database_url` could not be reached, logged in to or migrated. */
+export class DatabaseOpenError extends Error {
+  override name = 'DatabaseOpenError';
+}
+
+/** Postgres: how long connecting, or waiting for a pooled connection, may take. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 /** How often the WAL is copied into the database file, off the request thread. */
 const CHECKPOINT_INTERVAL_MS = 1_000;
 
@@ -52,7 +60,13 @@ export async function openDatabase(
   // int8 columns hold unix-millisecond times and counts, all far below 2^53: numbers, not strings.
   pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
   pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  // A database that accepts the connection and then says nothing must not hang the start, nor
+  // every later request for a connection: 10 s to connect, or to get a connection from the pool.
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   // An idle connection the server drops (restart, failover) is replaced on next use; say so, do not crash.
   pool.on('error', (err) => log('warn', `database connection lost: ${err.message}`));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -62,9 +76,9 @@ export async function openDatabase(
     await migrate(db, 'postgres');
   } catch (err) {
     await db.destroy();
-    // Say which database, without its password; keep the code (ECONNREFUSED, 28P01, …) for callers.
-    const e = err as NodeJS.ErrnoException;
-    throw Object.assign(new Error(`database ${url}: ${e.message}`, { cause: err }), { code: e.code });
+    // Say which database, without its password.
+    const e = err as Error;
+    throw new DatabaseOpenError(`database ${url}: ${e.message}`, { cause: err });
   }
   return {
     db,

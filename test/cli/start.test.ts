@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -95,6 +96,28 @@ describe('gatehouse start', () => {
       await busy.close();
     }
   });
+
+  it('a database that accepts the connection and never answers fails the start after 10 s, not never', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s)); // takes connections, says nothing
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const p = spawnCli(['start'], {
+        GATEHOUSE_PORT: '0',
+        GATEHOUSE_DATA_DIR: tempDir(),
+        GATEHOUSE_DATABASE_URL: `postgres://gatehouse:pw@127.0.0.1:${port}/gatehouse`,
+      });
+      expect(await p.exited, p.output()).toBe(1);
+      expect(p.output()).not.toMatch(/\n\s+at /);
+      expect(p.output()).toMatch(
+        /gatehouse: could not start: database postgres:\/\/gatehouse:\*\*\*@127\.0\.0\.1:\d+\/gatehouse: .*timeout/i,
+      );
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  }, 30_000);
 
   it('on SIGTERM stops accepting, finishes the in-flight stream, flushes logs and exits 0', async () => {
     const dataDir = tempDir();
