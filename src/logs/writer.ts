@@ -113,28 +113,31 @@ export class LogWriter {
   }
 
   /**
-   * Writes everything left. With `spillAfterMs` and a journal, a database that has not taken it all
-   * by then (hung, or behind a partition) does not hold the exit: the batch being written and the
-   * rest of the queue go to the journal, for the next start. The batch may still commit in the
-   * meantime; both sinks skip an id already stored, so the replay stores each row once.
+   * Writes everything left. With a journal, what the database does not take goes there, for the
+   * next start: rows it refused (it is down), and, with `spillAfterMs`, everything it has not
+   * stored by then (it hangs, or sits behind a partition), the batch being written included. That
+   * batch may still commit in the meantime; both sinks skip an id already stored, so the replay
+   * stores each row once.
    */
   async stop(opts: { spillAfterMs?: number } = {}): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     const flushed = this.flush().then(() => (this.#queue.length > 0 ? this.flush() : undefined));
     const journal = this.#journal;
-    if (opts.spillAfterMs === undefined || !journal) return flushed;
-    if (await settleWithin(flushed, opts.spillAfterMs)) return;
-    const rows = [...(this.#writing ?? []), ...this.#queue];
+    if (!journal) return flushed;
+    let inTime = true;
+    if (opts.spillAfterMs === undefined) await flushed;
+    else inTime = await settleWithin(flushed, opts.spillAfterMs);
+    const rows = [...(inTime ? [] : (this.#writing ?? [])), ...this.#queue];
     this.#queue = [];
     this.#writing = undefined;
+    if (rows.length === 0) return;
     for (const row of rows) journal.append(row);
     this.#spilled += rows.length;
-    this.#onError(
-      new Error(
-        `the database had not stored the last log rows after ${opts.spillAfterMs} ms; ${rows.length} rows went to the journal, for the next start`,
-      ),
-    );
+    const why = inTime
+      ? 'the database refused the last log rows'
+      : `the database had not stored the last log rows after ${opts.spillAfterMs} ms`;
+    this.#onError(new Error(`${why}; ${rows.length} rows went to the journal, for the next start`));
   }
 
   async #drain(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { AppContext } from '../server/context.ts';
 import type { Principal } from '../tokens/registry.ts';
 import { analyticsRoutes } from './analytics.ts';
@@ -137,6 +138,12 @@ async function run(
     if (!req.readableEnded) req.resume();
     if (err instanceof ApiError) {
       fail(res, err);
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      const reason = (err as Error).message;
+      app.log('warn', `management ${req.method} ${route.path}: the database is unavailable (${reason})`);
+      fail(res, new ApiError(503, 7000, `The database is unavailable (${reason}); try again shortly`));
       return;
     }
     app.log('error', `management ${req.method} ${route.path} failed: ${(err as Error).stack}`);

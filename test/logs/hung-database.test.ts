@@ -72,6 +72,40 @@ describe('stopping while the database does not answer', () => {
     await db.destroy();
   });
 
+  it('stop() with a database that refuses the rows (down) puts them in the journal too', async () => {
+    const dir = tmp();
+    const journalPath = join(dir, 'log-journal.ndjson');
+    const errors: string[] = [];
+    const writer = new LogWriter(
+      { insert: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) },
+      {
+        flushIntervalMs: 60_000,
+        batchSize: 10,
+        onError: (e) => errors.push((e as Error).message),
+        journal: new LogJournal(journalPath),
+      },
+    );
+    for (let i = 0; i < 15; i++) writer.enqueue(row(i));
+    await writer.stop({ spillAfterMs: 5_000 });
+    expect(writer.pending).toBe(0);
+    expect(writer.spilled).toBe(15);
+    expect(errors.at(-1)).toBe(
+      'the database refused the last log rows; 15 rows went to the journal, for the next start',
+    );
+    const stored: string[] = [];
+    const next = new LogWriter(
+      { insert: async (rows) => void stored.push(...rows.map((r) => r.id)) },
+      {
+        flushIntervalMs: 60_000,
+        batchSize: 10,
+        onError: () => undefined,
+        journal: new LogJournal(journalPath),
+      },
+    );
+    expect(await next.replayJournal()).toBe(15);
+    expect(stored).toEqual(Array.from({ length: 15 }, (_, i) => row(i).id));
+  });
+
   it.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])(
     'SIGTERM with Postgres hung: the gateway exits, and the next start stores every row',
     async () => {
