@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { LogRow } from './writer.ts';
 
 /** A row as one JSON line; bodies as base64 so the line stays text. */
@@ -43,37 +44,57 @@ function decode(line: string): LogRow {
 
 /**
  * Where log rows go when the writer's queue is full (the database is slow or away): appended to a
- * file, one JSON line each, written synchronously so a row that left the queue is on disk. On the
- * next start the rows are read back and stored, then the file is removed.
+ * file, one JSON line each, written synchronously so a row that left the queue is on disk. The
+ * writer stores them once the database keeps up again, and at the next start; then the file goes.
  */
 export class LogJournal {
   readonly #path: string;
+  readonly #taken: string;
 
   constructor(path: string) {
     this.#path = path;
+    this.#taken = `${path}.replaying`;
   }
 
   append(row: LogRow): void {
     appendFileSync(this.#path, `${encode(row)}\n`, { mode: 0o600 });
   }
 
+  /** Whether rows are waiting: spilled since the last replay, or left by one cut short. */
+  get waiting(): boolean {
+    return existsSync(this.#path) || existsSync(this.#taken);
+  }
+
   /**
-   * Takes the journal's rows (a line cut short by a crash is skipped). The file is moved aside
-   * first, so rows spilled while these are being stored go to a fresh journal.
+   * The journal's rows, `size` at a time, read as they are needed so a large journal is never
+   * all in memory (a line cut short by a crash is skipped). The file is moved aside first, so rows
+   * spilled meanwhile go to a fresh journal; a replay cut short is taken up again from its start
+   * next time (stores skip ids already stored). Call `done` once every batch is stored.
    */
-  take(): { rows: LogRow[]; done(): void } {
-    if (!existsSync(this.#path)) return { rows: [], done() {} };
-    const taken = `${this.#path}.replaying`;
-    if (!existsSync(taken)) renameSync(this.#path, taken);
-    const rows: LogRow[] = [];
-    for (const line of readFileSync(taken, 'utf8').split('\n')) {
+  async *batches(size: number): AsyncGenerator<LogRow[]> {
+    if (!existsSync(this.#taken)) {
+      if (!existsSync(this.#path)) return;
+      renameSync(this.#path, this.#taken);
+    }
+    const lines = createInterface({ input: createReadStream(this.#taken, 'utf8'), crlfDelay: Infinity });
+    let batch: LogRow[] = [];
+    for await (const line of lines) {
       if (!line) continue;
       try {
-        rows.push(decode(line));
+        batch.push(decode(line));
       } catch {
-        // The last line of a process killed mid-write.
+        continue; // the last line of a process killed mid-write
+      }
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
       }
     }
-    return { rows, done: () => rmSync(taken, { force: true }) };
+    if (batch.length > 0) yield batch;
+  }
+
+  /** The replay taken by `batches` is stored: remove it. */
+  done(): void {
+    rmSync(this.#taken, { force: true });
   }
 }

@@ -33,6 +33,10 @@ export class LogWriter {
   readonly #maxQueue: number;
   readonly #journal: LogJournal | undefined;
   #spilled = 0;
+  #replaying = false;
+  #stopping = false;
+  /** Rows went to the journal since it was last stored (a flag, not a stat() on every drain). */
+  #journalWaiting = false;
   /** The batch the sink is storing now, so `stop` can journal it if the database never answers. */
   #writing: LogRow[] | undefined;
   #listeners: Array<(rows: readonly LogRow[]) => void> = [];
@@ -83,6 +87,7 @@ export class LogWriter {
       // The database is not keeping up: on disk, not dropped, and not growing the heap.
       this.#journal.append(row);
       this.#spilled++;
+      this.#journalWaiting = true;
       return;
     }
     this.#queue.push(row);
@@ -101,15 +106,25 @@ export class LogWriter {
     return done;
   }
 
-  /** Stores what an earlier run left in the journal (call once, at start). */
+  /**
+   * Stores the journal's rows: what an earlier run left (at start), or what was spilled while the
+   * database was behind (called by the writer once it has caught up). Returns how many were read.
+   */
   async replayJournal(): Promise<number> {
-    if (!this.#journal) return 0;
-    const { rows, done } = this.#journal.take();
-    for (let i = 0; i < rows.length; i += this.#batchSize) {
-      await this.#sink.insert(rows.slice(i, i + this.#batchSize));
+    const journal = this.#journal;
+    if (!journal || this.#replaying) return 0;
+    this.#replaying = true;
+    let n = 0;
+    try {
+      for await (const batch of journal.batches(this.#batchSize)) {
+        await this.#sink.insert(batch);
+        n += batch.length;
+      }
+      journal.done();
+    } finally {
+      this.#replaying = false;
     }
-    done();
-    return rows.length;
+    return n;
   }
 
   /**
@@ -122,6 +137,7 @@ export class LogWriter {
   async stop(opts: { spillAfterMs?: number } = {}): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#stopping = true;
     const flushed = this.flush().then(() => (this.#queue.length > 0 ? this.flush() : undefined));
     const journal = this.#journal;
     if (!journal) return flushed;
@@ -161,6 +177,20 @@ export class LogWriter {
         if (this.#writing === batch) this.#writing = undefined;
       }
       for (const l of this.#listeners) l(batch);
+    }
+    // Caught up: what was spilled while the database was behind can go in now, not at next start.
+    if (this.#journalWaiting && this.#queue.length === 0 && !this.#stopping && !this.#replaying) {
+      this.#journalWaiting = false;
+      this.replayJournal().then(
+        () => {
+          // Rows spilled while this replay ran wait in a fresh journal, for the next catch-up.
+          if (this.#journal?.waiting) this.#journalWaiting = true;
+        },
+        (err: unknown) => {
+          this.#journalWaiting = true;
+          this.#onError(err);
+        },
+      );
     }
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,37 @@ describe('log writer durability', () => {
     );
     expect(stored[0]!.payload!.request!.toString()).toBe(`{"i":${25 - spilled}}`);
     expect(await next.replayJournal()).toBe(0);
+  });
+
+  it('rows spilled while the database was away are stored once it is back, without a restart', async () => {
+    const journalPath = join(tmp(), 'log-journal.ndjson');
+    let down = true;
+    const stored: string[] = [];
+    const writer = new LogWriter(
+      {
+        insert: async (rows) => {
+          if (down) throw new Error('connect ECONNREFUSED');
+          stored.push(...rows.map((r) => r.id));
+        },
+      },
+      {
+        flushIntervalMs: 60_000,
+        batchSize: 5,
+        maxQueue: 10,
+        onError: () => undefined,
+        journal: new LogJournal(journalPath),
+      },
+    );
+    for (let i = 0; i < 25; i++) writer.enqueue(row(i));
+    await writer.flush();
+    expect(writer.spilled).toBeGreaterThan(0);
+    expect(existsSync(journalPath)).toBe(true);
+
+    down = false;
+    await writer.flush(); // the queue goes in; then, caught up, the writer takes up the journal
+    for (let i = 0; i < 100 && stored.length < 25; i++) await new Promise((r) => setTimeout(r, 10));
+    expect([...stored].sort()).toEqual(Array.from({ length: 25 }, (_, i) => `log-${i}`).sort());
+    expect(existsSync(journalPath) || existsSync(`${journalPath}.replaying`)).toBe(false);
   });
 
   it('kill -9 under load: every request answered more than one flush interval before the kill is in the logs', async () => {
