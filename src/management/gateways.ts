@@ -8,6 +8,7 @@ import {
   READ_ONLY_FIELDS,
   REQUIRED_FIELDS,
 } from '../gateways/schema.ts';
+import { RedactedWithoutValue, redactSettings, restoreSecrets } from '../gateways/secrets.ts';
 import type { AppContext } from '../server/context.ts';
 import { ApiError, paginate, pagination } from './envelope.ts';
 import { readJson, requirePermission, validate } from './request.ts';
@@ -40,10 +41,20 @@ function pickSettings(body: Record<string, unknown>, base: GatewaySettings): Gat
   return out as GatewaySettings;
 }
 
+/** The settings with every REDACTED put back to its stored value, or a 400 that says where. */
+function withSecrets(next: GatewaySettings, current?: GatewaySettings): GatewaySettings {
+  try {
+    return restoreSecrets(next, current);
+  } catch (err) {
+    if (err instanceof RedactedWithoutValue) throw new ApiError(400, 7001, err.message, err.path);
+    throw err;
+  }
+}
+
 export function gatewayResult(g: Gateway) {
   return {
     id: g.id,
-    ...g.settings,
+    ...redactSettings(g.settings),
     created_at: new Date(g.createdAt).toISOString(),
     modified_at: new Date(g.modifiedAt).toISOString(),
     is_default: g.id === 'default',
@@ -72,7 +83,7 @@ export const gatewayRoutes: Route[] = [
       const body = validate(createSchema, await readJson(req)) as Record<string, unknown>;
       const id = body['id'] as string;
       requirePermission(principal, 'edit', id);
-      const g = await app.gateways.create(accountId, id, pickSettings(body, DEFAULT_SETTINGS));
+      const g = await app.gateways.create(accountId, id, withSecrets(pickSettings(body, DEFAULT_SETTINGS)));
       if (!g) throw new ApiError(409, 7003, `Gateway "${id}" already exists`);
       return { result: gatewayResult(g) };
     },
@@ -124,7 +135,8 @@ export const gatewayRoutes: Route[] = [
       }
       const body = validate(updateSchema, raw) as Record<string, unknown>;
       // Optional fields left out keep their value: omission never silently switches a feature off.
-      const g = await app.gateways.update(accountId, id, pickSettings(body, current.settings));
+      const settings = withSecrets(pickSettings(body, current.settings), current.settings);
+      const g = await app.gateways.update(accountId, id, settings);
       return { result: gatewayResult(g!) };
     },
   },

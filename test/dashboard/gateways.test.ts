@@ -140,6 +140,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: gateways, provider keys, custom provid
     const exporter = otel.getByRole('group', { name: 'Exporter 1' });
     await exporter.getByLabel('Collector URL').fill('https://otel.example/v1/traces');
     await exporter.getByLabel('Headers').fill('x-team: search');
+    await exporter.getByLabel('Authorization').fill('Bearer collector-secret');
     await exporter.getByLabel('Content type').selectOption('json');
 
     await page.getByLabel('S1 on prompts').selectOption('BLOCK');
@@ -180,8 +181,14 @@ describe.skipIf(SKIP_BROWSER)('dashboard: gateways, provider keys, custom provid
       retry_max_attempts: 3,
       retry_delay: 200,
       retry_backoff: 'exponential',
+      // Credentials for the collector are write-only: the API shows them redacted.
       otel: [
-        { url: 'https://otel.example/v1/traces', headers: { 'x-team': 'search' }, content_type: 'json' },
+        {
+          url: 'https://otel.example/v1/traces',
+          headers: { 'x-team': '[redacted]' },
+          authorization: '[redacted]',
+          content_type: 'json',
+        },
       ],
       guardrails: { prompt: { S1: 'BLOCK' }, response: { P1: 'FLAG' } },
       dlp: { enabled: true, action: 'FLAG', profiles: ['pii'] },
@@ -199,6 +206,11 @@ describe.skipIf(SKIP_BROWSER)('dashboard: gateways, provider keys, custom provid
     await expect(page.getByLabel('S1 on prompts').inputValue()).resolves.toBe('BLOCK');
     await expect(section('Retries').getByLabel('Backoff').inputValue()).resolves.toBe('exponential');
     await screenshot(page, 'dashboard-gateway-settings');
+    // Saving the form as it was read keeps the stored credentials, not the placeholder.
+    await save();
+    expect(gw.gatehouse.app.gateways.get('local', 'shop')!.settings.otel).toMatchObject([
+      { headers: { 'x-team': 'search' }, authorization: 'Bearer collector-secret' },
+    ]);
 
     // Removing rules clears them; what the form did not touch stays as stored.
     await page.getByRole('button', { name: 'Remove rule 1' }).click();

@@ -36,7 +36,7 @@ export function OtelSection({ draft, set, editable }: SectionProps) {
               type="password"
               value={o.authorization}
               onInput={(v) => setOtel(i, { authorization: v })}
-              hint="sent as the Authorization header; optional"
+              hint="sent as the Authorization header; optional. A stored one reads [redacted]: leave it to keep it"
             />
             <SelectField
               label="Content type"
@@ -54,7 +54,7 @@ export function OtelSection({ draft, set, editable }: SectionProps) {
             value={o.headers}
             onInput={(v) => setOtel(i, { headers: v })}
             placeholder="x-team: search"
-            hint={'one "Name: value" per line'}
+            hint={'one "Name: value" per line; stored values read [redacted] and are kept as they are'}
           />
           {editable ? (
             <button type="button" onClick={() => set({ otel: removeAt(draft.otel, i) })}>
