@@ -71,9 +71,17 @@ export class GatewayMetrics {
     OVERHEAD,
   );
   readonly #queue: Gauge;
+  readonly #spilled: Gauge;
 
-  constructor(logQueueDepth: () => number) {
-    this.#queue = new Gauge('gatehouse_log_queue_depth', 'Log rows waiting to be written.', logQueueDepth);
+  constructor(logs: { queueDepth: () => number; spilled: () => number }) {
+    this.#queue = new Gauge('gatehouse_log_queue_depth', 'Log rows waiting to be written.', logs.queueDepth);
+    // Rises only while the database is not keeping up: worth an alert.
+    this.#spilled = new Gauge(
+      'gatehouse_log_rows_spilled_total',
+      'Log rows written to the on-disk journal because the database was behind or away.',
+      logs.spilled,
+      'counter',
+    );
   }
 
   #modelLabel(model: string): string {
@@ -105,6 +113,7 @@ export class GatewayMetrics {
       this.#upstream,
       this.#overhead,
       this.#queue,
+      this.#spilled,
     ]);
   }
 }

@@ -82,21 +82,24 @@ export class Histogram {
   }
 }
 
+/** A value read when scraped: a gauge, or a counter kept by someone else (`type: 'counter'`). */
 export class Gauge {
   readonly name: string;
   readonly help: string;
   readonly read: () => number;
+  readonly type: 'gauge' | 'counter';
 
-  constructor(name: string, help: string, read: () => number) {
+  constructor(name: string, help: string, read: () => number, type: 'gauge' | 'counter' = 'gauge') {
     this.name = name;
     this.help = help;
     this.read = read;
+    this.type = type;
   }
 
   expose(): string {
     return [
       `# HELP ${this.name} ${this.help}`,
-      `# TYPE ${this.name} gauge`,
+      `# TYPE ${this.name} ${this.type}`,
       `${this.name} ${this.read()}`,
     ].join('\n');
   }

@@ -203,7 +203,7 @@ async function assemble(
     cache,
     limits,
     prices: loadPriceTable(config.pricesFile),
-    metrics: new GatewayMetrics(() => logs.pending),
+    metrics: new GatewayMetrics({ queueDepth: () => logs.pending, spilled: () => logs.spilled }),
     otel,
     coalescer: new Coalescer(),
     log,

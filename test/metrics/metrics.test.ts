@@ -3,6 +3,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
+import { GatewayMetrics } from '../../src/metrics/gateway-metrics.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
 const ctx = useGatewayWithMock();
@@ -61,6 +62,17 @@ describe('/metrics (Prometheus)', () => {
     expect(Number(upstream.metrics[0]!.buckets!['+Inf'])).toBe(2); // the hit never went upstream
     expect(Number(m.get('gatehouse_overhead_duration_seconds')!.metrics[0]!.buckets!['+Inf'])).toBe(3);
     expect(m.get('gatehouse_log_queue_depth')!.type).toBe('GAUGE');
+    const spilled = m.get('gatehouse_log_rows_spilled_total')!;
+    expect(spilled.type).toBe('COUNTER');
+    expect(spilled.metrics[0]!.value).toBe('0');
+  });
+
+  it('the spilled-rows counter reads the log writer’s count', () => {
+    const metrics = new GatewayMetrics({ queueDepth: () => 3, spilled: () => 42 });
+    const families = parsePrometheusTextFormat(metrics.expose()) as Family[];
+    const byName = new Map(families.map((f) => [f.name, f]));
+    expect(byName.get('gatehouse_log_rows_spilled_total')!.metrics[0]!.value).toBe('42');
+    expect(byName.get('gatehouse_log_queue_depth')!.metrics[0]!.value).toBe('3');
   });
 
   it('counts a model name over 128 characters under model="(other)"', async () => {
