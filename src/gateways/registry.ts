@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/tables.ts';
 import { DEFAULT_SETTINGS, type Gateway, type GatewaySettings } from './schema.ts';
+import { openCredentials, sealCredentials } from './secrets.ts';
 
 export type GatewayChange = { type: 'created' | 'updated' | 'deleted'; gateway: Gateway; previous?: Gateway };
 
@@ -11,11 +12,18 @@ export type GatewayChange = { type: 'created' | 'updated' | 'deleted'; gateway: 
  */
 export class GatewayRegistry {
   readonly #db: Kysely<Database>;
+  readonly #masterKey: Buffer;
   readonly #byKey = new Map<string, Gateway>();
   readonly #listeners: Array<(change: GatewayChange) => void> = [];
 
-  constructor(db: Kysely<Database>) {
+  /** `masterKey` seals the credentials settings hold for other services (see `secrets.ts`). */
+  constructor(db: Kysely<Database>, masterKey: Buffer) {
     this.#db = db;
+    this.#masterKey = masterKey;
+  }
+
+  #stored(accountId: string, id: string, settings: GatewaySettings): string {
+    return JSON.stringify(sealCredentials(settings, this.#masterKey, `${accountId}/${id}`));
   }
 
   async load(): Promise<void> {
@@ -26,7 +34,11 @@ export class GatewayRegistry {
         accountId: row.account_id,
         id: row.id,
         // Older rows lack fields added later; the defaults fill them.
-        settings: { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings) as Partial<GatewaySettings>) },
+        settings: openCredentials(
+          { ...DEFAULT_SETTINGS, ...(JSON.parse(row.settings) as Partial<GatewaySettings>) },
+          this.#masterKey,
+          `${row.account_id}/${row.id}`,
+        ),
         createdAt: Number(row.created_at),
         modifiedAt: Number(row.modified_at),
       };
@@ -59,7 +71,7 @@ export class GatewayRegistry {
       .values({
         account_id: accountId,
         id,
-        settings: JSON.stringify(settings),
+        settings: this.#stored(accountId, id, settings),
         created_at: now,
         modified_at: now,
       })
@@ -77,7 +89,7 @@ export class GatewayRegistry {
     const gw: Gateway = { ...previous, settings, modifiedAt: Math.max(Date.now(), previous.modifiedAt + 1) };
     await this.#db
       .updateTable('gateways')
-      .set({ settings: JSON.stringify(settings), modified_at: gw.modifiedAt })
+      .set({ settings: this.#stored(accountId, id, settings), modified_at: gw.modifiedAt })
       .where('account_id', '=', accountId)
       .where('id', '=', id)
       .execute();

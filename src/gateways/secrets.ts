@@ -1,3 +1,4 @@
+import { openSecret, sealSecret } from '../keys/crypto.ts';
 import type { GatewaySettings } from './schema.ts';
 
 /** What the API shows instead of a credential the gateway holds; sent back, it means "keep it". */
@@ -75,4 +76,42 @@ export function restoreSecrets(next: GatewaySettings, current: GatewaySettings |
     stripe = { ...stripe, authorization: stored };
   }
   return { ...next, otel: otel ?? null, stripe };
+}
+
+/** Marks a stored credential as sealed; a value without it is one stored before sealing began. */
+const SEALED = 'sealed:';
+
+/**
+ * Applies `f` to every credential in the settings, with a name for where it sits (the AAD of its
+ * seal, so a sealed value moved to another field or gateway fails to open).
+ */
+function mapCredentials(s: GatewaySettings, f: (value: string, where: string) => string): GatewaySettings {
+  return {
+    ...s,
+    otel:
+      s.otel?.map((o, i) => ({
+        ...o,
+        headers: Object.fromEntries(
+          Object.entries(o.headers).map(([name, v]) => [name, f(v, `otel/${i}/headers/${name}`)]),
+        ),
+        ...(o.authorization === undefined
+          ? {}
+          : { authorization: f(o.authorization, `otel/${i}/authorization`) }),
+      })) ?? null,
+    stripe: s.stripe
+      ? { ...s.stripe, authorization: f(s.stripe.authorization, 'stripe/authorization') }
+      : null,
+  };
+}
+
+/** Settings as the database keeps them: each credential sealed with the master key. */
+export function sealCredentials(s: GatewaySettings, masterKey: Buffer, gateway: string): GatewaySettings {
+  return mapCredentials(s, (v, where) => SEALED + sealSecret(masterKey, v, `gateway ${gateway} ${where}`));
+}
+
+/** Settings as read from the database, credentials opened; a wrong master key throws. */
+export function openCredentials(s: GatewaySettings, masterKey: Buffer, gateway: string): GatewaySettings {
+  return mapCredentials(s, (v, where) =>
+    v.startsWith(SEALED) ? openSecret(masterKey, v.slice(SEALED.length), `gateway ${gateway} ${where}`) : v,
+  );
 }

@@ -87,10 +87,10 @@ async function assemble(
 ): Promise<Gatehouse> {
   const { db } = database;
 
-  const gateways = new GatewayRegistry(db);
+  const masterKey = loadMasterKey({ env: config.secretKey, dataDir: config.dataDir });
+  const gateways = new GatewayRegistry(db, masterKey.key);
   const tokens = new TokenRegistry(db, adminToken.value);
   const customProviders = new CustomProviderRegistry(db);
-  const masterKey = loadMasterKey({ env: config.secretKey, dataDir: config.dataDir });
   const providerKeys = new ProviderKeyRegistry(db, masterKey.key);
   await Promise.all([gateways.load(), tokens.load(), customProviders.load(), providerKeys.load()]);
   gateways.onChange((change) => {

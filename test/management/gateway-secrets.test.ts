@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
-import { REDACTED, redactSettings, restoreSecrets } from '../../src/gateways/secrets.ts';
+import {
+  openCredentials,
+  REDACTED,
+  redactSettings,
+  restoreSecrets,
+  sealCredentials,
+} from '../../src/gateways/secrets.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
 const ctx = useGatewayWithMock();
@@ -76,6 +82,32 @@ describe('credentials a gateway holds for other services are write-only', () => 
     expect(created.status).toBe(400);
     expect(created.json.errors[0].path).toEqual(['stripe', 'authorization']);
     expect((await ctx.gw.api('GET', '/gateways/fresh')).status).toBe(404);
+  });
+
+  it('the database holds them sealed with the master key, and a restart reads them back', async () => {
+    expect(ctx.gw.gatehouse.app.database.dialect).toBe('sqlite');
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(`${ctx.gw.dataDir}/gatehouse.db`, { readOnly: true });
+    const row = db.prepare("SELECT settings FROM gateways WHERE id = 'traced'").get() as { settings: string };
+    db.close();
+    expect(row.settings).not.toMatch(/k-secret-123|collector-secret|rotated|sk_live_secret/);
+    expect(JSON.parse(row.settings).otel[0].authorization).toMatch(/^sealed:v1\./);
+
+    await ctx.gw.gatehouse.app.gateways.load();
+    expect(stored('traced')).toMatchObject({
+      otel: [{ headers: { 'x-api-key': 'k-secret-123' }, authorization: 'Bearer rotated' }],
+      stripe: { authorization: 'sk_live_secret' },
+    });
+  });
+
+  it('a sealed value opens only with its key and in its place; a value stored before sealing reads as it is', () => {
+    const key = Buffer.alloc(32, 7);
+    const s = { ...DEFAULT_SETTINGS, ...withSecrets };
+    const sealed = sealCredentials(s, key, 'local/a');
+    expect(openCredentials(sealed, key, 'local/a')).toEqual(s);
+    expect(() => openCredentials(sealed, Buffer.alloc(32, 8), 'local/a')).toThrow(/could not be decrypted/);
+    expect(() => openCredentials(sealed, key, 'local/b')).toThrow(/could not be decrypted/);
+    expect(openCredentials(s, key, 'local/a')).toEqual(s);
   });
 
   it('redact and restore are inverse for what a client sends back unchanged', () => {
