@@ -19,6 +19,9 @@ export interface ApiEnvelope {
 
 export class CliError extends Error {}
 
+/** No answer at all from the gateway's address (not running, restarting, network down). */
+export class GatewayUnreachable extends CliError {}
+
 /** The options every command that talks to a running gateway takes (for `parseArgs`). */
 export const CLIENT_OPTIONS = {
   url: { type: 'string' },
@@ -69,7 +72,7 @@ export function apiClient(
           headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
         });
       } catch {
-        throw new CliError(
+        throw new GatewayUnreachable(
           `cannot reach the gateway at ${base}; is it running? (set --url or GATEHOUSE_URL)`,
         );
       }

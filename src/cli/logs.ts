@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { createParser } from 'eventsource-parser';
-import { apiClient, CLIENT_OPTIONS, CliError, runCli } from './api-client.ts';
+import { apiClient, CLIENT_OPTIONS, CliError, GatewayUnreachable, runCli } from './api-client.ts';
 
 const USAGE = `usage:
   gatehouse logs tail --gateway ID [--provider SLUG] [--model NAME] [--errors] [--filters JSON] [--json]
 
 Prints each new log entry of a gateway as it is written (until Ctrl-C): time, provider, model,
 status, duration, tokens and cost; --json prints the whole entry, one JSON object per line.
+If the stream ends (the gateway restarts), it reconnects, every second until the gateway is back.
 --filters takes the logs API's filters, e.g. '[{"key":"cached","operator":"eq","value":[true]}]'.
 
 Options: --url URL (default http://127.0.0.1:8787), --admin-token TOKEN
@@ -69,18 +70,46 @@ export function run(args: string[]): Promise<number> {
     if (values.errors) filters.push({ key: 'success', operator: 'eq', value: [false] });
     const api = apiClient({ url: values.url, adminToken: values['admin-token'] });
     const query = filters.length > 0 ? `?filters=${encodeURIComponent(JSON.stringify(filters))}` : '';
-    const res = await api.stream(`/gateways/${encodeURIComponent(values.gateway)}/logs/tail${query}`);
+    const path = `/gateways/${encodeURIComponent(values.gateway)}/logs/tail${query}`;
+    const print = (data: string) => console.log(values.json ? data : line(JSON.parse(data) as Entry));
+    // The first connection fails loudly (a wrong --url, token or gateway); a stream that ends later
+    // (the gateway restarting, a network blip) is opened again until Ctrl-C.
+    let res = await api.stream(path);
     console.error(`tailing ${values.gateway} (Ctrl-C to stop)`);
-    const parser = createParser({
-      onEvent: (e) => {
-        if (e.event !== 'log') return;
-        console.log(values.json ? e.data : line(JSON.parse(e.data) as Entry));
-      },
-    });
-    const decoder = new TextDecoder();
+    for (;;) {
+      await readEntries(res, print);
+      console.error(
+        `gatehouse: the stream closed at ${new Date().toISOString()}; reconnecting (entries written until it is back are in the logs list)`,
+      );
+      res = await reopen(() => api.stream(path));
+      console.error(`reconnected; tailing ${values.gateway}`);
+    }
+  });
+}
+
+/** Prints each `log` event until the stream ends or breaks. */
+async function readEntries(res: Response, print: (data: string) => void): Promise<void> {
+  const parser = createParser({ onEvent: (e) => e.event === 'log' && print(e.data) });
+  const decoder = new TextDecoder();
+  try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       parser.feed(decoder.decode(chunk, { stream: true }));
     }
-    throw new CliError('the gateway closed the stream');
-  });
+  } catch {
+    // A connection reset mid-stream ends it like a close does.
+  }
+}
+
+const RETRY_MS = 1000;
+
+/** Opens the stream again, waiting out an unreachable gateway; any answer that is an error ends the tail. */
+async function reopen(open: () => Promise<Response>): Promise<Response> {
+  for (;;) {
+    try {
+      return await open();
+    } catch (err) {
+      if (!(err instanceof GatewayUnreachable)) throw err;
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
 }

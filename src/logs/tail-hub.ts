@@ -8,13 +8,23 @@ type Listener = (rows: readonly LogRowRead[]) => void;
  * so a tail on any node shows every node's traffic.
  */
 export class LogTailHub {
-  readonly #listeners = new Map<Listener, { accountId: string; gatewayId: string }>();
+  readonly #listeners = new Map<Listener, { accountId: string; gatewayId: string; end: () => void }>();
 
-  subscribe(accountId: string, gatewayId: string, listener: Listener): () => void {
-    this.#listeners.set(listener, { accountId, gatewayId });
+  /** `end` closes the client's stream: called when the gateway shuts down. */
+  subscribe(accountId: string, gatewayId: string, listener: Listener, end: () => void): () => void {
+    this.#listeners.set(listener, { accountId, gatewayId, end });
     return () => {
       this.#listeners.delete(listener);
     };
+  }
+
+  /**
+   * Ends every tail stream. They never finish by themselves, so a shutdown that waited for them as
+   * for other requests would always wait out its whole grace period; their clients reconnect.
+   */
+  endAll(): void {
+    for (const { end } of [...this.#listeners.values()]) end();
+    this.#listeners.clear();
   }
 
   get listening(): boolean {

@@ -211,7 +211,7 @@ export const logRoutes: Route[] = [
           }
         }
       };
-      const unsubscribe = ctx.app.tail.subscribe(ctx.accountId, gateway, listener);
+      const unsubscribe = ctx.app.tail.subscribe(ctx.accountId, gateway, listener, () => res.end());
       // Said once the listener is attached, so a client knows from here on no entry is missed
       // (EventSource's onmessage ignores named events; the CLI reads only `log`).
       res.write(`event: ready\ndata: ${JSON.stringify({ ready: true, gateway })}\n\n`);

@@ -244,6 +244,7 @@ async function assemble(
       }),
     async close() {
       closing = true;
+      tail.endAll();
       await new Promise<void>((resolve) => {
         const deadline = setTimeout(resolve, config.shutdownGraceMs);
         deadline.unref();
