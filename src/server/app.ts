@@ -259,8 +259,8 @@ async function assemble(
       server.closeAllConnections();
       await logs.stop({ spillAfterMs: LOG_STOP_SPILL_AFTER_MS });
       // The rest only lets go of connections: one to a service that hangs must not hold the exit.
-      const release = async (what: string, closing: () => Promise<unknown>) => {
-        if (!(await settleWithin(closing(), RELEASE_WITHIN_MS)))
+      const release = async (what: string, close: () => Promise<unknown>) => {
+        if (!(await settleWithin(close(), RELEASE_WITHIN_MS)))
           log('warn', `shutdown: ${what} did not close within ${RELEASE_WITHIN_MS} ms; going on without it`);
       };
       await release('the OpenTelemetry exporter', () => otel.close());
