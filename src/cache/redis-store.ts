@@ -83,6 +83,8 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
   const { redis, failed: down } = await connectRedis(url, {
     onDown: (reason) =>
       log('warn', `cache: Redis unavailable (${reason}); serving without the cache until it is back`),
+    onRefused: (reason) =>
+      log('warn', `cache: Redis refused a command (${reason}); that entry is not cached`),
   });
 
   const base = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>) => `${s.accountId}:${s.gatewayId}`;

@@ -77,9 +77,11 @@ interface WithLimitScript {
 /** Counters shared by every node through Redis. When Redis is down, limits fail open and say so. */
 export async function redisCounter(url: string, opts: { log?: Log } = {}): Promise<LimitCounter> {
   const log = opts.log ?? ((_l, m) => console.warn(m));
-  const { redis } = await connectRedis(url, {
+  const { redis, failed } = await connectRedis(url, {
     onDown: (reason) =>
       log('warn', `limits: Redis unavailable (${reason}); letting requests through until it is back`),
+    onRefused: (reason) =>
+      log('warn', `limits: Redis refused a command (${reason}); letting those requests through`),
   });
   redis.defineCommand('gatehouseLimit', { numberOfKeys: 1, lua: SCRIPT });
   const r = redis as unknown as Redis & WithLimitScript;
@@ -126,17 +128,19 @@ export async function redisCounter(url: string, opts: { log?: Log } = {}): Promi
     async take(key, w, amount, now) {
       try {
         return await run(key, w, amount, now, 'take');
-      } catch {
+      } catch (err) {
+        failed(err);
         return open(w);
       }
     },
     async add(key, w, amount, now) {
-      await run(key, w, amount, now, 'add').catch(() => undefined);
+      await run(key, w, amount, now, 'add').catch(failed);
     },
     async peek(key, w, now) {
       try {
         return await run(key, w, 0, now, 'peek');
-      } catch {
+      } catch (err) {
+        failed(err);
         return open(w);
       }
     },

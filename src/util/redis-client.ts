@@ -10,9 +10,16 @@ import { Redis } from 'ioredis';
  */
 export const REDIS_REPLY_TIMEOUT_MS = 1000;
 
+const REFUSAL_REPORT_MS = 60_000;
+
 export interface RedisClientOptions {
   /** Called once when Redis becomes unavailable, and again only after it has been back. */
   onDown: (reason: string) => void;
+  /**
+   * Called when Redis answers a command with an error (out of memory under `noeviction`, a
+   * read-only replica): it is there, but refuses. At most once a minute.
+   */
+  onRefused?: (reason: string) => void;
   replyTimeoutMs?: number;
   /** How long the start waits for the first connection, at most. */
   readyWithinMs?: number;
@@ -37,9 +44,18 @@ export async function connectRedis(
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   let healthy = true;
-  // A failed command reports like a lost connection: either way, once until Redis is back.
+  let lastRefusal = Number.NEGATIVE_INFINITY;
+  // A command that failed for want of Redis reports like a lost connection: either way, once until
+  // Redis is back. One that Redis refused says so instead, and leaves the connection's state alone.
   const failed = (err: unknown) => {
-    if (healthy) opts.onDown((err as Error).message);
+    const e = err as Error;
+    if (e.name === 'ReplyError') {
+      if (Date.now() - lastRefusal < REFUSAL_REPORT_MS) return;
+      lastRefusal = Date.now();
+      (opts.onRefused ?? opts.onDown)(e.message);
+      return;
+    }
+    if (healthy) opts.onDown(e.message);
     healthy = false;
   };
   redis.on('error', failed);

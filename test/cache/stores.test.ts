@@ -159,6 +159,31 @@ describe.skipIf(SKIP_REDIS)('redis store', () => {
     }
   });
 
+  it('a write Redis refuses (out of memory) is reported as refused, and a later outage still as one', async () => {
+    const server = await redisServer();
+    const warnings: string[] = [];
+    const store = await redisStore(server.url, { log: (_level, message) => warnings.push(message) });
+    const admin = new Redis(server.url);
+    try {
+      await store.set(scope(), 'kept', entry(), 60);
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', '1');
+      await expect(store.set(scope(), 'refused', entry(), 60)).resolves.toBeUndefined();
+      await store.set(scope(), 'refused-again', entry(), 60);
+      expect(warnings).toHaveLength(1); // at most once a minute
+      expect(warnings[0]).toMatch(/^cache: Redis refused a command \(OOM .*\); that entry is not cached$/);
+      expect(await store.get(scope(), 'kept')).toBeDefined(); // reads still work
+      expect(await store.get(scope(), 'refused')).toBeUndefined();
+    } finally {
+      admin.disconnect();
+    }
+    await server.stop();
+    await store.get(scope(), 'kept');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/^cache: Redis unavailable/);
+    await store.close();
+  });
+
   it('when Redis goes away, reads miss and writes are dropped, reported once, without errors', async () => {
     const server = await redisServer();
     const warnings: string[] = [];
