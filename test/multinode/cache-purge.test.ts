@@ -1,10 +1,8 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES } from '../helpers/databases.ts';
-import { startGatehouse, type TestGateway } from '../helpers/gatehouse.ts';
-import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestGateway } from '../helpers/gatehouse.ts';
+import { POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
 
-const postgres = DATABASES.find((d) => d.name === 'postgres')!;
 const SETTINGS = {
   cache_ttl: 300,
   cache_invalidate_on_update: false,
@@ -15,25 +13,14 @@ const SETTINGS = {
 };
 
 // Each node keeps its own entries here (the memory store); a purge must still reach both.
-describe.skipIf(postgres.skip)('cache purges across two nodes with their own stores', () => {
-  let a: TestGateway;
-  let b: TestGateway;
-  let mock: MockUpstream;
-
+describe.skipIf(POSTGRES.skip)('cache purges across two nodes with their own stores', () => {
+  const nodes = useTwoNodes();
   beforeAll(async () => {
-    const env = await postgres.env();
-    ({ gw: a, mock } = await startWithMock(env));
-    b = await startGatehouse({ ...env, GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1` });
-    const created = await a.api('POST', '/gateways', { id: 'cached', ...SETTINGS });
+    const created = await nodes.a.api('POST', '/gateways', { id: 'cached', ...SETTINGS });
     expect(created.status).toBe(200);
     const deadline = Date.now() + 3000;
-    while (!b.gatehouse.app.gateways.get('local', 'cached') && Date.now() < deadline)
+    while (!nodes.b.gatehouse.app.gateways.get('local', 'cached') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await mock?.close();
   });
 
   async function ask(node: TestGateway, content = 'same question') {
@@ -48,7 +35,7 @@ describe.skipIf(postgres.skip)('cache purges across two nodes with their own sto
 
   /** Both nodes hold the entry: each answered it once and now answers it as a HIT. */
   async function cachedOnBoth() {
-    for (const node of [a, b]) {
+    for (const node of [nodes.a, nodes.b]) {
       await ask(node);
       for (let i = 0; i < 50 && (await ask(node)) !== 'HIT'; i++) await new Promise((r) => setTimeout(r, 20));
       expect(await ask(node)).toBe('HIT');
@@ -58,7 +45,7 @@ describe.skipIf(postgres.skip)('cache purges across two nodes with their own sto
   /** B's entry is gone: it answers a MISS (its TTL is 300 s, so only a purge explains one). */
   async function purgedOnB() {
     for (let i = 0; i < 100; i++) {
-      if ((await ask(b)) === 'MISS') return true;
+      if ((await ask(nodes.b)) === 'MISS') return true;
       await new Promise((r) => setTimeout(r, 30));
     }
     return false;
@@ -66,18 +53,21 @@ describe.skipIf(postgres.skip)('cache purges across two nodes with their own sto
 
   it('a purge through one node’s API purges the other node too; a filter that does not match leaves it', async () => {
     await cachedOnBoth();
-    const other = await a.api('DELETE', '/gateways/cached/cache?model=some-other-model');
+    const other = await nodes.a.api('DELETE', '/gateways/cached/cache?model=some-other-model');
     expect(other.status).toBe(200);
     await new Promise((r) => setTimeout(r, 200));
-    expect(await ask(b)).toBe('HIT');
+    expect(await ask(nodes.b)).toBe('HIT');
 
-    expect((await a.api('DELETE', '/gateways/cached/cache?model=gpt-4o-mini')).status).toBe(200);
+    expect((await nodes.a.api('DELETE', '/gateways/cached/cache?model=gpt-4o-mini')).status).toBe(200);
     expect(await purgedOnB()).toBe(true);
   });
 
   it('updating the gateway with cache_invalidate_on_update on one node purges the other', async () => {
     await cachedOnBoth();
-    const updated = await a.api('PUT', '/gateways/cached', { ...SETTINGS, cache_invalidate_on_update: true });
+    const updated = await nodes.a.api('PUT', '/gateways/cached', {
+      ...SETTINGS,
+      cache_invalidate_on_update: true,
+    });
     expect(updated.status).toBe(200);
     expect(await purgedOnB()).toBe(true);
   });

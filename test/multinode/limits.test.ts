@@ -1,34 +1,23 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES } from '../helpers/databases.ts';
-import { startGatehouse, type TestGateway } from '../helpers/gatehouse.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestGateway } from '../helpers/gatehouse.ts';
 import { REDIS_AVAILABLE, type RedisServer, startRedis } from '../helpers/redis-server.ts';
-import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+import { POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
 
-const postgres = DATABASES.find((d) => d.name === 'postgres')!;
-const skip = postgres.skip || (!REDIS_AVAILABLE && !process.env['CI']);
+const skip = POSTGRES.skip || (!REDIS_AVAILABLE && !process.env['CI']);
 
 describe.skipIf(skip)('two nodes sharing one Redis and one Postgres', () => {
-  let a: TestGateway;
-  let b: TestGateway;
-  let mock: MockUpstream;
-  let redis: RedisServer;
-
-  beforeAll(async () => {
-    redis = (await startRedis())!;
-    const env = { ...(await postgres.env()), GATEHOUSE_REDIS_URL: redis.url };
-    ({ gw: a, mock } = await startWithMock(env));
-    b = await startGatehouse({ ...env, GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1` });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await mock?.close();
-    await redis?.stop();
+  let redis: RedisServer | undefined;
+  const nodes = useTwoNodes({
+    env: async () => {
+      redis = (await startRedis())!;
+      return { GATEHOUSE_REDIS_URL: redis.url };
+    },
+    teardown: async () => redis?.stop(),
   });
 
   it('a limit of 10 requests per minute admits exactly 10 across both under concurrent load', async () => {
-    const created = await a.api('POST', '/gateways', {
+    const created = await nodes.a.api('POST', '/gateways', {
       id: 'limited',
       cache_ttl: 0,
       cache_invalidate_on_update: false,
@@ -40,15 +29,15 @@ describe.skipIf(skip)('two nodes sharing one Redis and one Postgres', () => {
     expect(created.status).toBe(200);
     // B learns of the new gateway through the change feed.
     const deadline = Date.now() + 3000;
-    while ((await b.api('GET', '/gateways/limited')).status !== 200 && Date.now() < deadline) {
+    while ((await nodes.b.api('GET', '/gateways/limited')).status !== 200 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    while (!b.gatehouse.app.gateways.get('local', 'limited') && Date.now() < deadline) {
+    while (!nodes.b.gatehouse.app.gateways.get('local', 'limited') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     const statuses = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        request(`${(i % 2 ? a : b).gatewayUrl('limited')}/openai/chat/completions`, {
+        request(`${(i % 2 ? nodes.a : nodes.b).gatewayUrl('limited')}/openai/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
           body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `q${i}` }] }),
@@ -60,11 +49,11 @@ describe.skipIf(skip)('two nodes sharing one Redis and one Postgres', () => {
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(30);
-    expect(mock.requests).toHaveLength(10);
+    expect(nodes.mock.requests).toHaveLength(10);
   });
 
   it('a spend limit holds across both nodes', async () => {
-    const created = await b.api('POST', '/gateways', {
+    const created = await nodes.b.api('POST', '/gateways', {
       id: 'budgeted',
       cache_ttl: 0,
       cache_invalidate_on_update: false,
@@ -75,7 +64,7 @@ describe.skipIf(skip)('two nodes sharing one Redis and one Postgres', () => {
     });
     expect(created.status).toBe(200);
     const deadline = Date.now() + 3000;
-    while (!a.gatehouse.app.gateways.get('local', 'budgeted') && Date.now() < deadline) {
+    while (!nodes.a.gatehouse.app.gateways.get('local', 'budgeted') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     const send = (node: TestGateway) =>
@@ -91,10 +80,10 @@ describe.skipIf(skip)('two nodes sharing one Redis and one Postgres', () => {
         await r.body.text();
         return r.statusCode;
       });
-    expect(await send(a)).toBe(200);
-    expect(await send(b)).toBe(200);
+    expect(await send(nodes.a)).toBe(200);
+    expect(await send(nodes.b)).toBe(200);
     // Both costs are charged in Redis; the next request on either node finds the budget spent.
-    expect(await send(a)).toBe(429);
-    expect(await send(b)).toBe(429);
+    expect(await send(nodes.a)).toBe(429);
+    expect(await send(nodes.b)).toBe(429);
   });
 });

@@ -1,10 +1,7 @@
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES } from '../helpers/databases.ts';
-import { startGatehouse, type TestGateway } from '../helpers/gatehouse.ts';
-import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
-
-const postgres = DATABASES.find((d) => d.name === 'postgres')!;
+import { describe, expect, it } from 'vitest';
+import type { TestGateway } from '../helpers/gatehouse.ts';
+import { POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
 
 /** Polls until `check` holds: the other node learns of a change through LISTEN/NOTIFY, not instantly. */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
@@ -15,21 +12,8 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Prom
   }
 }
 
-describe.skipIf(postgres.skip)('two nodes sharing one Postgres', () => {
-  let a: TestGateway;
-  let b: TestGateway;
-  let mock: MockUpstream;
-
-  beforeAll(async () => {
-    const env = await postgres.env();
-    ({ gw: a, mock } = await startWithMock(env));
-    b = await startGatehouse({ ...env, GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1` });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await mock?.close();
-  });
+describe.skipIf(POSTGRES.skip)('two nodes sharing one Postgres', () => {
+  const nodes = useTwoNodes();
 
   const chat = (node: TestGateway, gateway: string, headers: Record<string, string>) =>
     request(`${node.gatewayUrl(gateway)}/openai/chat/completions`, {
@@ -39,7 +23,7 @@ describe.skipIf(postgres.skip)('two nodes sharing one Postgres', () => {
     }).then(async (r) => ({ status: r.statusCode, text: await r.body.text() }));
 
   it('a gateway, a token and a stored key created through one node are used by the other at once', async () => {
-    const created = await a.api('POST', '/gateways', {
+    const created = await nodes.a.api('POST', '/gateways', {
       id: 'shared',
       cache_ttl: 0,
       cache_invalidate_on_update: false,
@@ -49,9 +33,9 @@ describe.skipIf(postgres.skip)('two nodes sharing one Postgres', () => {
       authentication: true,
     });
     expect(created.status).toBe(200);
-    const token = await a.api('POST', '/tokens', { name: 'app', permissions: ['run'] });
+    const token = await nodes.a.api('POST', '/tokens', { name: 'app', permissions: ['run'] });
     expect(token.status).toBe(200);
-    const key = await a.api('POST', '/gateways/shared/provider_configs', {
+    const key = await nodes.a.api('POST', '/gateways/shared/provider_configs', {
       provider_slug: 'openai',
       secret: 'sk-shared-stored-key-0123456789',
     });
@@ -59,33 +43,33 @@ describe.skipIf(postgres.skip)('two nodes sharing one Postgres', () => {
 
     const auth = { 'cf-aig-authorization': `Bearer ${token.json.result.value}` };
     await eventually(async () => {
-      const r = await chat(b, 'shared', auth);
+      const r = await chat(nodes.b, 'shared', auth);
       return (
         r.status === 200 &&
-        mock.requests.at(-1)!.headers['authorization'] === 'Bearer sk-shared-stored-key-0123456789'
+        nodes.mock.requests.at(-1)!.headers['authorization'] === 'Bearer sk-shared-stored-key-0123456789'
       );
     });
 
     // Rotation through B reaches A.
-    const rotated = await b.api('PATCH', `/gateways/shared/provider_configs/${key.json.result.id}`, {
+    const rotated = await nodes.b.api('PATCH', `/gateways/shared/provider_configs/${key.json.result.id}`, {
       secret: 'sk-shared-rotated-9876543210',
     });
     expect(rotated.status).toBe(200);
     await eventually(async () => {
-      await chat(a, 'shared', auth);
-      return mock.requests.at(-1)!.headers['authorization'] === 'Bearer sk-shared-rotated-9876543210';
+      await chat(nodes.a, 'shared', auth);
+      return nodes.mock.requests.at(-1)!.headers['authorization'] === 'Bearer sk-shared-rotated-9876543210';
     });
 
     // Revoking the token through A locks it out of B.
-    expect((await a.api('DELETE', `/tokens/${token.json.result.id}`)).status).toBe(200);
-    await eventually(async () => (await chat(b, 'shared', auth)).status === 401);
+    expect((await nodes.a.api('DELETE', `/tokens/${token.json.result.id}`)).status).toBe(200);
+    await eventually(async () => (await chat(nodes.b, 'shared', auth)).status === 401);
   });
 
   it('logs written by either node are read through both', async () => {
-    const r = await chat(b, 'default', { authorization: 'Bearer sk' });
+    const r = await chat(nodes.b, 'default', { authorization: 'Bearer sk' });
     expect(r.status).toBe(200);
-    await b.flushLogs();
-    const list = await a.api('GET', '/gateways/default/logs?per_page=50');
+    await nodes.b.flushLogs();
+    const list = await nodes.a.api('GET', '/gateways/default/logs?per_page=50');
     expect(list.json.result.length).toBeGreaterThan(0);
   });
 });

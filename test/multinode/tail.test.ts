@@ -1,27 +1,11 @@
 import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASES } from '../helpers/databases.ts';
-import { startGatehouse, type TestGateway } from '../helpers/gatehouse.ts';
-import { type MockUpstream, startWithMock } from '../helpers/setup.ts';
+import { describe, expect, it } from 'vitest';
+import type { TestGateway } from '../helpers/gatehouse.ts';
+import { POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
 
-const postgres = DATABASES.find((d) => d.name === 'postgres')!;
-
-describe.skipIf(postgres.skip)('live tail across two nodes sharing one Postgres', () => {
-  let a: TestGateway;
-  let b: TestGateway;
-  let mock: MockUpstream;
-
-  beforeAll(async () => {
-    const env = await postgres.env();
-    ({ gw: a, mock } = await startWithMock(env));
-    b = await startGatehouse({ ...env, GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1` });
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await mock?.close();
-  });
+describe.skipIf(POSTGRES.skip)('live tail across two nodes sharing one Postgres', () => {
+  const nodes = useTwoNodes();
 
   async function chat(node: TestGateway, model: string) {
     const res = await request(`${node.gatewayUrl()}/openai/chat/completions`, {
@@ -36,8 +20,8 @@ describe.skipIf(postgres.skip)('live tail across two nodes sharing one Postgres'
   it('a tail open on one node shows every node’s entries, filtered, each once', async () => {
     const controller = new AbortController();
     const filters = encodeURIComponent(JSON.stringify([{ key: 'model', operator: 'eq', value: ['gpt-4o'] }]));
-    const res = await fetch(`${a.apiUrl}/gateways/default/logs/tail?filters=${filters}`, {
-      headers: { authorization: `Bearer ${a.adminToken}` },
+    const res = await fetch(`${nodes.a.apiUrl}/gateways/default/logs/tail?filters=${filters}`, {
+      headers: { authorization: `Bearer ${nodes.a.adminToken}` },
       signal: controller.signal,
     });
     const seen: Array<Record<string, unknown>> = [];
@@ -62,10 +46,10 @@ describe.skipIf(postgres.skip)('live tail across two nodes sharing one Postgres'
     })();
     await isReady;
 
-    const fromB = [await chat(b, 'gpt-4o'), await chat(b, 'gpt-4o')];
-    await chat(b, 'gpt-4o-mini');
-    const fromA = await chat(a, 'gpt-4o');
-    await Promise.all([a.flushLogs(), b.flushLogs()]);
+    const fromB = [await chat(nodes.b, 'gpt-4o'), await chat(nodes.b, 'gpt-4o')];
+    await chat(nodes.b, 'gpt-4o-mini');
+    const fromA = await chat(nodes.a, 'gpt-4o');
+    await Promise.all([nodes.a.flushLogs(), nodes.b.flushLogs()]);
     const expected = [...fromB, fromA].sort();
     const deadline = Date.now() + 5000;
     while (seen.length < expected.length && Date.now() < deadline)

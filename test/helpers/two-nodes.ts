@@ -1,0 +1,37 @@
+import { afterAll, beforeAll } from 'vitest';
+import { DATABASES } from './databases.ts';
+import { startGatehouse, type TestGateway } from './gatehouse.ts';
+import { type MockUpstream, startWithMock } from './setup.ts';
+
+export const POSTGRES = DATABASES.find((d) => d.name === 'postgres')!;
+
+export interface TwoNodes {
+  a: TestGateway;
+  b: TestGateway;
+  mock: MockUpstream;
+}
+
+/**
+ * Registers hooks that start two gateway nodes on one fresh Postgres database, sharing one mock
+ * upstream, and stop them after the file. `env` adds settings for both (a Redis, say), and
+ * `teardown` stops what it started. Read `nodes.a` / `nodes.b` / `nodes.mock` inside tests.
+ */
+export function useTwoNodes(
+  opts: { env?: () => Promise<Record<string, string>>; teardown?: () => Promise<void> } = {},
+): TwoNodes {
+  const nodes = {} as TwoNodes;
+  beforeAll(async () => {
+    const env = { ...(await POSTGRES.env()), ...(await opts.env?.()) };
+    const { gw, mock } = await startWithMock(env);
+    nodes.a = gw;
+    nodes.mock = mock;
+    nodes.b = await startGatehouse({ ...env, GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1` });
+  });
+  afterAll(async () => {
+    await nodes.a?.close();
+    await nodes.b?.close();
+    await nodes.mock?.close();
+    await opts.teardown?.();
+  });
+  return nodes;
+}
