@@ -20,6 +20,8 @@ export interface ChangeFeed {
   /** Tells the other nodes to purge their own cache stores (memory, or a node-local SQLite file). */
   publishPurge(filter: PurgeFilter): void;
   onPurge(listener: (filter: PurgeFilter) => void): void;
+  /** The listening connection was lost and is back: whatever was sent meanwhile never arrived. */
+  onReconnect(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export const localFeed = (): ChangeFeed => ({
   onLogBatch() {},
   publishPurge() {},
   onPurge() {},
+  onReconnect() {},
   close: async () => {},
 });
 
@@ -114,6 +117,7 @@ export async function postgresFeed(
   const listeners: Array<() => void> = [];
   const batchListeners: Array<(ranges: SeqRanges) => void> = [];
   const purgeListeners: Array<(filter: PurgeFilter) => void> = [];
+  const reconnectListeners: Array<() => void> = [];
   const pool: Pool = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   pool.on('error', (err) => log('warn', `config change feed: ${err.message}`));
   let closed = false;
@@ -146,6 +150,7 @@ export async function postgresFeed(
     try {
       await connect();
       fire();
+      for (const l of reconnectListeners) l();
     } catch (err) {
       log('warn', `config change feed: ${(err as Error).message}; retrying`);
       if (!closed) setTimeout(() => void reconnect(), 1000).unref();
@@ -174,6 +179,9 @@ export async function postgresFeed(
     },
     onPurge(listener) {
       purgeListeners.push(listener);
+    },
+    onReconnect(listener) {
+      reconnectListeners.push(listener);
     },
     async close() {
       closed = true;

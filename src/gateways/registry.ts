@@ -54,6 +54,11 @@ export class GatewayRegistry {
     return this.#byKey.get(key(accountId, id));
   }
 
+  /** Every gateway of every account. */
+  all(): Gateway[] {
+    return [...this.#byKey.values()];
+  }
+
   /** Sorted by id, for stable pagination. */
   list(accountId: string): Gateway[] {
     const out: Gateway[] = [];

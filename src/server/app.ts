@@ -171,7 +171,8 @@ async function assemble(
     cacheDb = { close: () => void local.db.destroy() };
     return local.raw;
   });
-  const cache = config.databaseUrl ? purgesAcrossNodes(store, changes, log) : store;
+  const everyGateway = () => gateways.all().map((g) => ({ accountId: g.accountId, gatewayId: g.id }));
+  const cache = config.databaseUrl ? purgesAcrossNodes(store, changes, everyGateway, log) : store;
   watchForCachePurges(gateways, customProviders, cache, log);
 
   const limits = config.redisUrl

@@ -9,6 +9,8 @@ export interface TwoNodes {
   a: TestGateway;
   b: TestGateway;
   mock: MockUpstream;
+  /** The shared database, for a test that acts on it directly. */
+  databaseUrl: string;
 }
 
 /**
@@ -22,6 +24,7 @@ export function useTwoNodes(
   const nodes = {} as TwoNodes;
   beforeAll(async () => {
     const env = { ...(await POSTGRES.env()), ...(await opts.env?.()) };
+    nodes.databaseUrl = env['GATEHOUSE_DATABASE_URL']!;
     const { gw, mock } = await startWithMock(env);
     nodes.a = gw;
     nodes.mock = mock;
