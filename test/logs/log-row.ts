@@ -40,3 +40,15 @@ export const row = (i: number): LogRow => ({
   request_type: 'provider',
   error: i === 5 ? 'openai answered 503' : null,
 });
+
+/** `n` rows with a small request and response body each (for the sinks' payload tables). */
+export const rowsWithBodies = (n: number): LogRow[] =>
+  Array.from({ length: n }, (_, i) => ({
+    ...row(i),
+    payload: {
+      request: Buffer.from('{}'),
+      response: Buffer.from('{"ok":1}'),
+      requestTruncated: false,
+      responseTruncated: false,
+    },
+  }));

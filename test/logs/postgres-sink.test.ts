@@ -3,7 +3,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { type OpenDatabase, openDatabase } from '../../src/db/open.ts';
 import { kyselyLogSink } from '../../src/logs/kysely-sink.ts';
 import { POSTGRES_AVAILABLE, type PostgresServer, startPostgres } from '../helpers/postgres-server.ts';
-import { row } from './log-row.ts';
+import { rowsWithBodies } from './log-row.ts';
 
 let server: PostgresServer | undefined;
 let database: OpenDatabase | undefined;
@@ -17,13 +17,7 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', 
     server = await startPostgres();
     const url = await server!.createDatabase();
     database = await openDatabase({ databaseUrl: url } as Config, () => undefined);
-    const body = {
-      request: Buffer.from('{}'),
-      response: Buffer.from('{"ok":1}'),
-      requestTruncated: false,
-      responseTruncated: false,
-    };
-    const rows = Array.from({ length: 40 }, (_, i) => ({ ...row(i), payload: body }));
+    const rows = rowsWithBodies(40);
     const sink = kyselyLogSink(database.db);
     // The first try committed, but its answer was lost (a dropped connection, a timeout): the
     // writer cannot tell, so it sends the batch again. A unique id refused would stop it for good.

@@ -7,7 +7,7 @@ import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
 import { unpack } from '../../src/logs/payload.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
-import { row } from './log-row.ts';
+import { row, rowsWithBodies } from './log-row.ts';
 
 /** Runs `test` against a fresh, migrated SQLite file, removed afterwards. */
 async function withDatabase(test: (raw: DatabaseSync) => Promise<void>): Promise<void> {
@@ -48,13 +48,7 @@ describe('SQLite log sink', () => {
 
   it('a batch sent again stores each row and body once (a retry after an unknown outcome)', async () => {
     await withDatabase(async (raw) => {
-      const body = {
-        request: Buffer.from('{}'),
-        response: Buffer.from('{"ok":1}'),
-        requestTruncated: false,
-        responseTruncated: false,
-      };
-      const rows = Array.from({ length: 40 }, (_, i) => ({ ...row(i), payload: body }));
+      const rows = rowsWithBodies(40);
       const sink = sqliteLogSink(raw);
       await sink.insert(rows.slice(0, 35));
       await sink.insert(rows);

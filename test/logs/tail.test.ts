@@ -1,8 +1,8 @@
-import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 import { spawnCli } from '../helpers/spawn.ts';
+import { openTail } from '../helpers/tail-client.ts';
 
 const ctx = useGatewayWithMock();
 
@@ -18,32 +18,16 @@ async function chat(model: string) {
 
 describe('live tail', () => {
   it('streams new entries as they are written, filtered', async () => {
-    const controller = new AbortController();
-    const filters = encodeURIComponent(JSON.stringify([{ key: 'model', operator: 'eq', value: ['gpt-4o'] }]));
-    const res = await fetch(`${ctx.gw.apiUrl}/gateways/default/logs/tail?filters=${filters}`, {
-      headers: { authorization: `Bearer ${ctx.gw.adminToken}` },
-      signal: controller.signal,
-    });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const seen: Array<Record<string, unknown>> = [];
-    const parser = createParser({ onEvent: (e) => e.event === 'log' && seen.push(JSON.parse(e.data)) });
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
-          parser.feed(decoder.decode(chunk));
-      } catch {
-        // aborted at the end of the test
-      }
-    })();
+    const tail = await openTail(ctx.gw, 'default', [{ key: 'model', operator: 'eq', value: ['gpt-4o'] }]);
+    expect(tail.res.status).toBe(200);
+    expect(tail.res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await tail.ready;
     await chat('gpt-4o-mini');
     const wanted = await chat('gpt-4o');
     await ctx.gw.flushLogs();
-    const deadline = Date.now() + 3000;
-    while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    controller.abort();
-    await reading;
+    await tail.until(1, 3000);
+    await tail.close();
+    const { seen } = tail;
     expect(seen.map((s) => s['id'])).toEqual([wanted]);
     expect(seen[0]).toMatchObject({ provider: 'openai', model: 'gpt-4o', success: true });
   });

@@ -1,7 +1,7 @@
-import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gatehouse.ts';
+import { openTail } from '../helpers/tail-client.ts';
 import { POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
 
 describe.skipIf(POSTGRES.skip)('live tail across two nodes sharing one Postgres', () => {
@@ -18,46 +18,18 @@ describe.skipIf(POSTGRES.skip)('live tail across two nodes sharing one Postgres'
   }
 
   it('a tail open on one node shows every node’s entries, filtered, each once', async () => {
-    const controller = new AbortController();
-    const filters = encodeURIComponent(JSON.stringify([{ key: 'model', operator: 'eq', value: ['gpt-4o'] }]));
-    const res = await fetch(`${nodes.a.apiUrl}/gateways/default/logs/tail?filters=${filters}`, {
-      headers: { authorization: `Bearer ${nodes.a.adminToken}` },
-      signal: controller.signal,
-    });
-    const seen: Array<Record<string, unknown>> = [];
-    let ready!: () => void;
-    const isReady = new Promise<void>((r) => {
-      ready = r;
-    });
-    const parser = createParser({
-      onEvent: (e) => {
-        if (e.event === 'ready') ready();
-        if (e.event === 'log') seen.push(JSON.parse(e.data));
-      },
-    });
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
-          parser.feed(decoder.decode(chunk));
-      } catch {
-        // aborted at the end of the test
-      }
-    })();
-    await isReady;
+    const tail = await openTail(nodes.a, 'default', [{ key: 'model', operator: 'eq', value: ['gpt-4o'] }]);
+    await tail.ready;
 
     const fromB = [await chat(nodes.b, 'gpt-4o'), await chat(nodes.b, 'gpt-4o')];
     await chat(nodes.b, 'gpt-4o-mini');
     const fromA = await chat(nodes.a, 'gpt-4o');
     await Promise.all([nodes.a.flushLogs(), nodes.b.flushLogs()]);
     const expected = [...fromB, fromA].sort();
-    const deadline = Date.now() + 5000;
-    while (seen.length < expected.length && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    await tail.until(expected.length);
     await new Promise((r) => setTimeout(r, 200)); // time for a duplicate to show up, if any would
-    controller.abort();
-    await reading;
-
+    await tail.close();
+    const { seen } = tail;
     expect(seen.map((s) => s['id']).sort()).toEqual(expected);
     const remote = seen.find((s) => s['id'] === fromB[0])!;
     expect(remote).toMatchObject({ provider: 'openai', model: 'gpt-4o', success: true, cached: false });
