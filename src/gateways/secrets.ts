@@ -13,24 +13,37 @@ export class RedactedWithoutValue extends Error {
   }
 }
 
-type Otel = NonNullable<GatewaySettings['otel']>[number];
+type Path = Array<string | number>;
 
 /**
- * Settings as the API shows them. A gateway holds credentials for other services: each OpenTelemetry
- * collector's `authorization` and header values (API keys, tenant tokens), and Stripe's key. Anyone
- * who may read the gateway could otherwise read them, so they are write-only: shown as REDACTED.
+ * Applies `f` to every credential in the settings, with where it sits: each OpenTelemetry
+ * collector's `authorization` and header values (API keys, tenant tokens), and Stripe's key.
  */
-export function redactSettings(s: GatewaySettings): GatewaySettings {
+function mapCredentials(s: GatewaySettings, f: (value: string, path: Path) => string): GatewaySettings {
   return {
     ...s,
     otel:
-      s.otel?.map((o) => ({
+      s.otel?.map((o, i) => ({
         ...o,
-        headers: Object.fromEntries(Object.keys(o.headers).map((name) => [name, REDACTED])),
-        ...(o.authorization === undefined ? {} : { authorization: REDACTED }),
+        headers: Object.fromEntries(
+          Object.entries(o.headers).map(([name, v]) => [name, f(v, ['otel', i, 'headers', name])]),
+        ),
+        ...(o.authorization === undefined
+          ? {}
+          : { authorization: f(o.authorization, ['otel', i, 'authorization']) }),
       })) ?? null,
-    stripe: s.stripe ? { ...s.stripe, authorization: REDACTED } : null,
+    stripe: s.stripe
+      ? { ...s.stripe, authorization: f(s.stripe.authorization, ['stripe', 'authorization']) }
+      : null,
   };
+}
+
+/**
+ * Settings as the API shows them. Anyone who may read the gateway could otherwise read the
+ * credentials it holds for other services, so they are write-only: shown as REDACTED.
+ */
+export function redactSettings(s: GatewaySettings): GatewaySettings {
+  return mapCredentials(s, () => REDACTED);
 }
 
 /**
@@ -40,78 +53,39 @@ export function redactSettings(s: GatewaySettings): GatewaySettings {
  * stand for is refused rather than stored as a credential.
  */
 export function restoreSecrets(next: GatewaySettings, current: GatewaySettings | undefined): GatewaySettings {
-  const otel = next.otel?.map((o, i): Otel => {
-    const stored = current?.otel?.find((c) => c.url === o.url);
-    const keep = (value: string, storedValue: string | undefined, path: Array<string | number>) => {
-      if (value !== REDACTED) return value;
-      if (storedValue === undefined)
-        throw new RedactedWithoutValue(
-          path,
-          `"${REDACTED}" keeps the stored value, and no collector with this url has one: send the value itself`,
-        );
-      return storedValue;
-    };
-    const headers = Object.fromEntries(
-      Object.entries(o.headers).map(([name, v]) => [
-        name,
-        keep(v, stored?.headers[name], ['otel', i, 'headers', name]),
-      ]),
-    );
-    return {
-      ...o,
-      headers,
-      ...(o.authorization === undefined
-        ? {}
-        : { authorization: keep(o.authorization, stored?.authorization, ['otel', i, 'authorization']) }),
-    };
-  });
-  let stripe = next.stripe;
-  if (stripe?.authorization === REDACTED) {
-    const stored = current?.stripe?.authorization;
+  const storedAt = (path: Path): string | undefined => {
+    if (path[0] === 'stripe') return current?.stripe?.authorization;
+    const stored = current?.otel?.find((c) => c.url === next.otel?.[path[1] as number]?.url);
+    return path[2] === 'headers' ? stored?.headers[path[3] as string] : stored?.authorization;
+  };
+  return mapCredentials(next, (value, path) => {
+    if (value !== REDACTED) return value;
+    const stored = storedAt(path);
     if (stored === undefined)
       throw new RedactedWithoutValue(
-        ['stripe', 'authorization'],
-        `"${REDACTED}" keeps the stored value, and there is none: send the value itself`,
+        path,
+        path[0] === 'stripe'
+          ? `"${REDACTED}" keeps the stored value, and there is none: send the value itself`
+          : `"${REDACTED}" keeps the stored value, and no collector with this url has one: send the value itself`,
       );
-    stripe = { ...stripe, authorization: stored };
-  }
-  return { ...next, otel: otel ?? null, stripe };
+    return stored;
+  });
 }
 
 /** Marks a stored credential as sealed; a value without it is one stored before sealing began. */
 const SEALED = 'sealed:';
 
-/**
- * Applies `f` to every credential in the settings, with a name for where it sits (the AAD of its
- * seal, so a sealed value moved to another field or gateway fails to open).
- */
-function mapCredentials(s: GatewaySettings, f: (value: string, where: string) => string): GatewaySettings {
-  return {
-    ...s,
-    otel:
-      s.otel?.map((o, i) => ({
-        ...o,
-        headers: Object.fromEntries(
-          Object.entries(o.headers).map(([name, v]) => [name, f(v, `otel/${i}/headers/${name}`)]),
-        ),
-        ...(o.authorization === undefined
-          ? {}
-          : { authorization: f(o.authorization, `otel/${i}/authorization`) }),
-      })) ?? null,
-    stripe: s.stripe
-      ? { ...s.stripe, authorization: f(s.stripe.authorization, 'stripe/authorization') }
-      : null,
-  };
-}
+/** The AAD of a credential's seal: a sealed value moved to another field or gateway fails to open. */
+const sealedAt = (gateway: string, path: Path) => `gateway ${gateway} ${path.join('/')}`;
 
 /** Settings as the database keeps them: each credential sealed with the master key. */
 export function sealCredentials(s: GatewaySettings, masterKey: Buffer, gateway: string): GatewaySettings {
-  return mapCredentials(s, (v, where) => SEALED + sealSecret(masterKey, v, `gateway ${gateway} ${where}`));
+  return mapCredentials(s, (v, path) => SEALED + sealSecret(masterKey, v, sealedAt(gateway, path)));
 }
 
 /** Settings as read from the database, credentials opened; a wrong master key throws. */
 export function openCredentials(s: GatewaySettings, masterKey: Buffer, gateway: string): GatewaySettings {
-  return mapCredentials(s, (v, where) =>
-    v.startsWith(SEALED) ? openSecret(masterKey, v.slice(SEALED.length), `gateway ${gateway} ${where}`) : v,
+  return mapCredentials(s, (v, path) =>
+    v.startsWith(SEALED) ? openSecret(masterKey, v.slice(SEALED.length), sealedAt(gateway, path)) : v,
   );
 }
