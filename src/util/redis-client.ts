@@ -11,6 +11,8 @@ import { Redis } from 'ioredis';
 export const REDIS_REPLY_TIMEOUT_MS = 1000;
 
 const REFUSAL_REPORT_MS = 60_000;
+/** How long a start waits for the first connection, at most. */
+const READY_WITHIN_MS = 3000;
 
 export interface RedisClientOptions {
   /** Called once when Redis becomes unavailable, and again only after it has been back. */
@@ -19,10 +21,7 @@ export interface RedisClientOptions {
    * Called when Redis answers a command with an error (out of memory under `noeviction`, a
    * read-only replica): it is there, but refuses. At most once a minute.
    */
-  onRefused?: (reason: string) => void;
-  replyTimeoutMs?: number;
-  /** How long the start waits for the first connection, at most. */
-  readyWithinMs?: number;
+  onRefused: (reason: string) => void;
 }
 
 /**
@@ -40,7 +39,7 @@ export async function connectRedis(
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     connectTimeout: 2000,
-    socketTimeout: opts.replyTimeoutMs ?? REDIS_REPLY_TIMEOUT_MS,
+    socketTimeout: REDIS_REPLY_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   let healthy = true;
@@ -52,7 +51,7 @@ export async function connectRedis(
     if (e.name === 'ReplyError') {
       if (Date.now() - lastRefusal < REFUSAL_REPORT_MS) return;
       lastRefusal = Date.now();
-      (opts.onRefused ?? opts.onDown)(e.message);
+      opts.onRefused(e.message);
       return;
     }
     if (healthy) opts.onDown(e.message);
@@ -63,7 +62,7 @@ export async function connectRedis(
     healthy = true;
   });
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, opts.readyWithinMs ?? 3000);
+    const timer = setTimeout(resolve, READY_WITHIN_MS);
     redis.once('ready', () => {
       clearTimeout(timer);
       resolve();
