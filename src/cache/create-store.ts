@@ -10,17 +10,18 @@ import type { CacheStore } from './types.ts';
 export async function createCacheStore(
   config: Config,
   sqlite: () => Promise<DatabaseSync>,
+  log: (level: 'warn', message: string) => void,
 ): Promise<CacheStore> {
   switch (config.cache.store) {
     case 'memory':
       return memoryStore(config.cache.maxBytes);
     case 'sqlite': {
       const { sqliteStore } = await import('./sqlite-store.ts');
-      return sqliteStore(await sqlite());
+      return sqliteStore(await sqlite(), { log });
     }
     case 'redis': {
       const { redisStore } = await import('./redis-store.ts');
-      return redisStore(config.redisUrl!);
+      return redisStore(config.redisUrl!, { log });
     }
   }
 }

@@ -1,14 +1,29 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { atMostEvery } from '../util/at-most-every.ts';
 import { decodeEntry, encodeEntry } from './codec.ts';
 import type { CacheStore } from './types.ts';
 
 const SWEEP_INTERVAL_MS = 60_000;
+/** A full disk fails every write: reported this often, not once per request. */
+const REPORT_EVERY_MS = 60_000;
 
 /**
  * Entries in the gateway's own SQLite database (`cache_entries`, migration 2), so they survive
- * restarts. Prepared statements on the hot path; a timer sweeps expired rows every minute.
+ * restarts. Prepared statements on the hot path; a timer sweeps expired rows every minute. A read
+ * or write that fails (a full disk, an I/O error) is a miss or an entry not stored, never a failed
+ * request.
  */
-export function sqliteStore(db: DatabaseSync): CacheStore {
+export function sqliteStore(
+  db: DatabaseSync,
+  opts: { log?: (level: 'warn', message: string) => void } = {},
+): CacheStore {
+  const log = opts.log ?? ((_l, m) => console.warn(m));
+  const failed = atMostEvery(REPORT_EVERY_MS, (message, times) =>
+    log(
+      'warn',
+      `cache (sqlite): ${message}; serving without those entries${times > 1 ? ` (${times} failures since the last report)` : ''}`,
+    ),
+  );
   const select = db.prepare(
     'SELECT value FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND key = ? AND expires_at > ?',
   );
@@ -44,25 +59,33 @@ export function sqliteStore(db: DatabaseSync): CacheStore {
   return {
     name: 'sqlite',
     async get(scope, key) {
-      const row = select.get(scope.accountId, scope.gatewayId, key, Date.now()) as
-        | { value: Uint8Array }
-        | undefined;
+      let row: { value: Uint8Array } | undefined;
+      try {
+        row = select.get(scope.accountId, scope.gatewayId, key, Date.now()) as typeof row;
+      } catch (err) {
+        failed(`reading an entry failed (${(err as Error).message})`);
+        return undefined;
+      }
       return row
         ? decodeEntry(Buffer.from(row.value.buffer, row.value.byteOffset, row.value.byteLength))
         : undefined;
     },
     async set(scope, key, entry, ttlSeconds) {
       const value = encodeEntry(entry);
-      upsert.run(
-        scope.accountId,
-        scope.gatewayId,
-        key,
-        scope.provider,
-        scope.model,
-        Date.now() + ttlSeconds * 1000,
-        value.length,
-        value,
-      );
+      try {
+        upsert.run(
+          scope.accountId,
+          scope.gatewayId,
+          key,
+          scope.provider,
+          scope.model,
+          Date.now() + ttlSeconds * 1000,
+          value.length,
+          value,
+        );
+      } catch (err) {
+        failed(`storing an entry failed (${(err as Error).message})`);
+      }
     },
     async purge(f) {
       const rows =

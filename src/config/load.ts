@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_MAX_QUEUE_BYTES } from '../logs/writer.ts';
 import type { Config, ConfigSources, FileConfig } from './schema.ts';
 import { fileConfigSchema } from './schema.ts';
 
@@ -18,6 +19,7 @@ export const DEFAULTS = {
   batchSize: 500,
   maxBodyBytes: 1024 * 1024,
   tailBufferBytes: 4 * 1024 * 1024,
+  maxQueueBytes: DEFAULT_MAX_QUEUE_BYTES,
   shutdownGraceMs: 30_000,
   cacheStore: 'memory',
   cacheMaxBytes: 256 * 1024 * 1024,
@@ -219,6 +221,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
         envInt(env, 'GATEHOUSE_LOG_TAIL_BUFFER_BYTES', 1024, 1024 * 1024 * 1024),
         fromFile.logs?.tail_buffer_bytes,
         DEFAULTS.tailBufferBytes,
+      ),
+      maxQueueBytes: pick(
+        'logs.max_queue_bytes',
+        'GATEHOUSE_LOG_MAX_QUEUE_BYTES',
+        envInt(env, 'GATEHOUSE_LOG_MAX_QUEUE_BYTES', 1024, Number.MAX_SAFE_INTEGER),
+        fromFile.logs?.max_queue_bytes,
+        DEFAULTS.maxQueueBytes,
       ),
     },
     shutdownGraceMs: pick(

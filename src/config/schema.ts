@@ -29,6 +29,7 @@ export const fileConfigSchema = z
         batch_size: z.number().int().positive(),
         max_body_bytes: z.number().int().nonnegative(),
         tail_buffer_bytes: z.number().int().positive(),
+        max_queue_bytes: z.number().int().positive(),
       })
       .strict()
       .partial(),
@@ -67,7 +68,13 @@ export interface Config {
   providerBaseUrls: Record<string, string>;
   maxRequestBytes: number;
   upstream: { connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number };
-  logs: { flushIntervalMs: number; batchSize: number; maxBodyBytes: number; tailBufferBytes: number };
+  logs: {
+    flushIntervalMs: number;
+    batchSize: number;
+    maxBodyBytes: number;
+    tailBufferBytes: number;
+    maxQueueBytes: number;
+  };
   shutdownGraceMs: number;
   cache: { store: 'memory' | 'sqlite' | 'redis'; maxBytes: number };
   /** Shared state for many nodes (cache today); required when `cache.store` is `redis`. */

@@ -1,9 +1,12 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { EncodedBatch } from '../logs/batch-codec.ts';
+import { atMostEvery } from '../util/at-most-every.ts';
 
 /** WAL pages after which a connection checkpoints inside its own commit (the thread's safety net). */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
+/** Checkpoints run every second; one that keeps failing (a full disk) is reported this often. */
+const CHECKPOINT_REPORT_EVERY_MS = 60_000;
 
 export interface WriterThread {
   /** False once the thread is gone: log batches must then be written on this thread. */
@@ -49,9 +52,14 @@ export function startWriterThread(
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
+  const checkpointFailed = atMostEvery(CHECKPOINT_REPORT_EVERY_MS, (message, times) =>
+    onError(
+      `WAL checkpoint: ${message}${times > 1 ? ` (${times} failed checkpoints since the last report)` : ''}`,
+    ),
+  );
   worker.on('message', (m: { id?: number; error?: string }) => {
     if (m.id === undefined) {
-      if (m.error) onError(`WAL checkpoint: ${m.error}`);
+      if (m.error) checkpointFailed(m.error);
       return;
     }
     const p = pending.get(m.id);

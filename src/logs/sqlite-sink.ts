@@ -66,7 +66,9 @@ export function sqliteLogSink(raw: DatabaseSync): SqliteLogSink {
       for (let r = 0; r < n; r++) insertOne.run(...group.slice(r * COLUMNS, (r + 1) * COLUMNS));
       raw.exec('COMMIT');
     } catch (err) {
-      raw.exec('ROLLBACK');
+      // SQLite rolls back by itself on some errors (a full disk, an I/O error); a ROLLBACK then
+      // fails and would hide the error that says what happened.
+      if (raw.isTransaction) raw.exec('ROLLBACK');
       throw err;
     }
   };

@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { LogsTable } from '../db/tables.ts';
+import { atMostEvery } from '../util/at-most-every.ts';
 import { settleWithin } from '../util/settle-within.ts';
 import type { LogJournal } from './journal.ts';
 
@@ -18,9 +19,41 @@ export interface LogSink {
   insert(rows: LogRow[]): Promise<void>;
 }
 
+/** The default bound of the queue, in the bytes its rows hold (`logs.max_queue_bytes`). */
+export const DEFAULT_MAX_QUEUE_BYTES = 64 * 1024 * 1024;
+/** What a row holds besides its heads and bodies, roughly: the object, its ids and short strings. */
+const ROW_BYTES = 1024;
+/** A database that stays down fails every flush, a full disk every spilled row: reported this often. */
+const REPORT_EVERY_MS = 60_000;
+
+/**
+ * What a queued row holds, roughly. Bodies are the bulk when kept (up to `logs.max_body_bytes`
+ * each), so the queue is bounded in bytes: a bound in rows would let a slow database and long
+ * prompts take all the memory there is.
+ */
+export function queuedBytes(row: LogRow): number {
+  const p = row.payload;
+  return (
+    ROW_BYTES +
+    (row.request_head?.length ?? 0) +
+    (row.response_head?.length ?? 0) +
+    (row.metadata?.length ?? 0) +
+    (p ? (p.request?.length ?? 0) + (p.response?.length ?? 0) : 0)
+  );
+}
+
+const bytesOf = (rows: readonly LogRow[]) => {
+  let n = 0;
+  for (const row of rows) n += queuedBytes(row);
+  return n;
+};
+
 /**
  * Log rows go to a queue and a timer writes them in batches, one transaction each, so no request
  * ever waits on the database. `stop()` writes whatever is left (SIGTERM path).
+ *
+ * Past `maxQueueBytes` rows go to the journal on disk. A row the journal cannot take either (the
+ * disk is full) is dropped and counted: logging never fails or holds a request.
  */
 export class LogWriter {
   readonly #sink: LogSink;
@@ -30,9 +63,17 @@ export class LogWriter {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #onError: (err: unknown) => void;
-  readonly #maxQueue: number;
+  /** A database that comes and goes (a disk nearly full) recovers as often as it fails. */
+  readonly #reportRecovery: (message: string) => void;
+  readonly #maxQueueBytes: number;
+  #queueBytes = 0;
   readonly #journal: LogJournal | undefined;
   #spilled = 0;
+  #dropped = 0;
+  readonly #reportDrop: (message: string) => void;
+  readonly #reportFailure: (message: string) => void;
+  /** When the sink began failing, while it does: a later success is reported as a recovery. */
+  #failingSince: number | undefined;
   #replaying = false;
   #stopping = false;
   /** Rows went to the journal since it was last stored (a flag, not a stat() on every drain). */
@@ -47,17 +88,33 @@ export class LogWriter {
       flushIntervalMs: number;
       batchSize: number;
       onError: (err: unknown) => void;
-      /** Rows held in memory at most; more go to the journal. */
-      maxQueue?: number;
+      /** Told when the sink stores a batch again after failing. */
+      onRecovered?: (message: string) => void;
+      /** The bytes queued rows may hold (see queuedBytes); more go to the journal. */
+      maxQueueBytes?: number;
       journal?: LogJournal;
     },
   ) {
-    this.#maxQueue = opts.maxQueue ?? 100_000;
+    this.#maxQueueBytes = opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.#journal = opts.journal;
+    this.#reportFailure = atMostEvery(REPORT_EVERY_MS, (message, times) =>
+      opts.onError(
+        new Error(times > 1 ? `${message} (${times} failed writes since the last report)` : message),
+      ),
+    );
+    this.#reportDrop = atMostEvery(REPORT_EVERY_MS, (message, times) =>
+      opts.onError(
+        new Error(
+          `${times} log row${times === 1 ? '' : 's'} dropped: the database is behind and the journal cannot be written (${message})`,
+        ),
+      ),
+    );
     this.#sink = sink;
     this.#intervalMs = opts.flushIntervalMs;
     this.#batchSize = opts.batchSize;
     this.#onError = opts.onError;
+    const onRecovered = opts.onRecovered ?? (() => undefined);
+    this.#reportRecovery = atMostEvery(REPORT_EVERY_MS, (message) => onRecovered(message));
   }
 
   get pending(): number {
@@ -82,16 +139,35 @@ export class LogWriter {
     return this.#spilled;
   }
 
+  /** Rows lost since start: neither the database nor the journal could take them. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
   enqueue(row: LogRow): void {
-    if (this.#queue.length >= this.#maxQueue && this.#journal) {
-      // The database is not keeping up: on disk, not dropped, and not growing the heap.
-      this.#journal.append(row);
-      this.#spilled++;
-      this.#journalWaiting = true;
+    const bytes = queuedBytes(row);
+    if (this.#queueBytes + bytes > this.#maxQueueBytes && this.#journal) {
+      // The database is not keeping up: on disk, not growing the heap.
+      this.#spill(this.#journal, row);
       return;
     }
     this.#queue.push(row);
+    this.#queueBytes += bytes;
     if (this.#queue.length >= this.#batchSize && !this.#flushing) void this.flush();
+  }
+
+  /** Whether the row is on disk; if not, it is counted as dropped (and reported, now and then). */
+  #spill(journal: LogJournal, row: LogRow): boolean {
+    try {
+      journal.append(row);
+    } catch (err) {
+      this.#dropped++;
+      this.#reportDrop((err as Error).message);
+      return false;
+    }
+    this.#spilled++;
+    this.#journalWaiting = true;
+    return true;
   }
 
   /** Writes everything queued so far; a call during a flush runs after it, for the rows since. */
@@ -146,14 +222,20 @@ export class LogWriter {
     else inTime = await settleWithin(flushed, opts.spillAfterMs);
     const rows = [...(inTime ? [] : (this.#writing ?? [])), ...this.#queue];
     this.#queue = [];
+    this.#queueBytes = 0;
     this.#writing = undefined;
     if (rows.length === 0) return;
-    for (const row of rows) journal.append(row);
-    this.#spilled += rows.length;
+    let kept = 0;
+    for (const row of rows) if (this.#spill(journal, row)) kept++;
     const why = inTime
       ? 'the database refused the last log rows'
       : `the database had not stored the last log rows after ${opts.spillAfterMs} ms`;
-    this.#onError(new Error(`${why}; ${rows.length} rows went to the journal, for the next start`));
+    const lost = rows.length - kept;
+    this.#onError(
+      new Error(
+        `${why}; ${kept} rows went to the journal, for the next start${lost > 0 ? `; ${lost} could not be written there and are lost` : ''}`,
+      ),
+    );
   }
 
   async #drain(): Promise<void> {
@@ -163,6 +245,8 @@ export class LogWriter {
     let remaining = this.#queue.length;
     while (remaining > 0 && this.#queue.length > 0) {
       const batch = this.#queue.splice(0, Math.min(this.#batchSize, remaining));
+      const bytes = bytesOf(batch);
+      this.#queueBytes -= bytes;
       remaining -= batch.length;
       this.#writing = batch;
       try {
@@ -170,11 +254,20 @@ export class LogWriter {
       } catch (err) {
         // Put the batch back so a passing fault (a locked file) loses nothing; report it. Unless
         // `stop` has given up on it and journaled it meanwhile.
-        if (this.#writing === batch) this.#queue.unshift(...batch);
-        this.#onError(err);
+        if (this.#writing === batch) {
+          this.#queue.unshift(...batch);
+          this.#queueBytes += bytes;
+        }
+        this.#failingSince ??= Date.now();
+        this.#reportFailure((err as Error).message);
         return;
       } finally {
         if (this.#writing === batch) this.#writing = undefined;
+      }
+      if (this.#failingSince !== undefined) {
+        const seconds = Math.round((Date.now() - this.#failingSince) / 1000);
+        this.#failingSince = undefined;
+        this.#reportRecovery(`the database takes log rows again, after ${seconds} s of failed writes`);
       }
       for (const l of this.#listeners) l(batch);
     }
@@ -188,7 +281,7 @@ export class LogWriter {
         },
         (err: unknown) => {
           this.#journalWaiting = true;
-          this.#onError(err);
+          this.#reportFailure((err as Error).message);
         },
       );
     }

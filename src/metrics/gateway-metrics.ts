@@ -72,14 +72,21 @@ export class GatewayMetrics {
   );
   readonly #queue: Gauge;
   readonly #spilled: Gauge;
+  readonly #dropped: Gauge;
 
-  constructor(logs: { queueDepth: () => number; spilled: () => number }) {
+  constructor(logs: { queueDepth: () => number; spilled: () => number; dropped: () => number }) {
     this.#queue = new Gauge('gatehouse_log_queue_depth', 'Log rows waiting to be written.', logs.queueDepth);
     // Rises only while the database is not keeping up: worth an alert.
     this.#spilled = new Gauge(
       'gatehouse_log_rows_spilled_total',
       'Log rows written to the on-disk journal because the database was behind or away.',
       logs.spilled,
+      'counter',
+    );
+    this.#dropped = new Gauge(
+      'gatehouse_log_rows_dropped_total',
+      'Log rows lost: the database was behind or away and the journal could not be written (a full disk).',
+      logs.dropped,
       'counter',
     );
   }
@@ -114,6 +121,7 @@ export class GatewayMetrics {
       this.#overhead,
       this.#queue,
       this.#spilled,
+      this.#dropped,
     ]);
   }
 }

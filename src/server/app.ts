@@ -141,6 +141,7 @@ async function assemble(
     ...config.logs,
     journal: new LogJournal(join(config.dataDir, 'log-journal.ndjson')),
     onError: (err) => log('error', `log writer: ${(err as Error).message}`),
+    onRecovered: (message) => log('info', `log writer: ${message}`),
   });
   // The live tail: what this node stores, and on Postgres what the other nodes store, read back
   // only while someone here is tailing one of their gateways.
@@ -164,13 +165,17 @@ async function assemble(
 
   // The SQLite cache store lives in the SQLite database, or, with Postgres, in a node-local file.
   let cacheDb: { close(): void } | undefined;
-  const store = await createCacheStore(config, async () => {
-    if (database.sqlite) return database.sqlite;
-    const local = openSqlite(join(config.dataDir, 'cache.db'));
-    await migrate(local.db, 'sqlite');
-    cacheDb = { close: () => void local.db.destroy() };
-    return local.raw;
-  });
+  const store = await createCacheStore(
+    config,
+    async () => {
+      if (database.sqlite) return database.sqlite;
+      const local = openSqlite(join(config.dataDir, 'cache.db'));
+      await migrate(local.db, 'sqlite');
+      cacheDb = { close: () => void local.db.destroy() };
+      return local.raw;
+    },
+    log,
+  );
   const everyGateway = () => gateways.all().map((g) => ({ accountId: g.accountId, gatewayId: g.id }));
   const cache = config.databaseUrl ? purgesAcrossNodes(store, changes, everyGateway, log) : store;
   watchForCachePurges(gateways, customProviders, cache, log);
@@ -204,7 +209,11 @@ async function assemble(
     cache,
     limits,
     prices: loadPriceTable(config.pricesFile),
-    metrics: new GatewayMetrics({ queueDepth: () => logs.pending, spilled: () => logs.spilled }),
+    metrics: new GatewayMetrics({
+      queueDepth: () => logs.pending,
+      spilled: () => logs.spilled,
+      dropped: () => logs.dropped,
+    }),
     otel,
     coalescer: new Coalescer(),
     log,
@@ -312,7 +321,10 @@ function route(
       );
       return;
     }
-    void handleProviderRequest(app, req, res, r);
+    handleProviderRequest(app, req, res, r).catch((err: unknown) => {
+      // Every failure of the request itself is answered inside; this is a bug, not a crash.
+      app.log('error', `request handling failed after its answer: ${(err as Error).stack}`);
+    });
     return;
   }
   if (url.startsWith('/client/v4/')) {

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { atMostEvery } from './at-most-every.ts';
 
 /**
  * How long a command may wait for Redis's first byte back. Redis answers the gateway's commands in
@@ -43,15 +44,13 @@ export async function connectRedis(
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   let healthy = true;
-  let lastRefusal = Number.NEGATIVE_INFINITY;
+  const refused = atMostEvery(REFUSAL_REPORT_MS, (message) => opts.onRefused(message));
   // A command that failed for want of Redis reports like a lost connection: either way, once until
   // Redis is back. One that Redis refused says so instead, and leaves the connection's state alone.
   const failed = (err: unknown) => {
     const e = err as Error;
     if (e.name === 'ReplyError') {
-      if (Date.now() - lastRefusal < REFUSAL_REPORT_MS) return;
-      lastRefusal = Date.now();
-      opts.onRefused(e.message);
+      refused(e.message);
       return;
     }
     if (healthy) opts.onDown(e.message);

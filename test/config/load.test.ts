@@ -72,6 +72,18 @@ describe('loadConfig', () => {
     expect(sources['providers.openai.base_url']).toBe('env GATEHOUSE_UPSTREAM_OPENAI');
   });
 
+  it('bounds the log queue in bytes: logs.max_queue_bytes, or GATEHOUSE_LOG_MAX_QUEUE_BYTES', () => {
+    expect(loadConfig({}, dir()).config.logs.maxQueueBytes).toBe(64 * 1024 * 1024);
+    const file = dir({ 'gatehouse.config.json': JSON.stringify({ logs: { max_queue_bytes: 1_000_000 } }) });
+    expect(loadConfig({}, file).config.logs.maxQueueBytes).toBe(1_000_000);
+    const { config, sources } = loadConfig({ GATEHOUSE_LOG_MAX_QUEUE_BYTES: '2000000' }, file);
+    expect(config.logs.maxQueueBytes).toBe(2_000_000);
+    expect(sources['logs.max_queue_bytes']).toBe('env GATEHOUSE_LOG_MAX_QUEUE_BYTES');
+    expect(() => loadConfig({ GATEHOUSE_LOG_MAX_QUEUE_BYTES: '10' }, dir())).toThrow(
+      /GATEHOUSE_LOG_MAX_QUEUE_BYTES: expected an integer from 1024/,
+    );
+  });
+
   it('rejects bad values with a message naming the setting and what is allowed', () => {
     expect(() => loadConfig({ GATEHOUSE_PORT: 'eighty' }, dir())).toThrow(
       /GATEHOUSE_PORT: expected an integer from 0 to 65535, got "eighty"/,

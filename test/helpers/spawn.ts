@@ -12,9 +12,24 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
-/** Runs the real CLI (`node src/cli/main.ts …`) as a separate process. */
-export function spawnCli(args: string[], env: Record<string, string>, cwd = ROOT): Spawned {
-  const child = spawn(NODE, [join(ROOT, 'src/cli/main.ts'), ...args], {
+/**
+ * Runs the real CLI (`node src/cli/main.ts …`) as a separate process. `fileSizeLimitKiB` starts it
+ * under that soft limit on the size of any file it writes (`ulimit -S -f`): past it, a write fails
+ * with EFBIG as on a full disk, and `prlimit --pid` can lift it while it runs.
+ */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+  opts: { fileSizeLimitKiB?: number } = {},
+): Spawned {
+  const argv = [join(ROOT, 'src/cli/main.ts'), ...args];
+  const [command, commandArgs] =
+    opts.fileSizeLimitKiB === undefined
+      ? [NODE, argv]
+      : // exec: the child's pid is node's, so signals and prlimit reach it.
+        ['bash', ['-c', `ulimit -S -f ${opts.fileSizeLimitKiB} && exec "$0" "$@"`, NODE, ...argv]];
+  const child = spawn(command, commandArgs, {
     cwd,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LogJournal } from '../../src/logs/journal.ts';
-import { type LogRow, LogWriter } from '../../src/logs/writer.ts';
+import { type LogRow, LogWriter, queuedBytes } from '../../src/logs/writer.ts';
 import { startMockUpstream } from '../fixtures/mock-upstream.ts';
 import { ADMIN_TOKEN } from '../helpers/gatehouse.ts';
 import { spawnCli } from '../helpers/spawn.ts';
@@ -55,7 +55,7 @@ describe('log writer durability', () => {
       {
         flushIntervalMs: 1000,
         batchSize: 5,
-        maxQueue: 10,
+        maxQueueBytes: 10 * queuedBytes(row(0)),
         onError: () => undefined,
         journal: new LogJournal(journalPath),
       },
@@ -96,7 +96,7 @@ describe('log writer durability', () => {
       {
         flushIntervalMs: 60_000,
         batchSize: 5,
-        maxQueue: 10,
+        maxQueueBytes: 10 * queuedBytes(row(0)),
         onError: () => undefined,
         journal: new LogJournal(journalPath),
       },
@@ -111,6 +111,64 @@ describe('log writer durability', () => {
     for (let i = 0; i < 100 && stored.length < 25; i++) await new Promise((r) => setTimeout(r, 10));
     expect([...stored].sort()).toEqual(Array.from({ length: 25 }, (_, i) => `log-${i}`).sort());
     expect(existsSync(journalPath) || existsSync(`${journalPath}.replaying`)).toBe(false);
+  });
+
+  it('the queue is bounded in bytes: rows with large bodies go to the journal sooner', async () => {
+    const journalPath = join(tmp(), 'log-journal.ndjson');
+    const writer = new LogWriter(
+      { insert: async () => Promise.reject(new Error('database is locked')) },
+      {
+        flushIntervalMs: 60_000,
+        batchSize: 1000,
+        maxQueueBytes: 1024 * 1024,
+        onError: () => undefined,
+        journal: new LogJournal(journalPath),
+      },
+    );
+    const big = (i: number): LogRow => ({
+      ...row(i),
+      payload: {
+        request: Buffer.alloc(200_000),
+        response: null,
+        requestTruncated: false,
+        responseTruncated: false,
+      },
+    });
+    for (let i = 0; i < 20; i++) writer.enqueue(big(i));
+    // Five 200 KB bodies fit in 1 MiB with their rows; the sixth does not.
+    expect(writer.pending).toBe(5);
+    expect(writer.spilled).toBe(15);
+    // Small rows still fit in the room that is left.
+    for (let i = 20; i < 30; i++) writer.enqueue(row(i));
+    expect(writer.pending).toBe(15);
+  });
+
+  it('a journal that cannot be written (a full disk): the row is dropped and counted, reported once, and enqueue never throws', async () => {
+    const errors: string[] = [];
+    const writer = new LogWriter(
+      { insert: async () => Promise.reject(new Error('database is locked')) },
+      {
+        flushIntervalMs: 60_000,
+        batchSize: 1000,
+        maxQueueBytes: 3 * queuedBytes(row(0)),
+        onError: (e) => errors.push((e as Error).message),
+        // Every write to /dev/full fails with ENOSPC.
+        journal: new LogJournal('/dev/full'),
+      },
+    );
+    for (let i = 0; i < 10; i++) expect(() => writer.enqueue(row(i))).not.toThrow();
+    expect(writer.pending).toBe(3);
+    expect(writer.spilled).toBe(0);
+    expect(writer.dropped).toBe(7);
+    expect(errors).toEqual([
+      '1 log row dropped: the database is behind and the journal cannot be written (ENOSPC: no space left on device, write)',
+    ]);
+    // At shutdown too: what the database refuses and the journal cannot take is counted, and said.
+    await writer.stop();
+    expect(writer.dropped).toBe(10);
+    expect(errors.at(-1)).toMatch(
+      /0 rows went to the journal, for the next start; 3 could not be written there and are lost/,
+    );
   });
 
   it('kill -9 under load: every request answered more than one flush interval before the kill is in the logs', async () => {

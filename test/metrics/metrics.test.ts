@@ -1,32 +1,13 @@
-// @ts-expect-error: the parser ships no types
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
 import { GatewayMetrics } from '../../src/metrics/gateway-metrics.ts';
+import { parseMetrics, scrapeMetrics } from '../helpers/prometheus.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
 const ctx = useGatewayWithMock();
 
-interface Family {
-  name: string;
-  type: string;
-  metrics: Array<{
-    labels?: Record<string, string>;
-    value?: string;
-    buckets?: Record<string, string>;
-    count?: string;
-    sum?: string;
-  }>;
-}
-
-async function scrape(token = ctx.gw.adminToken): Promise<Map<string, Family>> {
-  const res = await fetch(`${ctx.gw.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-  const families = parsePrometheusTextFormat(await res.text()) as Family[];
-  return new Map(families.map((f) => [f.name, f]));
-}
+const scrape = (token = ctx.gw.adminToken) => scrapeMetrics(ctx.gw.url, token);
 
 async function chat(headers: Record<string, string> = {}) {
   const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
@@ -65,13 +46,16 @@ describe('/metrics (Prometheus)', () => {
     const spilled = m.get('gatehouse_log_rows_spilled_total')!;
     expect(spilled.type).toBe('COUNTER');
     expect(spilled.metrics[0]!.value).toBe('0');
+    const dropped = m.get('gatehouse_log_rows_dropped_total')!;
+    expect(dropped.type).toBe('COUNTER');
+    expect(dropped.metrics[0]!.value).toBe('0');
   });
 
-  it('the spilled-rows counter reads the log writer’s count', () => {
-    const metrics = new GatewayMetrics({ queueDepth: () => 3, spilled: () => 42 });
-    const families = parsePrometheusTextFormat(metrics.expose()) as Family[];
-    const byName = new Map(families.map((f) => [f.name, f]));
+  it('the spilled- and dropped-rows counters read the log writer’s counts', () => {
+    const metrics = new GatewayMetrics({ queueDepth: () => 3, spilled: () => 42, dropped: () => 7 });
+    const byName = parseMetrics(metrics.expose());
     expect(byName.get('gatehouse_log_rows_spilled_total')!.metrics[0]!.value).toBe('42');
+    expect(byName.get('gatehouse_log_rows_dropped_total')!.metrics[0]!.value).toBe('7');
     expect(byName.get('gatehouse_log_queue_depth')!.metrics[0]!.value).toBe('3');
   });
 

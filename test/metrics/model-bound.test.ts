@@ -17,7 +17,7 @@ const attempt = (model: string) => ({
 
 describe('the model label of /metrics', () => {
   it('keeps MAX_MODELS models apart and counts the rest under "(other)"', () => {
-    const m = new GatewayMetrics({ queueDepth: () => 0, spilled: () => 0 });
+    const m = new GatewayMetrics({ queueDepth: () => 0, spilled: () => 0, dropped: () => 0 });
     for (let i = 0; i < MAX_MODELS + 50; i++) m.record(attempt(`model-${i}`));
     m.record(attempt('model-0')); // a known model keeps its own series
     const lines = m
