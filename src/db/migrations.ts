@@ -262,6 +262,15 @@ async function migrateOn(db: Kysely<Database>, dialect: Dialect): Promise<number
   const done = new Set(
     (await db.selectFrom('gatehouse_migrations').select('version').execute()).map((r) => Number(r.version)),
   );
+  const known = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  const newest = Math.max(0, ...done);
+  if (newest > known) {
+    // A newer Gatehouse migrated this database (a downgrade, or an old node restarting after an
+    // upgrade): this code would write rows in a shape the schema no longer has.
+    throw new Error(
+      `its schema is at version ${newest}, set by a newer Gatehouse; this one knows versions up to ${known}. Run the newer Gatehouse, or point this one at another database`,
+    );
+  }
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;

@@ -41,7 +41,12 @@ export async function openDatabase(
   if (!config.databaseUrl) {
     const path = join(config.dataDir, 'gatehouse.db');
     const { db, raw } = openSqlite(path);
-    await migrate(db, 'sqlite');
+    try {
+      await migrate(db, 'sqlite');
+    } catch (err) {
+      await db.destroy();
+      throw new DatabaseOpenError(`database ${path}: ${(err as Error).message}`, { cause: err });
+    }
     const writer = startWriterThread(raw, path, CHECKPOINT_INTERVAL_MS, (m) => log('warn', m));
     return {
       db,

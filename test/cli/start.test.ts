@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream } from '../fixtures/mock-upstream.ts';
@@ -70,6 +71,14 @@ describe('gatehouse start', () => {
   it('a start that fails says why in one line, without a stack trace or a password, and exits 1', async () => {
     const busy = await startGatehouse();
     const port = new URL(busy.url).port;
+    // A database a newer Gatehouse has migrated (a downgrade).
+    const newerSchemaDir = tempDir();
+    const newer = new DatabaseSync(join(newerSchemaDir, 'gatehouse.db'));
+    newer.exec(
+      'CREATE TABLE gatehouse_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL); ' +
+        "INSERT INTO gatehouse_migrations VALUES (99, 'from the future', 0);",
+    );
+    newer.close();
     try {
       const cases: Array<[Record<string, string>, string]> = [
         [
@@ -79,6 +88,10 @@ describe('gatehouse start', () => {
         [
           { GATEHOUSE_SECRET_KEY: 'too-short' },
           'gatehouse: could not start: GATEHOUSE_SECRET_KEY must be 32 bytes as 64 hexadecimal characters',
+        ],
+        [
+          { GATEHOUSE_DATA_DIR: newerSchemaDir },
+          `gatehouse: could not start: database ${join(newerSchemaDir, 'gatehouse.db')}: its schema is at version 99, set by a newer Gatehouse; this one knows versions up to`,
         ],
         [
           // Port 1 on loopback: nothing listens there, so the connection is refused at once.
