@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
 import type { Config } from '../config/schema.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { type Dialect, migrate } from './migrations.ts';
 import { openSqlite } from './sqlite.ts';
 import type { Database } from './tables.ts';
@@ -40,13 +41,23 @@ export async function openDatabase(
 ): Promise<OpenDatabase> {
   if (!config.databaseUrl) {
     const path = join(config.dataDir, 'gatehouse.db');
-    const { db, raw } = openSqlite(path);
+    let unlock: () => void;
     try {
-      await migrate(db, 'sqlite');
+      unlock = lockDataDir(config.dataDir);
     } catch (err) {
-      await db.destroy();
+      throw new DatabaseOpenError((err as Error).message, { cause: err });
+    }
+    let opened: ReturnType<typeof openSqlite> | undefined;
+    try {
+      // A file that is not a database, or is damaged, fails here: say which file.
+      opened = openSqlite(path);
+      await migrate(opened.db, 'sqlite');
+    } catch (err) {
+      await opened?.db.destroy();
+      unlock();
       throw new DatabaseOpenError(`database ${path}: ${(err as Error).message}`, { cause: err });
     }
+    const { db, raw } = opened;
     const writer = startWriterThread(raw, path, CHECKPOINT_INTERVAL_MS, (m) => log('warn', m));
     return {
       db,
@@ -57,6 +68,7 @@ export async function openDatabase(
       close: async () => {
         await writer.stop();
         await db.destroy();
+        unlock();
       },
     };
   }

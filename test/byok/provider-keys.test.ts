@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
@@ -212,44 +213,59 @@ for (const database of DATABASES) {
       });
 
       it('keys survive a restart (sealed with the master key) and fail loudly under another master key', async () => {
-        await addKey('keyed', {
-          provider_slug: 'openai',
-          alias: 'persisted',
-          secret: 'sk-persisted-key-5555666677',
+        // Its own gateway: on SQLite a data dir has one process at a time, so this one is stopped
+        // before the next starts on the same storage.
+        const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-byok-restart-'));
+        const env = async (key: string) => ({
+          ...mockEnv,
+          ...(await database.env({ shared: true })),
+          GATEHOUSE_SECRET_KEY: key.repeat(64),
         });
-        const dataDir = gw.dataDir;
-        const second = await startGatehouse(
-          { ...mockEnv, ...(await database.env({ shared: true })), GATEHOUSE_SECRET_KEY: 'a'.repeat(64) },
-          { dataDir },
-        );
         try {
-          const token = (
-            await second.gatehouse.app.tokens.create('local', {
-              name: 'r2',
-              permissions: ['run'],
-              gateways: null,
-            })
-          ).value;
-          const res = await request(`${second.gatewayUrl('keyed')}/openai/chat/completions`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'cf-aig-authorization': `Bearer ${token}`,
-              'cf-aig-byok-alias': 'persisted',
-            },
-            body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
-          });
-          await res.body.text();
-          expect(lastAuth()).toBe('Bearer sk-persisted-key-5555666677');
+          const first = await startGatehouse(await env('a'), { dataDir });
+          try {
+            if (!first.gatehouse.app.gateways.get('local', 'restarts')) {
+              await first.gatehouse.app.gateways.create('local', 'restarts', {
+                ...DEFAULT_SETTINGS,
+                authentication: true,
+              });
+            }
+            const added = await first.api('POST', '/gateways/restarts/provider_configs', {
+              provider_slug: 'openai',
+              alias: 'persisted',
+              secret: 'sk-persisted-key-5555666677',
+            });
+            expect(added.status).toBe(200);
+          } finally {
+            await first.close();
+          }
+          const second = await startGatehouse(await env('a'), { dataDir });
+          try {
+            const token = (
+              await second.gatehouse.app.tokens.create('local', {
+                name: 'r2',
+                permissions: ['run'],
+                gateways: null,
+              })
+            ).value;
+            const res = await request(`${second.gatewayUrl('restarts')}/openai/chat/completions`, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                'cf-aig-authorization': `Bearer ${token}`,
+                'cf-aig-byok-alias': 'persisted',
+              },
+              body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+            });
+            await res.body.text();
+            expect(lastAuth()).toBe('Bearer sk-persisted-key-5555666677');
+          } finally {
+            await second.close();
+          }
+          await expect(startGatehouse(await env('b'), { dataDir })).rejects.toThrow(/decrypt/);
         } finally {
-          await second.close();
+          rmSync(dataDir, { recursive: true, force: true });
         }
-        await expect(
-          startGatehouse(
-            { ...mockEnv, ...(await database.env({ shared: true })), GATEHOUSE_SECRET_KEY: 'b'.repeat(64) },
-            { dataDir },
-          ),
-        ).rejects.toThrow(/decrypt/);
       });
 
       it('signs Bedrock requests with SigV4 from stored AWS credentials', async () => {

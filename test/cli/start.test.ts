@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +79,9 @@ describe('gatehouse start', () => {
         "INSERT INTO gatehouse_migrations VALUES (99, 'from the future', 0);",
     );
     newer.close();
+    // A file in the database's place that is not one (a bad copy, another tool's file).
+    const notADatabaseDir = tempDir();
+    writeFileSync(join(notADatabaseDir, 'gatehouse.db'), 'x'.repeat(4096));
     try {
       const cases: Array<[Record<string, string>, string]> = [
         [
@@ -88,6 +91,16 @@ describe('gatehouse start', () => {
         [
           { GATEHOUSE_SECRET_KEY: 'too-short' },
           'gatehouse: could not start: GATEHOUSE_SECRET_KEY must be 32 bytes as 64 hexadecimal characters',
+        ],
+        [
+          // A second process on a running gateway's data dir (after a kill -9 the lock is gone:
+          // the durability test restarts on the same dir).
+          { GATEHOUSE_DATA_DIR: busy.dataDir },
+          `gatehouse: could not start: the data dir ${busy.dataDir} is in use by another Gatehouse process. Give each process its own GATEHOUSE_DATA_DIR, or share config and logs between nodes through Postgres`,
+        ],
+        [
+          { GATEHOUSE_DATA_DIR: notADatabaseDir },
+          `gatehouse: could not start: database ${join(notADatabaseDir, 'gatehouse.db')}: file is not a database`,
         ],
         [
           { GATEHOUSE_DATA_DIR: newerSchemaDir },
