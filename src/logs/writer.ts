@@ -63,6 +63,7 @@ export class LogWriter {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #onError: (err: unknown) => void;
+  readonly #onNotice: (message: string) => void;
   /** A database that comes and goes (a disk nearly full) recovers as often as it fails. */
   readonly #reportRecovery: (message: string) => void;
   readonly #maxQueueBytes: number;
@@ -74,7 +75,8 @@ export class LogWriter {
   readonly #reportFailure: (message: string) => void;
   /** When the sink began failing, while it does: a later success is reported as a recovery. */
   #failingSince: number | undefined;
-  #replaying = false;
+  /** The journal replay under way, if any. */
+  #replay: Promise<number> | undefined;
   #stopping = false;
   /** Rows went to the journal since it was last stored (a flag, not a stat() on every drain). */
   #journalWaiting = false;
@@ -88,8 +90,8 @@ export class LogWriter {
       flushIntervalMs: number;
       batchSize: number;
       onError: (err: unknown) => void;
-      /** Told when the sink stores a batch again after failing. */
-      onRecovered?: (message: string) => void;
+      /** Told what went back to normal: the sink storing again after failing, a journal stored. */
+      onNotice?: (message: string) => void;
       /** The bytes queued rows may hold (see queuedBytes); more go to the journal. */
       maxQueueBytes?: number;
       journal?: LogJournal;
@@ -113,8 +115,8 @@ export class LogWriter {
     this.#intervalMs = opts.flushIntervalMs;
     this.#batchSize = opts.batchSize;
     this.#onError = opts.onError;
-    const onRecovered = opts.onRecovered ?? (() => undefined);
-    this.#reportRecovery = atMostEvery(REPORT_EVERY_MS, (message) => onRecovered(message));
+    this.#onNotice = opts.onNotice ?? (() => undefined);
+    this.#reportRecovery = atMostEvery(REPORT_EVERY_MS, (message) => this.#onNotice(message));
   }
 
   get pending(): number {
@@ -129,7 +131,12 @@ export class LogWriter {
     };
   }
 
+  /**
+   * Starts the timer. A journal an earlier run left is stored from the first flush on, behind the
+   * new rows: the start does not wait for it (a long outage can leave millions of rows).
+   */
   start(): void {
+    if (this.#journal?.waiting) this.#journalWaiting = true;
     this.#timer ??= setInterval(() => void this.flush(), this.#intervalMs);
     this.#timer.unref();
   }
@@ -188,19 +195,27 @@ export class LogWriter {
    */
   async replayJournal(): Promise<number> {
     const journal = this.#journal;
-    if (!journal || this.#replaying) return 0;
-    this.#replaying = true;
-    let n = 0;
-    try {
-      for await (const batch of journal.batches(this.#batchSize)) {
-        await this.#sink.insert(batch);
-        n += batch.length;
+    if (!journal || this.#replay) return 0;
+    const replay = (async () => {
+      let n = 0;
+      // A replay cut short is taken up first; rows spilled meanwhile wait in a fresh file, next.
+      while (journal.waiting && !this.#stopping) {
+        for await (const batch of journal.batches(this.#batchSize)) {
+          // Stopping: the rest stays on disk for the next start (stores skip ids already stored).
+          if (this.#stopping) return n;
+          await this.#sink.insert(batch);
+          n += batch.length;
+        }
+        journal.done();
       }
-      journal.done();
+      return n;
+    })();
+    this.#replay = replay;
+    try {
+      return await replay;
     } finally {
-      this.#replaying = false;
+      this.#replay = undefined;
     }
-    return n;
   }
 
   /**
@@ -214,7 +229,12 @@ export class LogWriter {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#stopping = true;
-    const flushed = this.flush().then(() => (this.#queue.length > 0 ? this.flush() : undefined));
+    // A journal replay under way ends after its current batch.
+    const replay = this.#replay?.catch(() => undefined);
+    const flushed = Promise.all([
+      replay,
+      this.flush().then(() => (this.#queue.length > 0 ? this.flush() : undefined)),
+    ]).then(() => undefined);
     const journal = this.#journal;
     if (!journal) return flushed;
     let inTime = true;
@@ -271,13 +291,15 @@ export class LogWriter {
       }
       for (const l of this.#listeners) l(batch);
     }
-    // Caught up: what was spilled while the database was behind can go in now, not at next start.
-    if (this.#journalWaiting && this.#queue.length === 0 && !this.#stopping && !this.#replaying) {
+    // Caught up (less than a batch left: under steady traffic the queue is never quite empty):
+    // what was spilled while the database was behind, or left by an earlier run, can go in now.
+    if (this.#journalWaiting && this.#queue.length < this.#batchSize && !this.#stopping && !this.#replay) {
       this.#journalWaiting = false;
       this.replayJournal().then(
-        () => {
+        (n) => {
+          if (n > 0) this.#onNotice(`stored ${n} log rows from the journal`);
           // Rows spilled while this replay ran wait in a fresh journal, for the next catch-up.
-          if (this.#journal?.waiting) this.#journalWaiting = true;
+          if (this.#journal?.waiting && !this.#stopping) this.#journalWaiting = true;
         },
         (err: unknown) => {
           this.#journalWaiting = true;

@@ -141,7 +141,7 @@ async function assemble(
     ...config.logs,
     journal: new LogJournal(join(config.dataDir, 'log-journal.ndjson')),
     onError: (err) => log('error', `log writer: ${(err as Error).message}`),
-    onRecovered: (message) => log('info', `log writer: ${message}`),
+    onNotice: (message) => log('info', `log writer: ${message}`),
   });
   // The live tail: what this node stores, and on Postgres what the other nodes store, read back
   // only while someone here is tailing one of their gateways.
@@ -159,8 +159,6 @@ async function assemble(
       (err: unknown) => log('warn', `live tail: reading another node's log batch: ${(err as Error).message}`),
     );
   });
-  const replayed = await logs.replayJournal();
-  if (replayed > 0) log('info', `stored ${replayed} log rows from the journal of an earlier run`);
   logs.start();
 
   // The SQLite cache store lives in the SQLite database, or, with Postgres, in a node-local file.

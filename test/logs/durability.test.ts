@@ -113,6 +113,92 @@ describe('log writer durability', () => {
     expect(existsSync(journalPath) || existsSync(`${journalPath}.replaying`)).toBe(false);
   });
 
+  it('a journal an earlier run left is stored from the first flush, behind new rows, even under steady traffic; both its files', async () => {
+    const journalPath = join(tmp(), 'log-journal.ndjson');
+    // What an earlier run left: a replay cut short (".replaying") and rows spilled after it.
+    const earlier = new LogJournal(`${journalPath}.replaying`);
+    for (let i = 0; i < 7; i++) earlier.append(row(i));
+    const later = new LogJournal(journalPath);
+    for (let i = 7; i < 12; i++) later.append(row(i));
+
+    const stored: string[] = [];
+    const notices: string[] = [];
+    const writer = new LogWriter(
+      { insert: async (rows) => void stored.push(...rows.map((r) => r.id)) },
+      {
+        flushIntervalMs: 60_000,
+        batchSize: 5,
+        onError: () => undefined,
+        onNotice: (m) => notices.push(m),
+        journal: new LogJournal(journalPath),
+      },
+    );
+    writer.start();
+    // Traffic never lets the queue run empty: one row is always waiting when a flush ends.
+    writer.enqueue(row(100));
+    const flushing = writer.flush();
+    writer.enqueue(row(101));
+    await flushing;
+    for (let i = 0; i < 100 && stored.length < 13; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(stored.filter((id) => id !== 'log-100' && id !== 'log-101')).toEqual(
+      Array.from({ length: 12 }, (_, i) => `log-${i}`),
+    );
+    expect(notices).toEqual(['stored 12 log rows from the journal']);
+    expect(existsSync(journalPath) || existsSync(`${journalPath}.replaying`)).toBe(false);
+    await writer.stop();
+    expect(stored).toContain('log-101');
+  });
+
+  it('a stop during a journal replay ends it after the batch under way; the rest is stored by the next start, once', async () => {
+    const journalPath = join(tmp(), 'log-journal.ndjson');
+    const left = new LogJournal(journalPath);
+    for (let i = 0; i < 20; i++) left.append(row(i));
+    const stored: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let began!: () => void;
+    const inserting = new Promise<void>((r) => {
+      began = r;
+    });
+    const writer = new LogWriter(
+      {
+        insert: async (rows) => {
+          began();
+          await held;
+          stored.push(...rows.map((r) => r.id));
+        },
+      },
+      {
+        flushIntervalMs: 60_000,
+        batchSize: 5,
+        onError: () => undefined,
+        journal: new LogJournal(journalPath),
+      },
+    );
+    const replaying = writer.replayJournal();
+    await inserting;
+    const stopped = writer.stop();
+    release();
+    await stopped;
+    expect(await replaying).toBe(5);
+    expect(stored).toHaveLength(5);
+
+    const next = new LogWriter(
+      { insert: async (rows) => void stored.push(...rows.map((r) => r.id)) },
+      {
+        flushIntervalMs: 60_000,
+        batchSize: 5,
+        onError: () => undefined,
+        journal: new LogJournal(journalPath),
+      },
+    );
+    await next.replayJournal();
+    // The next start takes the cut replay up from its start; the store skips what it has.
+    expect(new Set(stored)).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `log-${i}`)));
+  });
+
   it('the queue is bounded in bytes: rows with large bodies go to the journal sooner', async () => {
     const journalPath = join(tmp(), 'log-journal.ndjson');
     const writer = new LogWriter(

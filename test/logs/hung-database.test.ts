@@ -153,6 +153,11 @@ describe('stopping while the database does not answer', () => {
         const second = spawnCli(['start'], { ...env, GATEHOUSE_DATABASE_URL: url.toString() });
         const base2 = (await second.waitFor(/listening on (http:\/\/\S+)/))[1]!;
         try {
+          // The start does not wait for the journal: it is stored behind the first flush.
+          await second.waitFor(/log writer: stored \d+ log rows from the journal/);
+          expect(second.output().indexOf('listening on')).toBeLessThan(
+            second.output().indexOf('from the journal'),
+          );
           const res = await fetch(
             `${base2}/client/v4/accounts/local/ai-gateway/gateways/default/logs?per_page=100`,
             { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
