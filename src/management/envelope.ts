@@ -47,8 +47,10 @@ export function fail(res: ServerResponse, err: ApiError): void {
 export function pagination(query: URLSearchParams, maxPerPage = 100): { page: number; perPage: number } {
   const page = query.has('page') ? Number(query.get('page')) : 1;
   const perPage = query.has('per_page') ? Number(query.get('per_page')) : 20;
-  if (!Number.isInteger(page) || page < 1)
-    throw new ApiError(400, 7001, 'page must be an integer of at least 1');
+  // Past this the row offset is no longer an exact integer, which no database takes.
+  const maxPage = Math.floor(Number.MAX_SAFE_INTEGER / maxPerPage);
+  if (!Number.isInteger(page) || page < 1 || page > maxPage)
+    throw new ApiError(400, 7001, `page must be an integer from 1 to ${maxPage}`);
   if (!Number.isInteger(perPage) || perPage < 1 || perPage > maxPerPage) {
     throw new ApiError(400, 7001, `per_page must be an integer from 1 to ${maxPerPage}`);
   }

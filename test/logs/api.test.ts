@@ -207,6 +207,11 @@ for (const database of DATABASES) {
       expect(page.json.result_info).toMatchObject({ page: 2, per_page: 2, total_count: 7 });
       expect((await list('search=claude')).map((r) => r['id'])).toEqual([ids['claude']]);
       expect((await api('GET', '/logs?order_by=colour')).status).toBe(400);
+      // A page so far out that its row offset is no exact integer: a 400 with the range, not a 500.
+      const far = await api('GET', '/logs?search=x&page=9999999999999999999999');
+      expect(far.status).toBe(400);
+      expect(far.json.errors[0].message).toBe('page must be an integer from 1 to 9007199254740');
+      expect((await api('GET', '/logs?page=9007199254740')).json.result).toEqual([]);
       // Logs with no cost (the failed call) come last both ways, on SQLite and Postgres alike.
       for (const direction of ['asc', 'desc']) {
         const costs = (await list(`order_by=cost&order_by_direction=${direction}`)).map((r) => r['cost']);
