@@ -407,6 +407,23 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     await expect(page.getByText('Live: following new entries').count()).resolves.toBe(0);
   });
 
+  it('Live reconnects when its stream ends, and the list brings what was stored in between', async () => {
+    await page.goto(`${gw.url}/#/logs?gateway=default&live=1`);
+    await page.getByText('Live: following new entries').waitFor(WAIT);
+    // What a gateway restart or a proxy that cuts idle streams does to the tail.
+    gw.gatehouse.app.tail.endAll();
+    await page.getByText('Live: the stream ended; reconnecting…').waitFor(WAIT);
+    const between = await chat('gpt-4.1-nano');
+    await gw.flushLogs();
+    await page.getByText('Live: following new entries').waitFor(WAIT);
+    await page.locator(`tr[data-log-id="${between}"]`).waitFor(WAIT);
+    const after = await chat('gpt-4.1-mini');
+    await gw.flushLogs();
+    await page.locator(`tr[data-log-id="${after}"]`).waitFor(WAIT);
+    await expect(rows().first().getAttribute('data-log-id')).resolves.toBe(after);
+    await expect(page.getByRole('alert').count()).resolves.toBe(0);
+  });
+
   it('a read-only token sees logs but is offered no feedback buttons', async () => {
     const made = await gw.api('POST', '/tokens', { name: 'viewer', permissions: ['read'] });
     expect(made.status).toBe(200);

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { ApiFailure } from '../api.ts';
 import { ErrorBox, format, useLoad } from '../components/common.tsx';
 import {
   activeFilterCount,
@@ -48,6 +49,8 @@ export function cost(v: number | null): string {
 
 /** Live entries kept in memory at most; older ones are a reload away. */
 const LIVE_CAP = 500;
+/** How soon a live tail that was following reconnects once its stream ends (as `gatehouse logs tail`). */
+const RECONNECT_MS = 1000;
 
 export function logHref(gateway: string, id: string): string {
   return `#/logs/${encodeURIComponent(id)}?gateway=${encodeURIComponent(gateway)}`;
@@ -139,47 +142,66 @@ export function LogsPage() {
 
   const [filtersOpen, setFiltersOpen] = useState(() => activeFilterCount(state) > 0);
   const [liveRows, setLiveRows] = useState<LogEntry[]>([]);
-  const [liveState, setLiveState] = useState<'off' | 'connecting' | 'on'>('off');
+  const [liveState, setLiveState] = useState<'off' | 'connecting' | 'reconnecting' | 'on'>('off');
   const [liveError, setLiveError] = useState<unknown>(null);
   useEffect(() => setLiveRows([]), [listPath]);
+  const reloadList = list.reload;
   useEffect(() => {
     if (!state.live || !gateway) {
       setLiveState('off');
       return;
     }
     const controller = new AbortController();
-    setLiveState('connecting');
+    let retry: ReturnType<typeof setTimeout> | undefined;
     setLiveError(null);
     const search = state.search;
-    api
-      .events(
-        `${base}/tail${filtersJson ? `?filters=${encodeURIComponent(filtersJson)}` : ''}`,
-        (data) => {
-          const msg = JSON.parse(data) as LogEntry | { ready: true };
-          if ('ready' in msg) {
-            setLiveState('on');
-            return;
-          }
-          if (!matchesSearch(msg, search)) return;
-          setLiveRows((rows) =>
-            rows.some((r) => r.id === msg.id) ? rows : [msg, ...rows].slice(0, LIVE_CAP),
-          );
-        },
-        controller.signal,
-      )
-      .then(() => {
+    // Once the tail has followed, an end (a gateway restart, a proxy cutting an idle stream) or a
+    // network error is retried every second; an answer that is an error (a revoked token, a
+    // deleted gateway), or a first connection that fails, stops it and says why.
+    let followed = false;
+    const connect = () => {
+      setLiveState(followed ? 'reconnecting' : 'connecting');
+      const lost = (err: unknown) => {
         if (controller.signal.aborted) return;
+        if (followed && !(err instanceof ApiFailure)) {
+          setLiveState('reconnecting');
+          retry = setTimeout(connect, RECONNECT_MS);
+          return;
+        }
         setLiveError(
-          new Error('The live tail ended: the gateway closed the stream. Turn Live on to resume.'),
+          err ?? new Error('The live tail ended: the gateway closed the stream. Turn Live on to resume.'),
         );
         setLiveState('off');
-      })
-      .catch((err: unknown) => {
-        if (controller.signal.aborted) return;
-        setLiveError(err);
-        setLiveState('off');
-      });
-    return () => controller.abort();
+      };
+      api
+        .events(
+          `${base}/tail${filtersJson ? `?filters=${encodeURIComponent(filtersJson)}` : ''}`,
+          (data) => {
+            const msg = JSON.parse(data) as LogEntry | { ready: true };
+            if ('ready' in msg) {
+              // Entries stored while the tail was away come with the list.
+              if (followed) reloadList();
+              followed = true;
+              setLiveState('on');
+              return;
+            }
+            if (!matchesSearch(msg, search)) return;
+            setLiveRows((rows) =>
+              rows.some((r) => r.id === msg.id) ? rows : [msg, ...rows].slice(0, LIVE_CAP),
+            );
+          },
+          controller.signal,
+        )
+        .then(
+          () => lost(null),
+          (err: unknown) => lost(err),
+        );
+    };
+    connect();
+    return () => {
+      controller.abort();
+      clearTimeout(retry);
+    };
   }, [state.live, gateway, filtersJson, state.search]);
 
   const loaded = list.data?.result ?? [];
@@ -238,7 +260,9 @@ export function LogsPage() {
               ? 'Live: following new entries'
               : liveState === 'connecting'
                 ? 'Live: connecting…'
-                : ''}
+                : liveState === 'reconnecting'
+                  ? 'Live: the stream ended; reconnecting…'
+                  : ''}
           </span>
         </div>
       </div>
