@@ -42,6 +42,13 @@ describe('price table', () => {
     ['openai', 'gpt-4o-mini-2024-07-18', 'gpt-4o-mini'],
     ['openai', 'gpt-4.1-mini', 'gpt-4.1-mini'],
     ['anthropic', 'claude-sonnet-4-5-20250929', 'claude-sonnet-4-5'],
+    // The lineups of late 2026.
+    ['anthropic', 'claude-sonnet-4-6-20260217', 'claude-sonnet-4-6'],
+    ['aws-bedrock', 'us.anthropic.claude-opus-5-5-v1:0', 'claude-opus-5-5'],
+    ['openai', 'gpt-6.2-sol-2026-11-17', 'gpt-6.2-sol'],
+    ['google-ai-studio', 'models/gemini-4-argon', 'gemini-4-argon'],
+    ['grok', 'grok-4.7', 'grok-4.7'],
+    ['deepseek', 'deepseek-v4-pro', 'deepseek-v4-pro'],
     ['anthropic', 'claude-3-5-sonnet-latest', 'claude-3-5-sonnet'],
     ['aws-bedrock', 'us.anthropic.claude-3-5-sonnet-20241022-v2:0', 'claude-3-5-sonnet'],
     ['aws-bedrock', 'amazon.nova-pro-v1:0', 'amazon.nova-pro'],
