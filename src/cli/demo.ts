@@ -119,7 +119,7 @@ async function sendSampleTraffic(base: string, count: number): Promise<{ ok: num
             'cf-aig-metadata': metadata,
           },
           body: JSON.stringify({
-            model: 'claude-sonnet-4-5',
+            model: 'claude-sonnet-5-5',
             max_tokens: 256,
             stream,
             messages: [{ role: 'user', content: prompt }],

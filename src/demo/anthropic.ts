@@ -22,7 +22,7 @@ export async function messages(body: MessagesRequest, res: ServerResponse): Prom
     list.length,
     typeof body.max_tokens === 'number' ? body.max_tokens : undefined,
   );
-  const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5';
+  const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-5-5';
   const id = `msg_01${randomId(22)}`;
   const stopReason = reply.truncated ? 'max_tokens' : 'end_turn';
   const usage = (output: number) => ({
