@@ -154,6 +154,38 @@ export class LogQueries {
       .execute();
   }
 
+  /** The first `limit` rows of these gateways stored after `seq`, in `seq` order. */
+  async after(
+    gateways: ReadonlyArray<{ accountId: string; gatewayId: string }>,
+    seq: number,
+    limit: number,
+  ): Promise<LogRowRead[]> {
+    if (gateways.length === 0) return [];
+    return this.#db
+      .selectFrom('logs')
+      .selectAll()
+      .where('seq', '>', seq)
+      .where((eb) =>
+        eb.or(
+          gateways.map((g) =>
+            eb.and([eb('account_id', '=', g.accountId), eb('gateway_id', '=', g.gatewayId)]),
+          ),
+        ),
+      )
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+  }
+
+  /** The highest `seq` stored, or 0 for none. */
+  async lastSeq(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('logs')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+
   async get(accountId: string, gatewayId: string, id: string): Promise<LogRowRead | undefined> {
     return this.#db
       .selectFrom('logs')

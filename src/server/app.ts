@@ -26,6 +26,7 @@ import { kyselyLogSink } from '../logs/kysely-sink.ts';
 import { LogQueries, type LogRowRead } from '../logs/queries.ts';
 import { retainingSink } from '../logs/retention.ts';
 import { sqliteLogSink } from '../logs/sqlite-sink.ts';
+import { tailAcrossNodes } from '../logs/tail-across-nodes.ts';
 import { LogTailHub } from '../logs/tail-hub.ts';
 import { workerLogSink } from '../logs/worker-sink.ts';
 import { LogWriter } from '../logs/writer.ts';
@@ -151,14 +152,7 @@ async function assemble(
     if (tail.listening)
       tail.publish(rows.map(({ payload: _payload, ...row }) => ({ ...row, seq: 0 }) as LogRowRead));
   });
-  changes.onLogBatch((ranges) => {
-    const gateways = tail.gateways();
-    if (gateways.length === 0) return;
-    logQueries.bySeq(gateways, ranges).then(
-      (rows) => tail.publish(rows),
-      (err: unknown) => log('warn', `live tail: reading another node's log batch: ${(err as Error).message}`),
-    );
-  });
+  if (config.databaseUrl) await tailAcrossNodes({ changes, queries: logQueries, tail, log });
   logs.start();
 
   // The SQLite cache store lives in the SQLite database, or, with Postgres, in a node-local file.

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gatehouse.ts';
@@ -34,5 +35,36 @@ describe.skipIf(POSTGRES.skip)('live tail across two nodes sharing one Postgres'
     const remote = seen.find((s) => s['id'] === fromB[0])!;
     expect(remote).toMatchObject({ provider: 'openai', model: 'gpt-4o', success: true, cached: false });
     expect(remote['tokens_in']).toBeGreaterThan(0);
+  });
+
+  it('entries stored while a node was not listening reach its tail once it listens again, each once', async () => {
+    const tail = await openTail(nodes.a, 'default', [{ key: 'model', operator: 'eq', value: ['gpt-4.1'] }]);
+    await tail.ready;
+    const before = await chat(nodes.b, 'gpt-4.1');
+    await nodes.b.flushLogs();
+    await tail.until(1);
+
+    const admin = new pg.Client({ connectionString: nodes.databaseUrl });
+    await admin.connect();
+    try {
+      // Both nodes lose their listening connection, as in a Postgres failover.
+      const cut = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN gatehouse_config%' AND pid <> pg_backend_pid()",
+      );
+      expect(cut.rowCount).toBe(2);
+    } finally {
+      await admin.end();
+    }
+    // Stored and announced at once, while node A waits to reconnect: A never gets the announcement.
+    const during = [await chat(nodes.b, 'gpt-4.1'), await chat(nodes.b, 'gpt-4.1')];
+    const own = await chat(nodes.a, 'gpt-4.1');
+    await Promise.all([nodes.a.flushLogs(), nodes.b.flushLogs()]);
+    await tail.until(4);
+    const after = await chat(nodes.b, 'gpt-4.1');
+    await nodes.b.flushLogs();
+    await tail.until(5);
+    await new Promise((r) => setTimeout(r, 200)); // time for a duplicate to show up, if any would
+    await tail.close();
+    expect(tail.seen.map((s) => s['id']).sort()).toEqual([before, ...during, own, after].sort());
   });
 });
