@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { Relay } from '../cache/relay.ts';
+import { storableHeaders } from '../cache/storable-headers.ts';
 import type { CachedResponse } from '../cache/types.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { headerValue } from '../http/headers.ts';
@@ -49,6 +51,8 @@ export async function attempt(
   const extraHeaders = ex.responseHeaders();
   if (cache) extraHeaders['cf-aig-cache-status'] = 'MISS';
   const transform = ex.translation?.transform();
+  // Set once a leader's 2xx stream is committed to its client: identical requests follow it.
+  let relay: Relay | undefined;
   const upstreamStart = performance.now();
   const outcome = await forward(
     app.dispatcher,
@@ -62,6 +66,7 @@ export async function attempt(
       firstByteTimeoutMs: timeoutMs,
       gate,
       transform,
+      keepReading: () => relay?.listening === true,
     },
     res,
     extraHeaders,
@@ -77,10 +82,15 @@ export async function attempt(
         tee!.push(chunk);
         if (payloadLimit > 0) ex.capture(chunk, payloadLimit);
         recorder?.onData(chunk);
+        relay?.push(chunk);
       },
       verdict: (atEnd) => {
         if (tee!.streamError() !== null) return 'reject';
         return tee!.events > 0 || atEnd ? 'commit' : 'wait';
+      },
+      onCommit: () => {
+        if (!cache?.relay || !recorder || !tee?.isStream || ex.status < 200 || ex.status >= 300) return;
+        relay = cache.relay(ex.status, storableHeaders(recorder.headers), recorder.chunks);
       },
     },
   );
@@ -89,18 +99,27 @@ export async function attempt(
   ex.responseBytes = outcome.sent;
 
   const end = outcome.end;
+  if (outcome.clientGone) clientLeft(ex);
   switch (end.kind) {
     case 'complete': {
       const entry = cache && recorder?.entry(ex, outcome, tee?.isStream ?? false, ex.model());
       if (cache && entry) storeEntry(app, ex, cache, entry);
+      const usage = ex.facts?.usage;
+      relay?.end({
+        kind: 'complete',
+        entry,
+        model: ex.model(),
+        tokensIn: usage?.tokensIn ?? null,
+        tokensOut: usage?.tokensOut ?? null,
+      });
       return { kind: 'answered', stored: entry };
     }
     case 'client-aborted':
-      // 499 is the de-facto "client closed request" status; the log says so plainly.
-      ex.status = ex.status || 499;
-      ex.error = 'client disconnected before the response finished';
+      clientLeft(ex);
+      relay?.end({ kind: 'broken', message: 'the call was cancelled', frame: streamEnd(tee, 'cancelled') });
       return { kind: 'answered', stored: undefined };
     case 'failed-mid-response':
+      relay?.end({ kind: 'broken', message: end.message, frame: streamEnd(tee, end.message) });
       ex.error = `${provider.slug} response cut off after ${outcome.sent} bytes: ${end.message}`;
       if (transform && !res.destroyed) res.end(transform.abort(end.message));
       else endBrokenResponse(res, tee, end.message);
@@ -135,6 +154,17 @@ export async function attempt(
   }
 }
 
+/** 499 is the de-facto "client closed request" status; the log says so plainly. */
+function clientLeft(ex: Exchange): void {
+  ex.status = ex.status || 499;
+  ex.error = 'client disconnected before the response finished';
+}
+
+/** The frame that ends a stream broken by `message`, in its own dialect. */
+function streamEnd(tee: ResponseTee | undefined, message: string): string | Buffer {
+  return tee ? tee.terminalFrame(`upstream stream interrupted: ${message}`) : '';
+}
+
 /**
  * The upstream broke after bytes reached the client. A stream ends with an error frame in its own
  * dialect, so the client's SDK raises instead of returning a truncated answer as complete; any
@@ -142,7 +172,7 @@ export async function attempt(
  */
 function endBrokenResponse(res: ServerResponse, tee: ResponseTee | undefined, message: string): void {
   if (tee?.isStream && !res.destroyed) {
-    res.end(tee.terminalFrame(`upstream stream interrupted: ${message}`));
+    res.end(streamEnd(tee, message));
     return;
   }
   res.destroy();

@@ -1,6 +1,8 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Leader } from '../cache/coalesce.ts';
 import { cacheKey, customCacheKey } from '../cache/key.ts';
 import { cacheTtl, MAX_CACHEABLE_BYTES } from '../cache/policy.ts';
+import type { Relay } from '../cache/relay.ts';
 import { replay } from '../cache/replay.ts';
 import { storableHeaders } from '../cache/storable-headers.ts';
 import type { CachedResponse } from '../cache/types.ts';
@@ -16,7 +18,14 @@ export interface CachePlan {
   coalesceKey: string;
   /** Set while this request leads a coalesced call: settle it once, with the stored entry or nothing. */
   settle: ((entry: CachedResponse | undefined) => void) | undefined;
+  /** Set with `settle`: passes a streamed answer on to the waiters as it arrives. */
+  relay: Leader['relay'] | undefined;
 }
+
+/** Where a request that caching applies to gets its answer without a call of its own. */
+export type CacheFound =
+  | { entry: CachedResponse }
+  | { relay: Relay; settled: Promise<CachedResponse | undefined> };
 
 export function planCache(ex: Exchange): CachePlan | undefined {
   const ttl = cacheTtl(ex.method, ex.body?.length ?? 0, ex.gateway!, ex.options);
@@ -38,28 +47,37 @@ export function planCache(ex: Exchange): CachePlan | undefined {
     key,
     coalesceKey: `${ex.route.accountId}\u0000${ex.gateway!.id}\u0000${key}`,
     settle: undefined,
+    relay: undefined,
   };
 }
 
 /**
- * A stored entry for this request, waiting for an identical call already under way if there is
- * one; otherwise this request becomes the leader others wait for.
+ * A stored entry for this request, or the stream of an identical call already under way, if
+ * there is one; otherwise this request becomes the leader others wait for.
  */
 export async function lookupCache(
   app: AppContext,
   ex: Exchange,
   plan: CachePlan,
-): Promise<CachedResponse | undefined> {
+): Promise<CacheFound | undefined> {
   const pending = app.coalescer.waitFor(plan.coalesceKey);
-  if (pending) return pending;
-  plan.settle = app.coalescer.lead(plan.coalesceKey);
+  if (pending) {
+    const news = await pending;
+    if (news.kind === 'relay') return news;
+    return news.entry && { entry: news.entry };
+  }
+  const leader = app.coalescer.lead(plan.coalesceKey);
+  plan.settle = leader.settle;
+  plan.relay = leader.relay;
   const scope = { accountId: ex.route.accountId, gatewayId: ex.gateway!.id };
   const entry = await app.cache.get(scope, plan.key).catch(() => undefined);
   if (entry) {
     plan.settle(entry);
     plan.settle = undefined;
+    plan.relay = undefined;
+    return { entry };
   }
-  return entry;
+  return undefined;
 }
 
 /** Collects a response as it streams to the client, up to the cacheable size. */
@@ -74,6 +92,11 @@ export class ResponseRecorder {
   onHead(status: number, headers: IncomingHttpHeaders): void {
     this.status = status;
     this.headers = headers;
+  }
+
+  /** The body so far (empty once it is too big to cache). */
+  get chunks(): readonly Buffer[] {
+    return this.#chunks;
   }
 
   onData(chunk: Buffer): void {
@@ -137,19 +160,92 @@ export function serveFromCache(
   ex.upstreamHead = entry.headers as IncomingHttpHeaders;
   ex.responseBytes = entry.body.length;
   if (keepsPayload(ex)) ex.capture(entry.body, app.config.logs.maxBodyBytes);
-  // The model that answered is the one logged (the same body's, or the cf-aig-cache-key's); no re-parse.
-  ex.setModel(entry.model);
   ex.status = entry.status;
+  answeredBy(ex, entry.model, entry.tokensIn, entry.tokensOut);
+  replay(res, entry, ex.responseHeaders(), ex.translation?.transform());
+}
+
+/** A hit's facts: the original answer's model (no re-parse) and token counts. */
+function answeredBy(
+  ex: Exchange,
+  model: string | null,
+  tokensIn: number | null,
+  tokensOut: number | null,
+): void {
+  ex.setModel(model);
   ex.facts = {
-    model: entry.model,
-    usage: {
-      tokensIn: entry.tokensIn,
-      tokensOut: entry.tokensOut,
-      cachedTokensIn: null,
-      cacheWriteTokensIn: null,
-      reasoningTokens: null,
-    },
+    model,
+    usage: { tokensIn, tokensOut, cachedTokensIn: null, cacheWriteTokensIn: null, reasoningTokens: null },
     error: null,
   };
-  replay(res, entry, ex.responseHeaders(), ex.translation?.transform());
+}
+
+/**
+ * Answers from an identical call's stream as it arrives: its head, the bytes so far, then each
+ * chunk and the end, the way a hit replays a stored stream. Resolves once this response is over;
+ * false (nothing sent) when the stream can no longer be joined from its start.
+ */
+export function serveRelayed(
+  app: AppContext,
+  ex: Exchange,
+  res: ServerResponse,
+  relay: Relay,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    const transform = ex.translation?.transform();
+    const keep = keepsPayload(ex) ? app.config.logs.maxBodyBytes : 0;
+    let headSent = false;
+    const head = () => {
+      if (headSent) return;
+      headSent = true;
+      ex.cached = true;
+      ex.status = relay.status;
+      ex.upstreamHead = relay.headers as IncomingHttpHeaders;
+      const headers: OutgoingHttpHeaders = {
+        ...relay.headers,
+        ...ex.responseHeaders(),
+        'cf-aig-cache-status': 'HIT',
+      };
+      res.writeHead(relay.status, transform ? transform.head(relay.status, headers) : headers);
+      res.flushHeaders();
+    };
+    let leave: (() => void) | undefined;
+    const finish = () => {
+      res.off('close', onClose);
+      leave?.();
+      resolve(true);
+    };
+    const onClose = () => {
+      if (res.writableFinished) return;
+      ex.status = 499;
+      ex.error = 'client disconnected before the response finished';
+      finish();
+    };
+    // Joining replays the bytes so far at once; a refusal comes before any.
+    leave = relay.join({
+      data(chunk) {
+        head();
+        ex.responseBytes += chunk.length;
+        if (keep > 0) ex.capture(chunk, keep);
+        if (!res.destroyed) res.write(transform ? transform.data(chunk) : chunk);
+      },
+      end(how) {
+        head();
+        if (how.kind === 'complete') {
+          answeredBy(ex, how.model, how.tokensIn, how.tokensOut);
+          if (!res.destroyed) res.end(transform ? transform.end() : undefined);
+        } else {
+          ex.error = `the shared call's stream was cut off: ${how.message}`;
+          if (!res.destroyed) res.end(transform ? transform.abort(how.message) : how.frame);
+        }
+        finish();
+      },
+    });
+    if (!leave) {
+      resolve(false);
+      return;
+    }
+    head();
+    res.on('close', onClose);
+  });
 }

@@ -12,7 +12,7 @@ import { waitUnlessClosed } from '../resilience/wait.ts';
 import type { AppContext } from '../server/context.ts';
 import { attempt, attemptGate } from './attempt.ts';
 import { endAttempt } from './attempt-end.ts';
-import { lookupCache, planCache, serveFromCache } from './cache-stage.ts';
+import { lookupCache, planCache, serveFromCache, serveRelayed } from './cache-stage.ts';
 import { compatToNative, useServiceAccount } from './compat.ts';
 import { Exchange } from './exchange.ts';
 import { readOptions } from './options.ts';
@@ -207,12 +207,21 @@ async function runStep(
   const window = gatewayWindow(ex.gateway!);
   const cache = planCache(ex);
   if (cache) {
-    const hit = await lookupCache(app, ex, cache);
-    if (hit) {
+    const found = await lookupCache(app, ex, cache);
+    if (found) {
       if (window && !ex.limitHeaders)
         ex.limitHeaders = await peekGatewayLimit(app.limits, ex.gateway!, window);
-      serveFromCache(app, ex, res, hit);
-      return 'answered';
+      if ('entry' in found) {
+        serveFromCache(app, ex, res, found.entry);
+        return 'answered';
+      }
+      // An identical call's stream, followed as it arrives; too long to join, then what it stored.
+      if (await serveRelayed(app, ex, res, found.relay)) return 'answered';
+      const entry = await found.settled;
+      if (entry) {
+        serveFromCache(app, ex, res, entry);
+        return 'answered';
+      }
     }
   }
   let stored: CachedResponse | undefined;

@@ -17,6 +17,11 @@ export interface UpstreamCall {
   gate?: AttemptGate | undefined;
   /** `/compat`: the answer is rewritten into the client's format on its way through. */
   transform?: BodyTransform | undefined;
+  /**
+   * Asked when the client goes away mid-response: true when others follow this answer (identical
+   * requests waiting on it), so it is read to its end for them instead of being cut off.
+   */
+  keepReading?: (() => boolean) | undefined;
 }
 
 /** What an attempt that is not the last one may refuse, before the client sees any of it. */
@@ -46,6 +51,8 @@ export interface ResponseObserver {
    * client, reject it (an error event came first), or wait for more.
    */
   verdict?(atEnd: boolean): 'commit' | 'reject' | 'wait';
+  /** The response is the client's now: its head is sent (or goes with the first chunk). */
+  onCommit?(): void;
 }
 
 export interface UpstreamOutcome {
@@ -54,6 +61,11 @@ export interface UpstreamOutcome {
   end: UpstreamEnd;
   /** Bytes of the response body written to the client. */
   sent: number;
+  /**
+   * The client went away while the answer was still read for others (`keepReading`): `end` then
+   * says how the upstream ended, though this client got only part of it.
+   */
+  clientGone: boolean;
 }
 
 /** A held stream whose first event has not arrived after this many bytes is let through. */
@@ -83,6 +95,7 @@ export function forward(
     let upstreamHeaders: IncomingHttpHeaders | null = null;
     let settled = false;
     let clientGone = false;
+    let readingOn = false;
     let state: State = 'waiting';
     let holdForVerdict = false;
     let head: { status: number; message: string | undefined; headers: OutgoingHttpHeaders } | undefined;
@@ -97,11 +110,18 @@ export function forward(
       settled = true;
       if (timer) clearTimeout(timer);
       res.off('close', onClientClose);
-      resolve({ status, headers: upstreamHeaders, end, sent });
+      resolve({ status, headers: upstreamHeaders, end, sent, clientGone: readingOn });
     };
     const onClientClose = () => {
       if (res.writableFinished) return;
       clientGone = true;
+      if (state === 'committed' && call.keepReading?.()) {
+        // Read to the end for those following this answer; nothing more is written here.
+        readingOn = true;
+        res.off('drain', onDrain);
+        controller?.resume();
+        return;
+      }
       controller?.abort(new Error('client disconnected'));
       settle({ kind: 'client-aborted' });
     };
@@ -109,6 +129,7 @@ export function forward(
     const onDrain = () => controller?.resume();
     const transform = call.transform;
     const write = (ctrl: Dispatcher.DispatchController, upstreamChunk: Buffer) => {
+      if (readingOn) return;
       const chunk = transform ? transform.data(upstreamChunk) : upstreamChunk;
       if (chunk.length === 0) return;
       sent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
@@ -126,6 +147,7 @@ export function forward(
     const commit = (ctrl: Dispatcher.DispatchController) => {
       state = 'committed';
       writeHead();
+      observer.onCommit?.();
       const chunks = held;
       held = [];
       for (const chunk of chunks) write(ctrl, chunk);
@@ -177,6 +199,7 @@ export function forward(
         }
         state = 'committed';
         writeHead();
+        observer.onCommit?.();
         // A stream's head goes out now, before the first token; any other head rides with the
         // first body chunk (one write instead of two).
         if (isStream) res.flushHeaders();
@@ -210,7 +233,9 @@ export function forward(
           }
           commit(ctrl);
         }
-        if (transform) {
+        if (readingOn) {
+          // Read to the end for others; this client left before it.
+        } else if (transform) {
           const rest = transform.end();
           sent += Buffer.byteLength(rest);
           res.end(rest);
@@ -218,7 +243,7 @@ export function forward(
         settle({ kind: 'complete' });
       },
       onResponseError(_ctrl, err) {
-        if (clientGone) return settle({ kind: 'client-aborted' });
+        if (clientGone && !readingOn) return settle({ kind: 'client-aborted' });
         const e = timedOut
           ? { kind: 'timeout' as const, message: `no response byte within ${call.firstByteTimeoutMs} ms` }
           : classify(err);
