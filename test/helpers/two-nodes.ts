@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { DATABASES } from './databases.ts';
 import { startGatehouse, type TestGateway } from './gatehouse.ts';
@@ -37,4 +38,21 @@ export function useTwoNodes(
     await opts.teardown?.();
   });
   return nodes;
+}
+
+/**
+ * Terminates every node's listening connection (config changes, log batches, purges), as a
+ * Postgres failover does; returns how many there were. The nodes reconnect by themselves.
+ */
+export async function cutListeningConnections(databaseUrl: string): Promise<number> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    const cut = await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN gatehouse_config%' AND pid <> pg_backend_pid()",
+    );
+    return cut.rowCount ?? 0;
+  } finally {
+    await admin.end();
+  }
 }

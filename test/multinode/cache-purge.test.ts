@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gatehouse.ts';
-import { POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
+import { cutListeningConnections, POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
 
 const SETTINGS = {
   cache_ttl: 300,
@@ -75,17 +74,8 @@ describe.skipIf(POSTGRES.skip)('cache purges across two nodes with their own sto
 
   it('a node that was not listening when a purge was sent purges everything once it listens again', async () => {
     await cachedOnBoth();
-    const admin = new pg.Client({ connectionString: nodes.databaseUrl });
-    await admin.connect();
-    try {
-      // Both nodes lose their listening connection, as in a Postgres failover.
-      const cut = await admin.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN gatehouse_config%' AND pid <> pg_backend_pid()",
-      );
-      expect(cut.rowCount).toBe(2);
-    } finally {
-      await admin.end();
-    }
+    // Both nodes lose their listening connection, as in a Postgres failover.
+    expect(await cutListeningConnections(nodes.databaseUrl)).toBe(2);
     // Sent at once, while the other node waits to reconnect: that node never gets it.
     expect((await nodes.a.api('DELETE', '/gateways/cached/cache')).status).toBe(200);
     expect(await purgedOnB()).toBe(true);

@@ -1,9 +1,8 @@
-import pg from 'pg';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gatehouse.ts';
 import { openTail } from '../helpers/tail-client.ts';
-import { POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
+import { cutListeningConnections, POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
 
 describe.skipIf(POSTGRES.skip)('live tail across two nodes sharing one Postgres', () => {
   const nodes = useTwoNodes();
@@ -44,17 +43,8 @@ describe.skipIf(POSTGRES.skip)('live tail across two nodes sharing one Postgres'
     await nodes.b.flushLogs();
     await tail.until(1);
 
-    const admin = new pg.Client({ connectionString: nodes.databaseUrl });
-    await admin.connect();
-    try {
-      // Both nodes lose their listening connection, as in a Postgres failover.
-      const cut = await admin.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN gatehouse_config%' AND pid <> pg_backend_pid()",
-      );
-      expect(cut.rowCount).toBe(2);
-    } finally {
-      await admin.end();
-    }
+    // Both nodes lose their listening connection, as in a Postgres failover.
+    expect(await cutListeningConnections(nodes.databaseUrl)).toBe(2);
     // Stored and announced at once, while node A waits to reconnect: A never gets the announcement.
     const during = [await chat(nodes.b, 'gpt-4.1'), await chat(nodes.b, 'gpt-4.1')];
     const own = await chat(nodes.a, 'gpt-4.1');
