@@ -233,13 +233,12 @@ export function forward(
           }
           commit(ctrl);
         }
-        if (readingOn) {
-          // Read to the end for others; this client left before it.
-        } else if (transform) {
+        // Read to the end for others (`readingOn`), this client has left: nothing to end.
+        if (!readingOn && transform) {
           const rest = transform.end();
           sent += Buffer.byteLength(rest);
           res.end(rest);
-        } else res.end();
+        } else if (!readingOn) res.end();
         settle({ kind: 'complete' });
       },
       onResponseError(_ctrl, err) {
