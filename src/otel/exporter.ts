@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Gateway } from '../gateways/schema.ts';
+import { encodeTraceRequest } from './otlp-protobuf.ts';
 
 type OtelTarget = NonNullable<Gateway['settings']['otel']>[number];
 
-type AttrValue =
+export type AttrValue =
   | { stringValue: string }
   | { intValue: string }
   | { doubleValue: number }
@@ -31,6 +32,25 @@ export function attr(
   return { key, value: { stringValue: v } };
 }
 
+/** An ExportTraceServiceRequest in OTLP/JSON's shape; `otlp-protobuf.ts` encodes the same object. */
+export interface TraceRequest {
+  resourceSpans: Array<{
+    resource: { attributes: Array<{ key: string; value: AttrValue }> };
+    scopeSpans: Array<{ scope: { name: string }; spans: Span[] }>;
+  }>;
+}
+
+export function traceRequest(spans: Span[]): TraceRequest {
+  return {
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'gatehouse' } }] },
+        scopeSpans: [{ scope: { name: 'gatehouse' }, spans }],
+      },
+    ],
+  };
+}
+
 export const newSpanId = () => randomBytes(8).toString('hex');
 export const newTraceId = () => randomBytes(16).toString('hex');
 
@@ -40,8 +60,8 @@ const MAX_BATCH = 200;
 const MAX_QUEUED = 10_000;
 
 /**
- * Exports spans over OTLP/HTTP with JSON bodies (`POST {url}` with `resourceSpans`), batched per
- * endpoint every second, off the request path. A collector that fails loses that batch, with a
+ * Exports spans over OTLP/HTTP (`POST {url}`), as JSON or, with `content_type: protobuf`, in
+ * the binary encoding, batched per endpoint every second, off the request path. A collector that fails loses that batch, with a
  * warning; nothing is retried forever or held without bound.
  */
 export class OtelExporter {
@@ -56,7 +76,7 @@ export class OtelExporter {
 
   export(targets: readonly OtelTarget[], span: Span): void {
     for (const target of targets) {
-      const key = `${target.url}\u0000${JSON.stringify(target.headers)}\u0000${target.authorization ?? ''}`;
+      const key = `${target.url}\u0000${JSON.stringify(target.headers)}\u0000${target.authorization ?? ''}\u0000${target.content_type ?? 'json'}`;
       let q = this.#queues.get(key);
       if (!q) {
         q = { target, spans: [] };
@@ -80,21 +100,16 @@ export class OtelExporter {
   }
 
   async #send(target: OtelTarget, spans: Span[]): Promise<void> {
-    const body = JSON.stringify({
-      resourceSpans: [
-        {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'gatehouse' } }] },
-          scopeSpans: [{ scope: { name: 'gatehouse' }, spans }],
-        },
-      ],
-    });
+    const protobuf = target.content_type === 'protobuf';
+    const request = traceRequest(spans);
+    const body = protobuf ? encodeTraceRequest(request) : JSON.stringify(request);
     try {
       const res = await fetch(target.url, {
         method: 'POST',
         headers: {
           ...target.headers,
           ...(target.authorization ? { authorization: target.authorization } : {}),
-          'content-type': 'application/json',
+          'content-type': protobuf ? 'application/x-protobuf' : 'application/json',
         },
         body,
         signal: AbortSignal.timeout(10_000),

@@ -3,9 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
+import { decodeTraceRequest } from '../helpers/otlp.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
-/** A test OTLP/HTTP collector: keeps every body POSTed to /v1/traces, and its headers. */
+/**
+ * A test OTLP/HTTP collector: keeps every body POSTed to /v1/traces, and its headers. It reads
+ * both encodings, as collectors do, by the request's content type.
+ */
 let collector: Server;
 let collectorUrl = '';
 const received: Array<{ headers: Record<string, unknown>; body: any }> = [];
@@ -15,8 +19,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.url === '/v1/traces')
-        received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString()) });
+      const raw = Buffer.concat(chunks);
+      const body =
+        req.headers['content-type'] === 'application/x-protobuf'
+          ? decodeTraceRequest(raw)
+          : JSON.parse(raw.toString());
+      if (req.url === '/v1/traces') received.push({ headers: req.headers, body });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -92,5 +100,39 @@ describe('OpenTelemetry export (gateway otel)', () => {
     expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(span.parentSpanId).toBeUndefined();
     expect(span.status.code).toBe(2);
+  });
+
+  it('sends the same span in the binary encoding to a collector set to protobuf', async () => {
+    await ctx.gw.gatehouse.app.gateways.create('local', 'traced-both', {
+      ...DEFAULT_SETTINGS,
+      otel: [
+        { url: collectorUrl, headers: {}, content_type: 'json' },
+        { url: collectorUrl, headers: {}, content_type: 'protobuf' },
+      ],
+    });
+    received.length = 0;
+    const res = await request(`${ctx.gw.gatewayUrl('traced-both')}/openai/chat/completions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'cf-aig-otel-trace-id': '4bf92f3577b34da6a3ce929d0e0e4736',
+        'cf-aig-metadata': '{"user":"bob","tier":2,"beta":false}',
+      },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Grüße 🚀' }] }),
+    });
+    await res.body.text();
+    await ctx.gw.gatehouse.app.otel.flush();
+    const types = received.map((r) => r.headers['content-type']).sort();
+    expect(types).toEqual(['application/json', 'application/x-protobuf']);
+    const [json, binary] = ['application/json', 'application/x-protobuf'].map(
+      (t) => received.find((r) => r.headers['content-type'] === t)!.body,
+    );
+    expect(binary).toEqual(json);
+    const span = binary.resourceSpans[0].scopeSpans[0].spans[0];
+    expect(span.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    const a = attrs(span);
+    expect(a['tier']).toBe('2');
+    expect(a['beta']).toBe(false);
+    expect(JSON.parse(a['gen_ai.prompt_json'] as string).messages[0].content).toBe('Grüße 🚀');
   });
 });
