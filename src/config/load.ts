@@ -23,6 +23,7 @@ export const DEFAULTS = {
   shutdownGraceMs: 30_000,
   cacheStore: 'memory',
   cacheMaxBytes: 256 * 1024 * 1024,
+  databaseQueryTimeoutMs: 30_000,
 } as const;
 
 const CONFIG_FILES = ['gatehouse.config.json', 'gatehouse.config.yaml', 'gatehouse.config.yml'];
@@ -249,6 +250,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
     },
     redisUrl,
     databaseUrl,
+    databaseQueryTimeoutMs: pick(
+      'database_query_timeout_ms',
+      'GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS',
+      envInt(env, 'GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS', 0, 86_400_000),
+      fromFile.database_query_timeout_ms,
+      DEFAULTS.databaseQueryTimeoutMs,
+    ),
   };
   return { config, sources, file };
 }

@@ -43,6 +43,7 @@ export const fileConfigSchema = z
       .partial(),
     redis_url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
     database_url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL'),
+    database_query_timeout_ms: z.number().int().min(0).max(86_400_000),
     pricing: z
       .object({ file: z.string().min(1) })
       .strict()
@@ -81,6 +82,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Postgres for config and logs, shared by every node; the embedded SQLite file when unset. */
   databaseUrl: string | undefined;
+  /** Postgres: a statement running longer is cancelled; a database silent for longer is given up on. 0: none. */
+  databaseQueryTimeoutMs: number;
   /**
    * The master key that seals stored provider keys (`GATEHOUSE_SECRET_KEY`, environment only so it
    * never sits in a config file next to the data); else `{data_dir}/secret-key`, created on first start.

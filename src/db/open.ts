@@ -4,6 +4,7 @@ import { Kysely } from 'kysely';
 import type { Config } from '../config/schema.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { type Dialect, migrate } from './migrations.ts';
+import { createPostgresPool } from './postgres-pool.ts';
 import { openSqlite } from './sqlite.ts';
 import type { Database } from './tables.ts';
 import { startWriterThread, type WriterThread } from './writer-thread.ts';
@@ -77,26 +78,39 @@ export async function openDatabase(
   // int8 columns hold unix-millisecond times and counts, all far below 2^53: numbers, not strings.
   pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
   pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
-  // A database that accepts the connection and then says nothing must not hang the start, nor
-  // every later request for a connection: 10 s to connect, or to get a connection from the pool.
-  const pool = new pg.Pool({
-    connectionString: config.databaseUrl,
-    max: 10,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-  });
-  // An idle connection the server drops (restart, failover) is replaced on next use; say so, do not crash.
-  pool.on('error', (err) => log('warn', `database connection lost: ${err.message}`));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const url = new URL(config.databaseUrl);
   url.password = url.password ? '***' : '';
+  // A database that accepts the connection and then says nothing must not hang the start, nor
+  // every later request for a connection: CONNECT_TIMEOUT_MS to connect, or to get a connection
+  // from the pool. Migrations run on a connection of their own without the query timeout: building
+  // an index on a large logs table may rightly take longer than any request should.
+  const migrator = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: createPostgresPool(pg, {
+        connectionString: config.databaseUrl,
+        max: 1,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        queryTimeoutMs: 0,
+        log,
+      }),
+    }),
+  });
   try {
-    await migrate(db, 'postgres');
+    await migrate(migrator, 'postgres');
   } catch (err) {
-    await db.destroy();
     // Say which database, without its password.
-    const e = err as Error;
-    throw new DatabaseOpenError(`database ${url}: ${e.message}`, { cause: err });
+    throw new DatabaseOpenError(`database ${url}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await migrator.destroy();
   }
+  const pool = createPostgresPool(pg, {
+    connectionString: config.databaseUrl,
+    max: 10,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+    log,
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     dialect: 'postgres',

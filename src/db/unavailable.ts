@@ -24,3 +24,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // SQLite: SQLITE_BUSY once its busy timeout ran out.
   return code === 'ERR_SQLITE_ERROR' && (e?.errcode === 5 || /database is locked/.test(message));
 }
+
+/** Postgres cancelled the statement because it ran past `statement_timeout` (SQLSTATE 57014). */
+export function isStatementTimeout(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === '57014' && typeof e.message === 'string' && e.message.includes('statement timeout');
+}

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import FindMyWay from 'find-my-way';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { isDatabaseUnavailable, isStatementTimeout } from '../db/unavailable.ts';
 import type { AppContext } from '../server/context.ts';
 import type { Principal } from '../tokens/registry.ts';
 import { analyticsRoutes } from './analytics.ts';
@@ -138,6 +138,13 @@ async function run(
     if (!req.readableEnded) req.resume();
     if (err instanceof ApiError) {
       fail(res, err);
+      return;
+    }
+    if (isStatementTimeout(err)) {
+      const limit = app.config.databaseQueryTimeoutMs;
+      app.log('warn', `management ${req.method} ${route.path}: the database query ran past ${limit} ms`);
+      const message = `The database did not finish this request within ${limit} ms (database_query_timeout_ms); ask for less (a shorter time range, more filters) or raise the limit`;
+      fail(res, new ApiError(503, 7000, message));
       return;
     }
     if (isDatabaseUnavailable(err)) {

@@ -84,6 +84,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('bounds Postgres queries: database_query_timeout_ms, or GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS', () => {
+    expect(loadConfig({}, dir()).config.databaseQueryTimeoutMs).toBe(30_000);
+    const file = dir({ 'gatehouse.config.json': JSON.stringify({ database_query_timeout_ms: 0 }) });
+    expect(loadConfig({}, file).config.databaseQueryTimeoutMs).toBe(0);
+    const { config, sources } = loadConfig({ GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS: '120000' }, file);
+    expect(config.databaseQueryTimeoutMs).toBe(120_000);
+    expect(sources['database_query_timeout_ms']).toBe('env GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS');
+    expect(() => loadConfig({ GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS: '-1' }, dir())).toThrow(
+      /GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS: expected an integer from 0 to 86400000/,
+    );
+  });
+
   it('rejects bad values with a message naming the setting and what is allowed', () => {
     expect(() => loadConfig({ GATEHOUSE_PORT: 'eighty' }, dir())).toThrow(
       /GATEHOUSE_PORT: expected an integer from 0 to 65535, got "eighty"/,

@@ -7,6 +7,8 @@ export interface StallingProxy {
   stall(): void;
   /** Delivers what was held, in order, and forwards again. */
   flow(): void;
+  /** Drops every open connection at once, without a word from the target: a network or proxy failing. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,10 @@ export async function startStallingProxy(targetPort: number): Promise<StallingPr
     flow() {
       stalled = false;
       for (const [to, d] of held.splice(0)) if (!to.destroyed) to.write(d);
+    },
+    cut() {
+      held.length = 0;
+      for (const s of sockets) s.destroy();
     },
     async close() {
       for (const s of sockets) s.destroy();

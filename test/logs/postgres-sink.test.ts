@@ -16,7 +16,10 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', 
   it('a batch sent again stores each row and body once (a retry after an unknown outcome)', async () => {
     server = await startPostgres();
     const url = await server!.createDatabase();
-    database = await openDatabase({ databaseUrl: url } as Config, () => undefined);
+    database = await openDatabase(
+      { databaseUrl: url, databaseQueryTimeoutMs: 30_000 } as Config,
+      () => undefined,
+    );
     const rows = rowsWithBodies(40);
     const sink = kyselyLogSink(database.db);
     // The first try committed, but its answer was lost (a dropped connection, a timeout): the
