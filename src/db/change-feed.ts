@@ -1,6 +1,6 @@
-import type { Pool } from 'pg';
 import type { PurgeFilter } from '../cache/types.ts';
 import { CONNECT_TIMEOUT_MS } from './open.ts';
+import { createPostgresPool } from './postgres-pool.ts';
 
 /** Inclusive ranges of `logs.seq`, the rows of one stored batch. */
 export type SeqRanges = Array<[number, number]>;
@@ -41,6 +41,15 @@ export const LOG_BATCH_CHANNEL = 'gatehouse_log_batches';
 const PURGE_CHANNEL = 'gatehouse_cache_purges';
 /** Postgres refuses a NOTIFY payload of 8000 bytes or more. */
 const MAX_PAYLOAD = 7_000;
+/**
+ * The listening connection only reads, and a connection that only reads never learns that the
+ * database is gone when no error arrives (a host off the network, a partition after which the
+ * server dropped its side): the node would go on with its config, a revoked token included, for
+ * good. So it asks for `SELECT 1` this often, and a connection that does not answer within
+ * HEARTBEAT_TIMEOUT_MS is dropped and made again, with a reload, as after any loss.
+ */
+export const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /**
  * The announcements of one stored batch: its `seq` values as ranges (a multi-row insert takes
@@ -105,12 +114,13 @@ export function readLogBatch(self: string, payload: string | undefined): SeqRang
 
 /**
  * Postgres LISTEN/NOTIFY on a dedicated connection. A node ignores its own notifications (its
- * registries already hold the change). A lost connection is re-established, followed by one
- * reload, since notifications sent meanwhile are gone.
+ * registries already hold the change). A lost connection, or one that stops answering the
+ * heartbeat, is made again, followed by one reload, since notifications sent meanwhile are gone.
  */
 export async function postgresFeed(
   connectionString: string,
   log: (level: 'warn', message: string) => void,
+  opts: { queryTimeoutMs: number },
 ): Promise<ChangeFeed> {
   const { default: pg } = await import('pg');
   const self = String(process.pid) + Math.random().toString(36).slice(2, 8);
@@ -118,16 +128,26 @@ export async function postgresFeed(
   const batchListeners: Array<(ranges: SeqRanges) => void> = [];
   const purgeListeners: Array<(filter: PurgeFilter) => void> = [];
   const reconnectListeners: Array<() => void> = [];
-  const pool: Pool = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  pool.on('error', (err) => log('warn', `config change feed: ${err.message}`));
+  const pool = createPostgresPool(pg, {
+    connectionString,
+    max: 1,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: opts.queryTimeoutMs,
+    log: (level, message) => log(level, `config change feed: ${message}`),
+  });
   let closed = false;
   let client: import('pg').Client | undefined;
+  let beat: NodeJS.Timeout | undefined;
   const fire = () => {
     for (const l of listeners) l();
   };
 
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    const drop = (why: Error) =>
+      (c as unknown as { connection: { stream: { destroy(e: Error): void } } }).connection.stream.destroy(
+        why,
+      );
     c.on('notification', (n) => {
       if (n.channel === LOG_BATCH_CHANNEL) {
         const ranges = readLogBatch(self, n.payload);
@@ -137,16 +157,40 @@ export async function postgresFeed(
         if (filter) for (const l of purgeListeners) l(filter);
       } else if (n.payload !== self) fire();
     });
+    // One loss can emit several errors (the server's message, then the end of the socket): the
+    // first one reconnects, the rest find it done.
+    let lost = false;
     c.on('error', (err) => {
+      if (lost) return;
+      lost = true;
+      clearInterval(beat);
       log('warn', `config change feed: ${err.message}; reconnecting`);
       void c.end().catch(() => undefined);
       if (!closed) setTimeout(() => void reconnect(), 500).unref();
     });
-    await c.connect();
-    await c.query(`LISTEN ${CHANNEL}; LISTEN ${LOG_BATCH_CHANNEL}; LISTEN ${PURGE_CHANNEL}`);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${CHANNEL}; LISTEN ${LOG_BATCH_CHANNEL}; LISTEN ${PURGE_CHANNEL}`);
+    } catch (err) {
+      lost = true; // a failed connect is retried by whoever called; the error handler must not too
+      void c.end().catch(() => undefined);
+      throw err;
+    }
+    beat = setInterval(() => {
+      const silent = setTimeout(
+        () => drop(new Error(`no answer to a heartbeat within ${HEARTBEAT_TIMEOUT_MS / 1000} s`)),
+        HEARTBEAT_TIMEOUT_MS,
+      );
+      c.query('SELECT 1').then(
+        () => clearTimeout(silent),
+        () => clearTimeout(silent),
+      );
+    }, HEARTBEAT_MS);
+    beat.unref();
     client = c;
   };
   const reconnect = async () => {
+    if (closed) return;
     try {
       await connect();
       fire();
@@ -185,6 +229,7 @@ export async function postgresFeed(
     },
     async close() {
       closed = true;
+      clearInterval(beat);
       await client?.end().catch(() => undefined);
       await pool.end().catch(() => undefined);
     },

@@ -103,7 +103,9 @@ async function assemble(
   });
   await gateways.ensureDefault(config.accountId);
   // Opened after everything that can fail at start, so a failed start leaves no listener behind.
-  const changes = config.databaseUrl ? await postgresFeed(config.databaseUrl, log) : localFeed();
+  const changes = config.databaseUrl
+    ? await postgresFeed(config.databaseUrl, log, { queryTimeoutMs: config.databaseQueryTimeoutMs })
+    : localFeed();
   // Another node changed config in the shared database: reload it all (small tables, one query each).
   // One reload at a time, and one more if changes arrived meanwhile: an older read never lands last.
   let reloading: Promise<void> | undefined;

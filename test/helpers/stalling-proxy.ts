@@ -9,6 +9,11 @@ export interface StallingProxy {
   flow(): void;
   /** Drops every open connection at once, without a word from the target: a network or proxy failing. */
   cut(): void;
+  /**
+   * The connections open now go silent for good: what either side sends is lost and nothing is
+   * closed, as after a partition the server gave up on. New connections work.
+   */
+  sever(): void;
   close(): Promise<void>;
 }
 
@@ -19,10 +24,15 @@ export interface StallingProxy {
 export async function startStallingProxy(targetPort: number): Promise<StallingProxy> {
   const sockets = new Set<Socket>();
   const held: Array<[Socket, Buffer]> = [];
+  const severed = new WeakSet<Socket>();
   let stalled = false;
   const forward = (from: Socket, to: Socket) => {
     sockets.add(from);
-    from.on('data', (d: Buffer) => (stalled ? held.push([to, d]) : to.write(d)));
+    from.on('data', (d: Buffer) => {
+      if (severed.has(from)) return;
+      if (stalled) held.push([to, d]);
+      else to.write(d);
+    });
     from.on('error', () => from.destroy());
     from.on('close', () => {
       sockets.delete(from);
@@ -43,6 +53,9 @@ export async function startStallingProxy(targetPort: number): Promise<StallingPr
     flow() {
       stalled = false;
       for (const [to, d] of held.splice(0)) if (!to.destroyed) to.write(d);
+    },
+    sever() {
+      for (const s of sockets) severed.add(s);
     },
     cut() {
       held.length = 0;

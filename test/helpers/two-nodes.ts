@@ -20,7 +20,12 @@ export interface TwoNodes {
  * `teardown` stops what it started. Read `nodes.a` / `nodes.b` / `nodes.mock` inside tests.
  */
 export function useTwoNodes(
-  opts: { env?: () => Promise<Record<string, string>>; teardown?: () => Promise<void> } = {},
+  opts: {
+    env?: () => Promise<Record<string, string>>;
+    /** Settings for node B alone, given the shared ones (B reaching Postgres another way, say). */
+    envB?: (shared: Record<string, string>) => Promise<Record<string, string>>;
+    teardown?: () => Promise<void>;
+  } = {},
 ): TwoNodes {
   const nodes = {} as TwoNodes;
   beforeAll(async () => {
@@ -29,7 +34,11 @@ export function useTwoNodes(
     const { gw, mock } = await startWithMock(env);
     nodes.a = gw;
     nodes.mock = mock;
-    nodes.b = await startGatehouse({ ...env, GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1` });
+    nodes.b = await startGatehouse({
+      ...env,
+      ...(await opts.envB?.(env)),
+      GATEHOUSE_UPSTREAM_OPENAI: `${mock.url}/v1`,
+    });
   });
   afterAll(async () => {
     await nodes.a?.close();

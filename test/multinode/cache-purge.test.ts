@@ -79,5 +79,8 @@ describe.skipIf(POSTGRES.skip)('cache purges across two nodes with their own sto
     // Sent at once, while the other node waits to reconnect: that node never gets it.
     expect((await nodes.a.api('DELETE', '/gateways/cached/cache')).status).toBe(200);
     expect(await purgedOnB()).toBe(true);
+    // Each node made one new listening connection, not one per error the loss raised.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await cutListeningConnections(nodes.databaseUrl)).toBe(2);
   });
 });
