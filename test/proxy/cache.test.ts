@@ -202,7 +202,7 @@ for (const store of CACHE_STORES) {
       });
       const msg = () =>
         anthropic.messages
-          .stream({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] })
+          .stream({ model: 'claude-sonnet-5-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] })
           .finalMessage();
       const m1 = await msg();
       const m2 = await msg();

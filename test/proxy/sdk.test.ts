@@ -70,7 +70,7 @@ describe('official SDKs pointed at the gateway by baseURL alone', () => {
 
   it('anthropic: plain message', async () => {
     const r = await anthropic.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 100,
       messages: [{ role: 'user', content: 'Hello' }],
     });
@@ -83,7 +83,7 @@ describe('official SDKs pointed at the gateway by baseURL alone', () => {
 
   it('anthropic: streaming', async () => {
     const stream = anthropic.messages.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 100,
       messages: [{ role: 'user', content: 'Hello' }],
     });
@@ -95,7 +95,7 @@ describe('official SDKs pointed at the gateway by baseURL alone', () => {
   it('anthropic: an upstream 429 surfaces as the SDK rate-limit error', async () => {
     const err = await anthropic.messages
       .create(
-        { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },
+        { model: 'claude-sonnet-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },
         { headers: { 'x-mock-scenario': 'status=429' } },
       )
       .catch((e: unknown) => e);

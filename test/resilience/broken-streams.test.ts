@@ -63,7 +63,7 @@ describe('a stream cut off after bytes reached the client ends with an error the
 
   it('anthropic SDK: a reset mid-stream raises an APIError', async () => {
     const stream = anthropicClient('cut-mid-stream;frame-gap=5').messages.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 64,
       messages: [{ role: 'user', content: 'Hi' }],
     });
@@ -101,7 +101,7 @@ describe('a stream cut off after bytes reached the client ends with an error the
 
   it('anthropic SDK: a stalled stream raises too', async () => {
     const stream = anthropicClient('stall-after=2').messages.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 64,
       messages: [{ role: 'user', content: 'Hi' }],
     });
