@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { MAX_CACHE_TTL_SECONDS } from '../gateways/schema.ts';
 
@@ -49,6 +50,18 @@ function int(header: string, value: string, min: number, max: number, what: stri
   return n;
 }
 
+/**
+ * A header's value as the client meant it. Node reads header bytes as latin1, which is right for
+ * a client that wrote "é" as one byte (fetch in JS does), and wrong for one that sent UTF-8 (curl
+ * from a terminal, Python with encoded bytes): "José" would be stored as "JosÃ©", and a filter on
+ * it would never match. Bytes that form valid UTF-8 are read as UTF-8; any others stay latin1.
+ */
+export function headerText(value: string): string {
+  if (!/[\u0080-\u00ff]/.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  return isUtf8(bytes) ? bytes.toString('utf8') : value;
+}
+
 function text(header: string, value: string, max: number): string {
   if (value.length === 0 || value.length > max)
     throw bad(header, `a non-empty string of at most ${max} characters`);
@@ -95,10 +108,10 @@ const PARSERS: Record<string, Parser> = {
     o.authorization = v;
   },
   'cf-aig-event-id': (v, o, h) => {
-    o.eventId = text(h, v, 256);
+    o.eventId = text(h, headerText(v), 256);
   },
   'cf-aig-metadata': (v, o, h) => {
-    o.metadata = metadata(v, h);
+    o.metadata = metadata(headerText(v), h);
   },
   'cf-aig-cache-ttl': (v, o, h) => {
     o.cacheTtl = int(h, v, 60, MAX_CACHE_TTL_SECONDS, 'an integer number of seconds');
