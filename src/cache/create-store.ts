@@ -17,7 +17,7 @@ export async function createCacheStore(
       return memoryStore(config.cache.maxBytes);
     case 'sqlite': {
       const { sqliteStore } = await import('./sqlite-store.ts');
-      return sqliteStore(await sqlite(), { log });
+      return sqliteStore(await sqlite(), { log, maxBytes: config.cache.maxBytes });
     }
     case 'redis': {
       const { redisStore } = await import('./redis-store.ts');

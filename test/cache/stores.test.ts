@@ -32,10 +32,10 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function openSqliteStore(path: string) {
+async function openSqliteStore(path: string, maxBytes?: number) {
   const { db, raw } = openSqlite(path);
   await migrate(db);
-  return { store: sqliteStore(raw), raw };
+  return { store: sqliteStore(raw, maxBytes === undefined ? {} : { maxBytes }), raw };
 }
 
 describeCacheStore('memory', async () => ({ store: memoryStore(1e7) }));
@@ -99,6 +99,44 @@ describe('sqlite store', () => {
     await store.close();
     expect(vi.getTimerCount()).toBe(0);
     expect(rows()).toBe(1); // the shared database is still usable
+    raw.close();
+  });
+});
+
+describe('sqlite store bound', () => {
+  it('never holds more bytes than its bound: the entries that expire soonest go first, across restarts', async () => {
+    const bound = 50_000;
+    const path = join(tempDir(), 'gatehouse.db');
+    let { store, raw } = await openSqliteStore(path, bound);
+    const held = () =>
+      Number(raw.prepare('SELECT coalesce(sum(size), 0) AS n FROM cache_entries').get()?.['n']);
+    // Each later entry lives longer, so the earliest are the first to go.
+    for (let i = 0; i < 300; i++) {
+      await store.set(scope(), `k${i}`, entry(Buffer.alloc(100 + ((i * 997) % 9000))), 60 + i);
+      expect(held()).toBeLessThanOrEqual(bound);
+    }
+    expect(await store.get(scope(), 'k299')).toBeDefined();
+    expect(await store.get(scope(), 'k0')).toBeUndefined();
+    expect(held()).toBeGreaterThan(bound * 0.5);
+
+    // An entry replaced under its own key counts once.
+    for (let i = 0; i < 50; i++) await store.set(scope(), 'same', entry(Buffer.alloc(5_000)), 3600);
+    expect(await store.get(scope(), 'k299')).toBeDefined();
+
+    // A restart reads what the table holds, and keeps the bound.
+    await store.close();
+    raw.close();
+    ({ store, raw } = await openSqliteStore(path, bound));
+    for (let i = 300; i < 320; i++) {
+      await store.set(scope(), `k${i}`, entry(Buffer.alloc(4_000)), 60 + i);
+      expect(held()).toBeLessThanOrEqual(bound);
+    }
+    expect(await store.get(scope(), 'k319')).toBeDefined();
+
+    await store.set(scope(), 'huge', entry(Buffer.alloc(bound + 1)), 3600);
+    expect(await store.get(scope(), 'huge')).toBeUndefined();
+    expect(held()).toBeLessThanOrEqual(bound);
+    await store.close();
     raw.close();
   });
 });
