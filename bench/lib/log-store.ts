@@ -1,12 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Config } from '../../src/config/schema.ts';
 import { migrate } from '../../src/db/migrations.ts';
+import { openDatabase } from '../../src/db/open.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
+import type { Database } from '../../src/db/tables.ts';
 import { analytics } from '../../src/logs/analytics.ts';
+import { kyselyLogSink } from '../../src/logs/kysely-sink.ts';
 import { LogQueries } from '../../src/logs/queries.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
-import type { LogRow } from '../../src/logs/writer.ts';
+import type { LogRow, LogSink } from '../../src/logs/writer.ts';
 
 export interface LogStoreMeasurements {
   rows: number;
@@ -33,17 +38,50 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/**
- * The log store at size: `rows` rows spread over 7 days in the embedded SQLite (the default
- * store), written through the real sink, then the two queries the dashboard runs most, timed
- * (median of 5) through the same code the API uses.
- */
-export async function measureLogStore(rows: number): Promise<LogStoreMeasurements> {
+interface Store {
+  db: Kysely<Database>;
+  sink: LogSink;
+  dialect: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+}
+
+/** The embedded SQLite file, as `npm start` opens it, in a temp dir. */
+async function sqliteStore(): Promise<Store> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-logs-'));
   const { db, raw } = openSqlite(join(dir, 'gatehouse.db'));
+  await migrate(db);
+  return {
+    db,
+    sink: sqliteLogSink(raw),
+    dialect: 'sqlite',
+    close: async () => {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A database on a Postgres server, opened as the gateway opens one (its pool, its query bound). */
+export async function postgresStore(databaseUrl: string): Promise<Store> {
+  const opened = await openDatabase(
+    { databaseUrl, databaseQueryTimeoutMs: 600_000 } as Config,
+    (_level, message) => console.error(message),
+  );
+  return { db: opened.db, sink: kyselyLogSink(opened.db), dialect: 'postgres', close: opened.close };
+}
+
+/**
+ * The log store at size: `rows` rows spread over 7 days, written through the real sink, then the
+ * two queries the dashboard runs most, timed (median of 5) through the same code the API uses. In
+ * the embedded SQLite (the default store) unless given another store.
+ */
+export async function measureLogStore(
+  rows: number,
+  open: () => Promise<Store> = sqliteStore,
+): Promise<LogStoreMeasurements> {
+  const store = await open();
+  const { db, sink } = store;
   try {
-    await migrate(db);
-    const sink = sqliteLogSink(raw);
     const now = Date.now();
     const span = 7 * 86_400_000;
     const started = performance.now();
@@ -110,19 +148,22 @@ export async function measureLogStore(rows: number): Promise<LogStoreMeasurement
       ),
     );
     const analytics24hMs = await time(() =>
-      analytics(db, {
-        accountId: 'local',
-        gateways: ['default'],
-        start: now - 86_400_000,
-        end: now,
-        bucket: 'hour',
-        groupBy: 'model',
-        filters: [],
-      }),
+      analytics(
+        db,
+        {
+          accountId: 'local',
+          gateways: ['default'],
+          start: now - 86_400_000,
+          end: now,
+          bucket: 'hour',
+          groupBy: 'model',
+          filters: [],
+        },
+        { dialect: store.dialect },
+      ),
     );
     return { rows, insertMicrosPerRow, listTwoFiltersMs, analytics24hMs };
   } finally {
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   }
 }

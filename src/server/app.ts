@@ -198,7 +198,7 @@ async function assemble(
     logs,
     logQueries,
     tail,
-    analytics: (q) => analytics(db, q),
+    analytics: (q) => analytics(db, q, { dialect: database.dialect }),
     dispatcher,
     cache,
     limits,
