@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/db/open.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
 import type { Database } from '../../src/db/tables.ts';
 import { analytics } from '../../src/logs/analytics.ts';
-import { kyselyLogSink } from '../../src/logs/kysely-sink.ts';
+import { postgresLogSink } from '../../src/logs/postgres-sink.ts';
 import { LogQueries } from '../../src/logs/queries.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
 import type { LogRow, LogSink } from '../../src/logs/writer.ts';
@@ -67,7 +67,7 @@ export async function postgresStore(databaseUrl: string): Promise<Store> {
     { databaseUrl, databaseQueryTimeoutMs: 600_000 } as Config,
     (_level, message) => console.error(message),
   );
-  return { db: opened.db, sink: kyselyLogSink(opened.db), dialect: 'postgres', close: opened.close };
+  return { db: opened.db, sink: postgresLogSink(opened.db), dialect: 'postgres', close: opened.close };
 }
 
 /**

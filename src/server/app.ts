@@ -22,7 +22,7 @@ import { ProviderKeyRegistry } from '../keys/registry.ts';
 import { memoryCounter } from '../limits/memory-counter.ts';
 import { analytics } from '../logs/analytics.ts';
 import { LogJournal } from '../logs/journal.ts';
-import { kyselyLogSink } from '../logs/kysely-sink.ts';
+import { postgresLogSink } from '../logs/postgres-sink.ts';
 import { LogQueries, type LogRowRead } from '../logs/queries.ts';
 import { retainingSink } from '../logs/retention.ts';
 import { sqliteLogSink } from '../logs/sqlite-sink.ts';
@@ -136,7 +136,7 @@ async function assemble(
       ? database.writer
         ? workerLogSink(database.writer, sqliteLogSink(database.sqlite))
         : sqliteLogSink(database.sqlite)
-      : kyselyLogSink(db, { announceAs: changes.node }),
+      : postgresLogSink(db, { announceAs: changes.node }),
     db,
     (accountId, id) => gateways.get(accountId, id)?.settings,
   );

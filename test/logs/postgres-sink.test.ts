@@ -1,7 +1,10 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.ts';
+import { LOG_BATCH_CHANNEL } from '../../src/db/change-feed.ts';
 import { type OpenDatabase, openDatabase } from '../../src/db/open.ts';
-import { kyselyLogSink } from '../../src/logs/kysely-sink.ts';
+import { LOG_COLUMNS } from '../../src/logs/log-columns.ts';
+import { postgresLogSink } from '../../src/logs/postgres-sink.ts';
 import { POSTGRES_AVAILABLE, type PostgresServer, startPostgres } from '../helpers/postgres-server.ts';
 import { rowsWithBodies } from './log-row.ts';
 
@@ -14,14 +17,14 @@ afterAll(async () => {
 
 describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', () => {
   it('a batch sent again stores each row and body once (a retry after an unknown outcome)', async () => {
-    server = await startPostgres();
+    server ??= await startPostgres();
     const url = await server!.createDatabase();
     database = await openDatabase(
       { databaseUrl: url, databaseQueryTimeoutMs: 30_000 } as Config,
       () => undefined,
     );
     const rows = rowsWithBodies(40);
-    const sink = kyselyLogSink(database.db);
+    const sink = postgresLogSink(database.db);
     // The first try committed, but its answer was lost (a dropped connection, a timeout): the
     // writer cannot tell, so it sends the batch again. A unique id refused would stop it for good.
     await sink.insert(rows.slice(0, 35));
@@ -37,5 +40,45 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', 
       );
     expect(await count('logs')).toBe(40);
     expect(await count('log_payloads')).toBe(40);
+  });
+
+  it('stores every column of every row as given, across several chunks, and announces each row once', async () => {
+    server ??= await startPostgres();
+    const url = await server!.createDatabase();
+    const db = await openDatabase(
+      { databaseUrl: url, databaseQueryTimeoutMs: 30_000 } as Config,
+      () => undefined,
+    );
+    try {
+      const rows = rowsWithBodies(1_234).map((r, i) => ({
+        ...r,
+        id: `chunked-${i}`,
+        metadata: i % 2 ? `{"n":${i},"who":"José"}` : null,
+        cost: i % 3 ? i / 1000 : null,
+        payload: i % 5 ? r.payload : undefined,
+      }));
+      const announced: number[] = [];
+      const notify = new pg.Client({ connectionString: url });
+      await notify.connect();
+      await notify.query(`LISTEN ${LOG_BATCH_CHANNEL}`);
+      notify.on('notification', (n) => {
+        for (const [a, b] of JSON.parse(n.payload!).r as Array<[number, number]>)
+          for (let s = a; s <= b; s++) announced.push(s);
+      });
+      await postgresLogSink(db.db, { announceAs: 'node-a' }).insert(rows);
+      const stored = await db.db.selectFrom('logs').selectAll().orderBy('seq').execute();
+      expect(stored).toHaveLength(rows.length);
+      for (const i of [0, 1, 499, 500, 777, 1_233]) {
+        const got = stored.find((r) => r.id === rows[i]!.id)!;
+        for (const c of LOG_COLUMNS) expect([c, got[c]]).toEqual([c, rows[i]![c] ?? null]);
+      }
+      const bodies = await db.db.selectFrom('log_payloads').select('log_id').execute();
+      expect(bodies).toHaveLength(rows.filter((r) => r.payload).length);
+      await new Promise((r) => setTimeout(r, 200));
+      await notify.end();
+      expect(announced.sort((a, b) => a - b)).toEqual(stored.map((r) => Number(r.seq)));
+    } finally {
+      await db.close();
+    }
   });
 });
