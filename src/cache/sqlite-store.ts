@@ -66,7 +66,9 @@ export function sqliteStore(
        (SELECT rowid FROM cache_entries ORDER BY expires_at LIMIT ?) RETURNING size`,
   );
   // What the table holds, kept up to date by each write and recounted after every delete that
-  // is not an eviction (sweeps, purges), which are rare.
+  // is not an eviction (the minute's sweep, purges).
+  let total = 0;
+  let rows = 0;
   const recount = () => {
     try {
       const r = sizeOfAll.get();
@@ -76,8 +78,6 @@ export function sqliteStore(
       // Unreadable for now: the next write past the bound recounts.
     }
   };
-  let total = 0;
-  let rows = 0;
   recount();
   const evict = () => {
     recount();

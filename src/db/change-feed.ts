@@ -1,6 +1,6 @@
 import type { PurgeFilter } from '../cache/types.ts';
 import { CONNECT_TIMEOUT_MS } from './open.ts';
-import { createPostgresPool } from './postgres-pool.ts';
+import { createPostgresPool, dropConnection } from './postgres-pool.ts';
 
 /** Inclusive ranges of `logs.seq`, the rows of one stored batch. */
 export type SeqRanges = Array<[number, number]>;
@@ -144,10 +144,6 @@ export async function postgresFeed(
 
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-    const drop = (why: Error) =>
-      (c as unknown as { connection: { stream: { destroy(e: Error): void } } }).connection.stream.destroy(
-        why,
-      );
     c.on('notification', (n) => {
       if (n.channel === LOG_BATCH_CHANNEL) {
         const ranges = readLogBatch(self, n.payload);
@@ -178,7 +174,8 @@ export async function postgresFeed(
     }
     beat = setInterval(() => {
       const silent = setTimeout(
-        () => drop(new Error(`no answer to a heartbeat within ${HEARTBEAT_TIMEOUT_MS / 1000} s`)),
+        () =>
+          dropConnection(c, new Error(`no answer to a heartbeat within ${HEARTBEAT_TIMEOUT_MS / 1000} s`)),
         HEARTBEAT_TIMEOUT_MS,
       );
       c.query('SELECT 1').then(

@@ -1,5 +1,5 @@
 import type pgModule from 'pg';
-import type { Pool } from 'pg';
+import type { Client, Pool } from 'pg';
 
 export interface PostgresPoolOptions {
   connectionString: string;
@@ -24,6 +24,16 @@ export class DatabaseSilentError extends Error {
 }
 
 /**
+ * Closes a client's socket at once, with `why` as the error its query in flight fails with: the
+ * only way out of a query on a database that says nothing, since a polite end waits for an answer.
+ */
+export function dropConnection(client: Client, why: Error): void {
+  (client as unknown as { connection: { stream: { destroy(e: Error): void } } }).connection.stream.destroy(
+    why,
+  );
+}
+
+/**
  * The pool every Postgres query goes through, bounded two ways. A slow statement is cancelled by
  * Postgres itself after `queryTimeoutMs`. A database that says nothing at all (a host gone from
  * the network, a server stopped, a proxy holding the packets) cannot cancel anything, so when
@@ -42,13 +52,15 @@ export function createPostgresPool(pg: typeof pgModule, o: PostgresPoolOptions):
       const result = (super.query as (...a: any[]) => unknown)(...args);
       if (limit === 0 || !(result instanceof Promise)) return result;
       const after = limit + Math.min(limit, NO_ANSWER_GRACE_MS);
-      const timer = setTimeout(() => {
-        const err = new DatabaseSilentError(`the database did not answer within ${after / 1000} s`);
-        // The query in flight fails with this error; the pool then discards the connection.
-        (
-          this as unknown as { connection: { stream: { destroy(e: Error): void } } }
-        ).connection.stream.destroy(err);
-      }, after);
+      // The query in flight fails with this error; the pool then discards the connection.
+      const timer = setTimeout(
+        () =>
+          dropConnection(
+            this,
+            new DatabaseSilentError(`the database did not answer within ${after / 1000} s`),
+          ),
+        after,
+      );
       return result.finally(() => clearTimeout(timer));
     }
   }
