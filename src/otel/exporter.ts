@@ -58,17 +58,34 @@ const FLUSH_MS = 1000;
 const MAX_BATCH = 200;
 /** Spans waiting per endpoint beyond this are dropped (a collector that is down must not grow memory). */
 const MAX_QUEUED = 10_000;
+/** The answers OTLP/HTTP asks a client to retry: the collector, or a proxy in front of it, is busy. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+/** A batch is sent at most this many times, backing off 1, 2, then 4 s, or as `Retry-After` says. */
+const MAX_ATTEMPTS = 4;
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/** Milliseconds a `Retry-After` value asks for (seconds or an HTTP date), or undefined. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_DELAY_MS) : undefined;
+}
+
+type Outcome = { ok: true } | { ok: false; error: string; retry: boolean; afterMs?: number | undefined };
 
 /**
  * Exports spans over OTLP/HTTP (`POST {url}`), as JSON or, with `content_type: protobuf`, in
- * the binary encoding, batched per endpoint every second, off the request path. A collector that fails loses that batch, with a
- * warning; nothing is retried forever or held without bound.
+ * the binary encoding, batched per endpoint every second, off the request path. A batch the
+ * collector answers busy (429, 502, 503, 504) or cannot be reached for is sent again, up to
+ * MAX_ATTEMPTS times; one that still fails, or refuses it (any other status), loses that batch,
+ * with a warning. Nothing is retried forever or held without bound.
  */
 export class OtelExporter {
   readonly #queues = new Map<string, { target: OtelTarget; spans: Span[] }>();
   readonly #log: (level: 'warn', message: string) => void;
   #timer: NodeJS.Timeout | undefined;
   #warned = new Set<string>();
+  #closing = false;
 
   constructor(log: (level: 'warn', message: string) => void) {
     this.#log = log;
@@ -103,6 +120,30 @@ export class OtelExporter {
     const protobuf = target.content_type === 'protobuf';
     const request = traceRequest(spans);
     const body = protobuf ? encodeTraceRequest(request) : JSON.stringify(request);
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#post(target, body, protobuf);
+      if (outcome.ok) {
+        this.#warned.delete(target.url);
+        return;
+      }
+      if (outcome.retry && attempt < MAX_ATTEMPTS && !this.#closing) {
+        const wait = outcome.afterMs ?? 1000 * 2 ** (attempt - 1);
+        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        continue;
+      }
+      if (!this.#warned.has(target.url)) {
+        this.#warned.add(target.url);
+        const tries = attempt > 1 ? ` (${attempt} attempts; ${spans.length} spans dropped)` : '';
+        this.#log(
+          'warn',
+          `OpenTelemetry export to ${new URL(target.url).origin} failed: ${outcome.error}${tries}`,
+        );
+      }
+      return;
+    }
+  }
+
+  async #post(target: OtelTarget, body: string | Buffer, protobuf: boolean): Promise<Outcome> {
     try {
       const res = await fetch(target.url, {
         method: 'POST',
@@ -115,20 +156,23 @@ export class OtelExporter {
         signal: AbortSignal.timeout(10_000),
       });
       await res.body?.cancel();
-      if (!res.ok) throw new Error(`answered ${res.status}`);
-      this.#warned.delete(target.url);
+      if (res.ok) return { ok: true };
+      return {
+        ok: false,
+        error: `answered ${res.status}`,
+        retry: RETRYABLE.has(res.status),
+        afterMs: retryAfterMs(res.headers.get('retry-after')),
+      };
     } catch (err) {
-      if (!this.#warned.has(target.url)) {
-        this.#warned.add(target.url);
-        this.#log(
-          'warn',
-          `OpenTelemetry export to ${new URL(target.url).origin} failed: ${(err as Error).message}`,
-        );
-      }
+      // Unreachable, reset or timed out: worth another try, as a busy answer is.
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      return { ok: false, error: `${(err as Error).message}${cause ? ` (${cause})` : ''}`, retry: true };
     }
   }
 
+  /** Sends what is queued, once: a batch still being retried, or failing now, is given up. */
   async close(): Promise<void> {
+    this.#closing = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.flush();
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
+import { retryAfterMs } from '../../src/otel/exporter.ts';
 import { decodeTraceRequest } from '../helpers/otlp.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
@@ -13,6 +14,9 @@ import { useGatewayWithMock } from '../helpers/setup.ts';
 let collector: Server;
 let collectorUrl = '';
 const received: Array<{ headers: Record<string, unknown>; body: any }> = [];
+/** What the collector answers the next POSTs with, in order; 200 once it is empty. */
+const script: Array<{ status: number; headers?: Record<string, string> }> = [];
+let attempts = 0;
 
 beforeAll(async () => {
   collector = createServer((req, res) => {
@@ -24,8 +28,10 @@ beforeAll(async () => {
         req.headers['content-type'] === 'application/x-protobuf'
           ? decodeTraceRequest(raw)
           : JSON.parse(raw.toString());
-      if (req.url === '/v1/traces') received.push({ headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      attempts++;
+      const answer = script.shift() ?? { status: 200 };
+      if (req.url === '/v1/traces' && answer.status === 200) received.push({ headers: req.headers, body });
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end('{}');
     });
   });
   await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
@@ -134,5 +140,41 @@ describe('OpenTelemetry export (gateway otel)', () => {
     expect(a['tier']).toBe('2');
     expect(a['beta']).toBe(false);
     expect(JSON.parse(a['gen_ai.prompt_json'] as string).messages[0].content).toBe('Grüße 🚀');
+  });
+
+  it('sends a batch again while the collector answers busy (503, 429), as Retry-After says; never one it refused', async () => {
+    const ask = async () => {
+      const res = await request(`${ctx.gw.gatewayUrl('traced')}/openai/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+      });
+      await res.body.text();
+    };
+    received.length = 0;
+    attempts = 0;
+    script.push(
+      { status: 503, headers: { 'retry-after': '0' } },
+      { status: 429, headers: { 'retry-after': '0' } },
+    );
+    await ask();
+    expect(await spans()).toHaveLength(1);
+    expect(attempts).toBe(3);
+
+    received.length = 0;
+    attempts = 0;
+    script.push({ status: 400 });
+    await ask();
+    expect(await spans()).toHaveLength(0);
+    expect(attempts).toBe(1);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date, within 30 s', () => {
+    const now = Date.parse('2026-12-02T10:00:00Z');
+    expect(retryAfterMs('2', now)).toBe(2000);
+    expect(retryAfterMs('Wed, 02 Dec 2026 10:00:05 GMT', now)).toBe(5000);
+    expect(retryAfterMs('3600', now)).toBe(30_000);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(null, now)).toBeUndefined();
   });
 });
