@@ -205,6 +205,15 @@ for (const database of DATABASES) {
       const page = await api('GET', '/logs?per_page=2&page=2');
       expect(page.json.result).toHaveLength(2);
       expect(page.json.result_info).toMatchObject({ page: 2, per_page: 2, total_count: 7 });
+      // The last page (1 of 2 rows), one past it, and a search whose first page is not full.
+      const last = await api('GET', '/logs?per_page=2&page=4');
+      expect(last.json.result).toHaveLength(1);
+      expect(last.json.result_info).toMatchObject({ page: 4, total_count: 7 });
+      const past = await api('GET', '/logs?per_page=2&page=5');
+      expect(past.json.result).toEqual([]);
+      expect(past.json.result_info).toMatchObject({ page: 5, total_count: 7 });
+      const few = await api('GET', '/logs?per_page=50&search=gpt-4o');
+      expect(few.json.result_info.total_count).toBe(few.json.result.length);
       expect((await list('search=claude')).map((r) => r['id'])).toEqual([ids['claude']]);
       expect((await api('GET', '/logs?order_by=colour')).status).toBe(400);
       // A page so far out that its row offset is no exact integer: a 400 with the range, not a 500.
