@@ -49,6 +49,8 @@ const MAX_PAYLOAD = 7_000;
  * HEARTBEAT_TIMEOUT_MS is dropped and made again, with a reload, as after any loss.
  */
 export const HEARTBEAT_MS = 5_000;
+/** The listening connection's `application_name`. */
+export const FEED_APPLICATION_NAME = 'gatehouse change feed';
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /**
@@ -143,7 +145,12 @@ export async function postgresFeed(
   };
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    const c = new pg.Client({
+      connectionString,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // Named so that an operator (or a test) finds it in pg_stat_activity whatever it last ran.
+      application_name: FEED_APPLICATION_NAME,
+    });
     c.on('notification', (n) => {
       if (n.channel === LOG_BATCH_CHANNEL) {
         const ranges = readLogBatch(self, n.payload);

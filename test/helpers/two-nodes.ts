@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
+import { FEED_APPLICATION_NAME } from '../../src/db/change-feed.ts';
 import { DATABASES } from './databases.ts';
 import { startGatehouse, type TestGateway } from './gatehouse.ts';
 import { type MockUpstream, startWithMock } from './setup.ts';
@@ -58,7 +59,8 @@ export async function cutListeningConnections(databaseUrl: string): Promise<numb
   await admin.connect();
   try {
     const cut = await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN gatehouse_config%' AND pid <> pg_backend_pid()",
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+      [FEED_APPLICATION_NAME],
     );
     return cut.rowCount ?? 0;
   } finally {
