@@ -83,6 +83,7 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
   const { redis, failed: down } = await connectRedis(url, {
     onDown: (reason) =>
       log('warn', `cache: Redis unavailable (${reason}); serving without the cache until it is back`),
+    onUp: (ms) => log('warn', `cache: Redis is back after ${Math.round(ms / 1000)} s; caching again`),
     onRefused: (reason) =>
       log('warn', `cache: Redis refused a command (${reason}); that entry is not cached`),
   });

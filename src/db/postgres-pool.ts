@@ -1,5 +1,6 @@
 import type pgModule from 'pg';
 import type { Client, Pool } from 'pg';
+import { atMostEvery } from '../util/at-most-every.ts';
 
 export interface PostgresPoolOptions {
   connectionString: string;
@@ -16,6 +17,8 @@ export interface PostgresPoolOptions {
  * dropped: time for Postgres's own cancellation to arrive. At most the timeout itself.
  */
 const NO_ANSWER_GRACE_MS = 5_000;
+
+const LOSS_REPORT_MS = 10_000;
 
 /** A query Gatehouse gave up on because the database said nothing at all. */
 export class DatabaseSilentError extends Error {
@@ -71,8 +74,15 @@ export function createPostgresPool(pg: typeof pgModule, o: PostgresPoolOptions):
     Client: BoundedClient,
     ...(limit > 0 ? { statement_timeout: limit } : {}),
   });
-  // An idle connection the server drops (restart, failover) is replaced on next use; say so, do not crash.
-  pool.on('error', (err) => o.log('warn', `database connection lost: ${err.message}`));
+  // An idle connection the server drops (restart, failover) is replaced on next use; say so, do
+  // not crash. A restart drops every idle connection at once: one line, with how many.
+  const lost = atMostEvery(LOSS_REPORT_MS, (message, times) =>
+    o.log(
+      'warn',
+      `database connection lost: ${message}${times > 1 ? ` (${times} connections since the last report)` : ''}`,
+    ),
+  );
+  pool.on('error', (err) => lost(err.message));
   // A connection that drops while a query is on it gives that query the error, and then emits
   // it on the client, where pg-pool listens only while the client is idle: unheard, that event
   // would end the process. The query's caller reports it; this listener only keeps it heard.

@@ -80,6 +80,7 @@ export async function redisCounter(url: string, opts: { log?: Log } = {}): Promi
   const { redis, failed } = await connectRedis(url, {
     onDown: (reason) =>
       log('warn', `limits: Redis unavailable (${reason}); letting requests through until it is back`),
+    onUp: (ms) => log('warn', `limits: Redis is back after ${Math.round(ms / 1000)} s; counting again`),
     onRefused: (reason) =>
       log('warn', `limits: Redis refused a command (${reason}); letting those requests through`),
   });

@@ -18,6 +18,8 @@ const READY_WITHIN_MS = 3000;
 export interface RedisClientOptions {
   /** Called once when Redis becomes unavailable, and again only after it has been back. */
   onDown: (reason: string) => void;
+  /** Called when Redis answers again after `onDown`, with how long it was away. */
+  onUp: (downForMs: number) => void;
   /**
    * Called when Redis answers a command with an error (out of memory under `noeviction`, a
    * read-only replica): it is there, but refuses. At most once a minute.
@@ -44,6 +46,7 @@ export async function connectRedis(
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   let healthy = true;
+  let downSince = 0;
   const refused = atMostEvery(REFUSAL_REPORT_MS, (message) => opts.onRefused(message));
   // A command that failed for want of Redis reports like a lost connection: either way, once until
   // Redis is back. One that Redis refused says so instead, and leaves the connection's state alone.
@@ -53,11 +56,15 @@ export async function connectRedis(
       refused(e.message);
       return;
     }
-    if (healthy) opts.onDown(e.message);
+    if (healthy) {
+      opts.onDown(e.message);
+      downSince = Date.now();
+    }
     healthy = false;
   };
   redis.on('error', failed);
   redis.on('ready', () => {
+    if (!healthy) opts.onUp(Date.now() - downSince);
     healthy = true;
   });
   await new Promise<void>((resolve) => {

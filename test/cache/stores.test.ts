@@ -222,6 +222,25 @@ describe.skipIf(SKIP_REDIS)('redis store', () => {
     await store.close();
   });
 
+  it('a Redis that stops answering is reported once, and its return too', async () => {
+    const server = await redisServer();
+    const warnings: string[] = [];
+    const store = await redisStore(server.url, { log: (_level, message) => warnings.push(message) });
+    await store.set(scope(), 'k', entry(), 60);
+    server.pause();
+    expect(await store.get(scope(), 'k')).toBeUndefined();
+    expect(await store.get(scope(), 'k')).toBeUndefined();
+    server.resume();
+    const deadline = Date.now() + 10_000;
+    while (!warnings.some((w) => w.includes('Redis is back')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(warnings, JSON.stringify(warnings)).toHaveLength(2);
+    expect(warnings[0]).toContain('cache: Redis unavailable');
+    expect(warnings[1]).toMatch(/^cache: Redis is back after \d+ s; caching again$/);
+    expect(await store.get(scope(), 'k')).toBeDefined();
+    await store.close();
+  });
+
   it('when Redis goes away, reads miss and writes are dropped, reported once, without errors', async () => {
     const server = await redisServer();
     const warnings: string[] = [];
