@@ -8,6 +8,15 @@ import { freePort } from './free-port.ts';
 export interface PostgresServer {
   /** A fresh, empty database on this server. */
   createDatabase(): Promise<string>;
+  /**
+   * SIGKILLs one client backend of `database`, as the OOM killer or a segfault would: the server
+   * then ends every other backend and recovers, so every connection to it drops at once. Returns
+   * whether there was one to kill.
+   */
+  crashBackend(database: string): Promise<boolean>;
+  /** SIGSTOP to the server and all its processes: connections stay open and nothing answers. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -51,7 +60,7 @@ function command(bin: string, args: string[]): [string, string[]] {
  * test data is thrown away). Without the binaries: undefined and a visible notice, except under
  * CI=true, where a missing service is a failure.
  */
-export async function startPostgres(): Promise<PostgresServer | undefined> {
+export async function startPostgres(opts: { crashSafe?: boolean } = {}): Promise<PostgresServer | undefined> {
   if (!POSTGRES_AVAILABLE) {
     if (process.env['CI']) throw new Error(`${MISSING}; under CI=true this is a failure`);
     return undefined;
@@ -85,8 +94,10 @@ export async function startPostgres(): Promise<PostgresServer | undefined> {
     'listen_addresses=127.0.0.1',
     '-c',
     'fsync=off',
+    // Off, a commit is acknowledged before its WAL is written, and a crash of the server (not
+    // of the machine) loses it: a test that crashes the server keeps it on.
     '-c',
-    'synchronous_commit=off',
+    `synchronous_commit=${opts.crashSafe ? 'on' : 'off'}`,
     '-c',
     'full_page_writes=off',
     '-c',
@@ -96,7 +107,47 @@ export async function startPostgres(): Promise<PostgresServer | undefined> {
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await waitForConnect(admin, child);
   let n = 0;
+  // The postmaster (under root, the child is runuser and the server its child) and its processes.
+  const serverPids = (): number[] => {
+    const found = spawnSync('pgrep', ['-f', `postgres -D ${data}`], { encoding: 'utf8' });
+    const postmaster = found.stdout.trim().split('\n').filter(Boolean).map(Number);
+    const children = postmaster.flatMap((pid) =>
+      spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean)
+        .map(Number),
+    );
+    return [...postmaster, ...children];
+  };
+  const signalAll = (signal: NodeJS.Signals) => {
+    for (const pid of serverPids()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  };
   return {
+    async crashBackend(database) {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      try {
+        const r = await c.query(
+          "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' LIMIT 1",
+          [database],
+        );
+        const pid = r.rows[0]?.pid as number | undefined;
+        if (pid === undefined) return false;
+        process.kill(pid, 'SIGKILL');
+        return true;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    },
+    pause: () => signalAll('SIGSTOP'),
+    resume: () => signalAll('SIGCONT'),
     async createDatabase() {
       const name = `gatehouse_test_${++n}`;
       const c = new pg.Client({ connectionString: admin });
