@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 import { POSTGRES } from '../helpers/two-nodes.ts';
 
@@ -14,14 +15,7 @@ describe.skipIf(POSTGRES.skip)('a Postgres that has become read-only', () => {
     Object.assign(env, await POSTGRES.env());
   });
   const ctx = useGatewayWithMock(env);
-  const gateway = (id: string) => ({
-    id,
-    cache_ttl: 0,
-    cache_invalidate_on_update: false,
-    collect_logs: true,
-    rate_limiting_interval: 0,
-    rate_limiting_limit: 0,
-  });
+  const gateway = (id: string) => ({ id, ...DEFAULT_SETTINGS });
 
   it('a write through the management API is a 503 naming why; reads go on; writes work once it is writable again', async () => {
     const admin = new pg.Client({ connectionString: env['GATEHOUSE_DATABASE_URL'] });

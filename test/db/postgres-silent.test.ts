@@ -7,7 +7,7 @@ import { type MockUpstream, startMockUpstream } from '../fixtures/mock-upstream.
 import { SHARED_SECRET_KEY } from '../helpers/databases.ts';
 import { ADMIN_TOKEN } from '../helpers/gatehouse.ts';
 import { POSTGRES_AVAILABLE, type PostgresServer, startPostgres } from '../helpers/postgres-server.ts';
-import { type Spawned, spawnCli } from '../helpers/spawn.ts';
+import { chatLogId, type Spawned, spawnCli } from '../helpers/spawn.ts';
 import { type StallingProxy, startStallingProxy } from '../helpers/stalling-proxy.ts';
 
 /*
@@ -62,16 +62,7 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])(
       );
       return { status: res.status, body: (await res.json()) as any };
     };
-    const chat = async () => {
-      const res = await fetch(`${base}/v1/local/default/openai/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
-      });
-      await res.text();
-      expect(res.status).toBe(200);
-      return res.headers.get('cf-aig-log-id')!;
-    };
+    const chat = () => chatLogId(base);
     const storedIds = async () => {
       const { status, body } = await listLogs();
       expect(status).toBe(200);
@@ -86,6 +77,20 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])(
           if (Date.now() > until) throw err;
           await new Promise((r) => setTimeout(r, 100));
         }
+      }
+    };
+
+    /** Runs `during` while another session holds the logs table locked, so queries on it wait. */
+    const withLogsLocked = async (during: () => Promise<void>) => {
+      const admin = new pg.Client({ connectionString: url.toString() });
+      await admin.connect();
+      try {
+        await admin.query('BEGIN');
+        await admin.query('LOCK TABLE logs IN ACCESS EXCLUSIVE MODE');
+        await during();
+        await admin.query('ROLLBACK');
+      } finally {
+        await admin.end();
       }
     };
 
@@ -109,39 +114,25 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])(
     });
 
     it('a statement that runs past the limit is cancelled by Postgres and answered with a 503 that names the setting', async () => {
-      const admin = new pg.Client({ connectionString: url.toString() });
-      await admin.connect();
-      try {
-        await admin.query('BEGIN');
-        await admin.query('LOCK TABLE logs IN ACCESS EXCLUSIVE MODE');
+      await withLogsLocked(async () => {
         const { status, body } = await listLogs();
         expect(status).toBe(503);
         expect(body.errors[0].message).toBe(
           'The database did not finish this request within 500 ms (database_query_timeout_ms); ask for less (a shorter time range, more filters) or raise the limit',
         );
-        await admin.query('ROLLBACK');
-      } finally {
-        await admin.end();
-      }
+      });
       expect((await listLogs()).status).toBe(200);
     });
 
     it('connections dropped in the middle of a query: that request fails, the gateway lives on', async () => {
-      const admin = new pg.Client({ connectionString: url.toString() });
-      await admin.connect();
-      try {
-        await admin.query('BEGIN');
-        await admin.query('LOCK TABLE logs IN ACCESS EXCLUSIVE MODE');
+      await withLogsLocked(async () => {
         const pending = listLogs(); // waits on the lock, its query in flight
         await new Promise((r) => setTimeout(r, 200));
         proxy.cut();
         const { status, body } = await pending;
         expect(status).toBe(503);
         expect(body.errors[0].message).toMatch(/Connection terminated unexpectedly/);
-        await admin.query('ROLLBACK');
-      } finally {
-        await admin.end();
-      }
+      });
       await new Promise((r) => setTimeout(r, 200));
       expect(gateway.child.exitCode).toBeNull();
       expect((await listLogs()).status).toBe(200);

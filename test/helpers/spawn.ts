@@ -65,3 +65,15 @@ export function spawnCli(
     },
   };
 }
+
+/** A chat completion through a gateway started with spawnCli (the mock behind `openai`): its log id. */
+export async function chatLogId(base: string, gateway = 'default'): Promise<string> {
+  const res = await fetch(`${base}/v1/local/${gateway}/openai/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await res.text();
+  if (res.status !== 200) throw new Error(`the gateway answered ${res.status}`);
+  return res.headers.get('cf-aig-log-id')!;
+}

@@ -11,7 +11,7 @@ import { startMockUpstream } from '../fixtures/mock-upstream.ts';
 import { SHARED_SECRET_KEY } from '../helpers/databases.ts';
 import { ADMIN_TOKEN } from '../helpers/gatehouse.ts';
 import { POSTGRES_AVAILABLE, startPostgres } from '../helpers/postgres-server.ts';
-import { spawnCli } from '../helpers/spawn.ts';
+import { chatLogId, spawnCli } from '../helpers/spawn.ts';
 import { startStallingProxy } from '../helpers/stalling-proxy.ts';
 import { row } from './log-row.ts';
 
@@ -128,16 +128,7 @@ describe('stopping while the database does not answer', () => {
       try {
         const first = spawnCli(['start'], { ...env, GATEHOUSE_DATABASE_URL: proxied.toString() });
         const base = (await first.waitFor(/listening on (http:\/\/\S+)/))[1]!;
-        const chat = async () => {
-          const res = await fetch(`${base}/v1/local/default/openai/chat/completions`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
-            body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
-          });
-          await res.text();
-          expect(res.status).toBe(200);
-          return res.headers.get('cf-aig-log-id')!;
-        };
+        const chat = () => chatLogId(base);
         const ids = [await chat(), await chat()];
         await new Promise((r) => setTimeout(r, 300)); // stored before the database hangs
         proxy.stall();

@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
 import type { TestGateway } from '../helpers/gatehouse.ts';
 import { type StallingProxy, startStallingProxy } from '../helpers/stalling-proxy.ts';
 import { POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
@@ -39,11 +40,7 @@ describe.skipIf(POSTGRES.skip)('a node whose database connections go silent', ()
   it('notices by its heartbeat, reconnects, and applies what it missed: a token revoked meanwhile stops working', async () => {
     const created = await nodes.a.api('POST', '/gateways', {
       id: 'locked',
-      cache_ttl: 0,
-      cache_invalidate_on_update: false,
-      collect_logs: true,
-      rate_limiting_interval: 0,
-      rate_limiting_limit: 0,
+      ...DEFAULT_SETTINGS,
       authentication: true,
     });
     expect(created.status).toBe(200);
