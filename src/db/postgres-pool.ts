@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type pgModule from 'pg';
 import type { Client, Pool } from 'pg';
 import { atMostEvery } from '../util/at-most-every.ts';
@@ -7,14 +8,14 @@ export interface PostgresPoolOptions {
   max: number;
   /** Connecting, or waiting for a pooled connection. */
   connectTimeoutMs: number;
-  /** Postgres cancels a statement that runs longer (`statement_timeout`); 0: no limit. */
+  /** A query running longer is cancelled, and given up on if the database says nothing; 0: no limit. */
   queryTimeoutMs: number;
   log: (level: 'warn', message: string) => void;
 }
 
 /**
- * How long past the statement timeout a query may go without a word before its connection is
- * dropped: time for Postgres's own cancellation to arrive. At most the timeout itself.
+ * How long past the bound a query may go without a word before its connection is dropped: time
+ * for the cancellation to come back. At most the bound itself.
  */
 const NO_ANSWER_GRACE_MS = 5_000;
 
@@ -24,6 +25,12 @@ const LOSS_REPORT_MS = 10_000;
 export class DatabaseSilentError extends Error {
   override name = 'DatabaseSilentError';
   readonly code = 'ETIMEDOUT';
+}
+
+/** A query Gatehouse cancelled because it ran past `database_query_timeout_ms`. */
+export class QueryTimeoutError extends Error {
+  override name = 'QueryTimeoutError';
+  readonly code = '57014';
 }
 
 /**
@@ -37,34 +44,81 @@ export function dropConnection(client: Client, why: Error): void {
 }
 
 /**
- * The pool every Postgres query goes through, bounded two ways. A slow statement is cancelled by
- * Postgres itself after `queryTimeoutMs`. A database that says nothing at all (a host gone from
- * the network, a server stopped, a proxy holding the packets) cannot cancel anything, so when
- * that bound and a grace period pass without an answer the connection is dropped, the query
- * fails with a clear error, and the pool opens a fresh connection for the next one. Without
- * this, a silent database held management requests, and the log writer, until the kernel gave
- * up on the socket, which takes about 15 minutes on Linux.
+ * Asks the server to cancel what a connection is running: the protocol's CancelRequest, on a
+ * connection of its own, as psql's Ctrl-C does. Best effort: if it does not arrive, the bound's
+ * grace ends with the connection dropped instead.
+ */
+function requestCancel(client: Client): void {
+  const c = client as unknown as {
+    host: string;
+    port: number;
+    processID: number | null;
+    secretKey: number | null;
+  };
+  if (c.processID === null || c.secretKey === null) return;
+  const socket = c.host.startsWith('/') ? connect(`${c.host}/.s.PGSQL.${c.port}`) : connect(c.port, c.host);
+  socket.on('error', () => socket.destroy());
+  socket.setTimeout(NO_ANSWER_GRACE_MS, () => socket.destroy());
+  const packet = Buffer.alloc(16);
+  packet.writeInt32BE(16, 0);
+  packet.writeInt32BE(80877102, 4); // the CancelRequest code
+  packet.writeInt32BE(c.processID, 8);
+  packet.writeInt32BE(c.secretKey, 12);
+  socket.end(packet);
+}
+
+/**
+ * The pool every Postgres query goes through, with each query bounded by `queryTimeoutMs`. At
+ * the bound Gatehouse asks the server to cancel it (the query fails with a QueryTimeoutError);
+ * a database that says nothing at all (a host gone from the network, a stopped server, a proxy
+ * holding the packets) cannot answer that either, so after a grace the connection is dropped,
+ * the query fails with a DatabaseSilentError, and the pool opens a fresh connection for the
+ * next one. Without this, a silent database held management requests, and the log writer, until
+ * the kernel gave up on the socket, which takes about 15 minutes on Linux. The bound is kept here
+ * rather than as a `statement_timeout` startup parameter, which PgBouncer refuses.
  */
 export function createPostgresPool(pg: typeof pgModule, o: PostgresPoolOptions): Pool {
   // Anything but a positive number of milliseconds means no limit, never an instant one.
   const limit = Number.isFinite(o.queryTimeoutMs) ? Math.max(o.queryTimeoutMs, 0) : 0;
+  const grace = Math.min(limit, NO_ANSWER_GRACE_MS);
   class BoundedClient extends pg.Client {
     // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; all pass through.
     override query(...args: any[]): any {
       // biome-ignore lint/suspicious/noExplicitAny: see above
       const result = (super.query as (...a: any[]) => unknown)(...args);
       if (limit === 0 || !(result instanceof Promise)) return result;
-      const after = limit + Math.min(limit, NO_ANSWER_GRACE_MS);
-      // The query in flight fails with this error; the pool then discards the connection.
-      const timer = setTimeout(
-        () =>
-          dropConnection(
-            this,
-            new DatabaseSilentError(`the database did not answer within ${after / 1000} s`),
-          ),
-        after,
+      let cancelled = false;
+      let silent: NodeJS.Timeout | undefined;
+      const bound = setTimeout(() => {
+        cancelled = true;
+        requestCancel(this);
+        // The query in flight fails with this error; the pool then discards the connection.
+        silent = setTimeout(
+          () =>
+            dropConnection(
+              this,
+              new DatabaseSilentError(`the database did not answer within ${(limit + grace) / 1000} s`),
+            ),
+          grace,
+        );
+      }, limit);
+      return result.then(
+        (value) => {
+          clearTimeout(bound);
+          clearTimeout(silent);
+          return value;
+        },
+        (err: { code?: unknown }) => {
+          clearTimeout(bound);
+          clearTimeout(silent);
+          // Our own cancellation comes back as "canceling statement due to user request".
+          if (cancelled && err?.code === '57014')
+            throw new QueryTimeoutError(`the query ran past database_query_timeout_ms (${limit} ms)`, {
+              cause: err,
+            });
+          throw err;
+        },
       );
-      return result.finally(() => clearTimeout(timer));
     }
   }
   const pool = new pg.Pool({
@@ -72,7 +126,6 @@ export function createPostgresPool(pg: typeof pgModule, o: PostgresPoolOptions):
     max: o.max,
     connectionTimeoutMillis: o.connectTimeoutMs,
     Client: BoundedClient,
-    ...(limit > 0 ? { statement_timeout: limit } : {}),
   });
   // An idle connection the server drops (restart, failover) is replaced on next use; say so, do
   // not crash. A restart drops every idle connection at once: one line, with how many.

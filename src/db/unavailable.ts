@@ -28,8 +28,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return code === 'ERR_SQLITE_ERROR' && (e?.errcode === 5 || /database is locked/.test(message));
 }
 
-/** Postgres cancelled the statement because it ran past `statement_timeout` (SQLSTATE 57014). */
+/**
+ * A query cancelled for running past `database_query_timeout_ms`, or by a `statement_timeout` an
+ * operator set on the role or database (SQLSTATE 57014 either way).
+ */
 export function isStatementTimeout(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | undefined;
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | undefined;
+  if (e?.name === 'QueryTimeoutError') return true;
   return e?.code === '57014' && typeof e.message === 'string' && e.message.includes('statement timeout');
 }

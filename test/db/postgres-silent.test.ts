@@ -94,6 +94,14 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])(
       }
     };
 
+    it('sends no startup parameter a pooler refuses: PgBouncer fails a connection that asks for statement_timeout', async () => {
+      expect((await listLogs()).status).toBe(200);
+      const startups = proxy.firstPackets.map((p) => p.toString('latin1'));
+      expect(startups.length).toBeGreaterThan(0);
+      expect(startups.some((p) => p.includes('database'))).toBe(true);
+      for (const p of startups) expect(p).not.toMatch(/statement_timeout|options/);
+    });
+
     it('a database that says nothing: the management API answers 503 within the bound, the data plane is not held, no row is lost', async () => {
       expect((await listLogs()).status).toBe(200);
       const ids = [await chat()];

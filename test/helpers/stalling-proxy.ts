@@ -3,6 +3,8 @@ import { connect, createServer, type Socket } from 'node:net';
 export interface StallingProxy {
   /** Where clients connect instead of the target. */
   port: number;
+  /** The first bytes each client sent (for Postgres, its startup packet), in connection order. */
+  firstPackets: Buffer[];
   /** From now on nothing gets through either way: the target seems hung, every connection stays open. */
   stall(): void;
   /** Delivers what was held, in order, and forwards again. */
@@ -39,7 +41,9 @@ export async function startStallingProxy(targetPort: number): Promise<StallingPr
       to.destroy();
     });
   };
+  const firstPackets: Buffer[] = [];
   const server = createServer((client) => {
+    client.once('data', (d: Buffer) => firstPackets.push(d));
     const target = connect(targetPort, '127.0.0.1');
     forward(client, target);
     forward(target, client);
@@ -47,6 +51,7 @@ export async function startStallingProxy(targetPort: number): Promise<StallingPr
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as { port: number }).port,
+    firstPackets,
     stall() {
       stalled = true;
     },
