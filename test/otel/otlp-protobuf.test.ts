@@ -68,4 +68,60 @@ describe('OTLP protobuf encoding', () => {
     const decoded = decodeTraceRequest(encodeTraceRequest(traceRequest([])));
     expect(decoded.resourceSpans[0].scopeSpans[0]).toEqual({ scope: { name: 'gatehouse' } });
   });
+
+  it('round-trips 300 random requests through the OpenTelemetry decoder', () => {
+    // A small seeded generator, so a failure is reproducible.
+    let seed = 0x2f6b_1d3e;
+    const rand = () => {
+      seed = (seed * 1_103_515_245 + 12_345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const hex = (bytes: number) =>
+      Array.from({ length: bytes }, () =>
+        Math.floor(rand() * 256)
+          .toString(16)
+          .padStart(2, '0'),
+      ).join('');
+    const text = () =>
+      Array.from({ length: Math.floor(rand() * 40) }, () =>
+        pick(['a', 'Z', ' ', '"', '\\', '\n', 'é', 'ß', '東', '🚀', '\u0000', '\u007f']),
+      ).join('');
+    const value = (): Span['attributes'][number]['value'] => {
+      switch (Math.floor(rand() * 4)) {
+        case 0:
+          return { stringValue: text() };
+        case 1:
+          return { boolValue: rand() < 0.5 };
+        case 2:
+          return {
+            intValue: String(
+              pick([0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), BigInt(Math.floor((rand() - 0.5) * 1e12))]),
+            ),
+          };
+        default:
+          return { doubleValue: pick([0.5, -1e-9, 123456.789, rand() * 1e6, -0.25]) };
+      }
+    };
+    for (let i = 0; i < 300; i++) {
+      const spans = Array.from({ length: 1 + Math.floor(rand() * 3) }, () =>
+        span({
+          traceId: hex(16),
+          spanId: hex(8),
+          ...(rand() < 0.5 ? { parentSpanId: hex(8) } : {}),
+          name: text() || 'x',
+          kind: pick([1, 2, 3]),
+          startTimeUnixNano: String(1_764_000_000_000_000_000n + BigInt(Math.floor(rand() * 1e15))),
+          endTimeUnixNano: String(1_765_000_000_000_000_000n + BigInt(Math.floor(rand() * 1e15))),
+          attributes: Array.from({ length: 1 + Math.floor(rand() * 6) }, (_, k) => ({
+            key: `k${k}${text()}`,
+            value: value(),
+          })),
+          status: rand() < 0.5 ? { code: 1 } : { code: 2, message: text() || 'failed' },
+        }),
+      );
+      const req = traceRequest(spans);
+      expect(decodeTraceRequest(encodeTraceRequest(req))).toEqual(JSON.parse(JSON.stringify(req)));
+    }
+  });
 });
