@@ -1,4 +1,5 @@
 import type { PurgeFilter } from '../cache/types.ts';
+import { atMostEvery } from '../util/at-most-every.ts';
 import { CONNECT_TIMEOUT_MS } from './open.ts';
 import { createPostgresPool, dropConnection } from './postgres-pool.ts';
 
@@ -39,14 +40,18 @@ export const localFeed = (): ChangeFeed => ({
 const CHANNEL = 'gatehouse_config';
 export const LOG_BATCH_CHANNEL = 'gatehouse_log_batches';
 const PURGE_CHANNEL = 'gatehouse_cache_purges';
+/** Each node's heartbeat, which it LISTENs for itself: proof that notifications still arrive. */
+const HEARTBEAT_CHANNEL = 'gatehouse_heartbeats';
 /** Postgres refuses a NOTIFY payload of 8000 bytes or more. */
 const MAX_PAYLOAD = 7_000;
 /**
  * The listening connection only reads, and a connection that only reads never learns that the
  * database is gone when no error arrives (a host off the network, a partition after which the
  * server dropped its side): the node would go on with its config, a revoked token included, for
- * good. So it asks for `SELECT 1` this often, and a connection that does not answer within
- * HEARTBEAT_TIMEOUT_MS is dropped and made again, with a reload, as after any loss.
+ * good. So every HEARTBEAT_MS it NOTIFYs itself on that connection. A heartbeat not answered
+ * within HEARTBEAT_TIMEOUT_MS means the connection is dead; one answered but whose notification
+ * has not come back by the next heartbeat means notifications are not delivered (a pooler in
+ * transaction mode). Either way the connection is dropped and made again, with a reload.
  */
 export const HEARTBEAT_MS = 5_000;
 /** The listening connection's `application_name`. */
@@ -137,6 +142,14 @@ export async function postgresFeed(
     queryTimeoutMs: opts.queryTimeoutMs,
     log: (level, message) => log(level, `config change feed: ${message}`),
   });
+  // Behind a pooler in transaction mode a node reconnects every ~10 s for good: once a minute is
+  // enough to say so.
+  const lostFeed = atMostEvery(60_000, (message, times) =>
+    log(
+      'warn',
+      `config change feed: ${message}; reconnecting${times > 1 ? ` (${times} times since the last report)` : ''}`,
+    ),
+  );
   let closed = false;
   let client: import('pg').Client | undefined;
   let beat: NodeJS.Timeout | undefined;
@@ -151,8 +164,14 @@ export async function postgresFeed(
       // Named so that an operator (or a test) finds it in pg_stat_activity whatever it last ran.
       application_name: FEED_APPLICATION_NAME,
     });
+    // Heartbeats this connection has had answered, and the last of them that came back.
+    let acknowledged = 0;
+    let echoed = 0;
     c.on('notification', (n) => {
-      if (n.channel === LOG_BATCH_CHANNEL) {
+      if (n.channel === HEARTBEAT_CHANNEL) {
+        const [node, k] = (n.payload ?? '').split(' ');
+        if (node === self) echoed = Math.max(echoed, Number(k));
+      } else if (n.channel === LOG_BATCH_CHANNEL) {
         const ranges = readLogBatch(self, n.payload);
         if (ranges) for (const l of batchListeners) l(ranges);
       } else if (n.channel === PURGE_CHANNEL) {
@@ -167,26 +186,42 @@ export async function postgresFeed(
       if (lost) return;
       lost = true;
       clearInterval(beat);
-      log('warn', `config change feed: ${err.message}; reconnecting`);
+      lostFeed(err.message);
       void c.end().catch(() => undefined);
       if (!closed) setTimeout(() => void reconnect(), 500).unref();
     });
     try {
       await c.connect();
-      await c.query(`LISTEN ${CHANNEL}; LISTEN ${LOG_BATCH_CHANNEL}; LISTEN ${PURGE_CHANNEL}`);
+      await c.query(
+        `LISTEN ${CHANNEL}; LISTEN ${LOG_BATCH_CHANNEL}; LISTEN ${PURGE_CHANNEL}; LISTEN ${HEARTBEAT_CHANNEL}`,
+      );
     } catch (err) {
       lost = true; // a failed connect is retried by whoever called; the error handler must not too
       void c.end().catch(() => undefined);
       throw err;
     }
+    let sent = 0;
     beat = setInterval(() => {
+      if (acknowledged > echoed) {
+        dropConnection(
+          c,
+          new Error(
+            `its own notification did not come back within ${HEARTBEAT_MS / 1000} s, so other nodes' changes cannot reach it either (a pooler in transaction mode between Gatehouse and Postgres? use session mode)`,
+          ),
+        );
+        return;
+      }
+      const k = ++sent;
       const silent = setTimeout(
         () =>
           dropConnection(c, new Error(`no answer to a heartbeat within ${HEARTBEAT_TIMEOUT_MS / 1000} s`)),
         HEARTBEAT_TIMEOUT_MS,
       );
-      c.query('SELECT 1').then(
-        () => clearTimeout(silent),
+      c.query('SELECT pg_notify($1, $2)', [HEARTBEAT_CHANNEL, `${self} ${k}`]).then(
+        () => {
+          clearTimeout(silent);
+          acknowledged = k;
+        },
         () => clearTimeout(silent),
       );
     }, HEARTBEAT_MS);

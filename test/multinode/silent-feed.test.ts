@@ -15,7 +15,7 @@ describe.skipIf(POSTGRES.skip)('a node whose database connections go silent', ()
   const nodes = useTwoNodes({
     envB: async (shared) => {
       const url = new URL(shared['GATEHOUSE_DATABASE_URL']!);
-      proxy = await startStallingProxy(Number(url.port));
+      proxy = await startStallingProxy(Number(url.port), { postgres: true });
       url.port = String(proxy.port);
       return { GATEHOUSE_DATABASE_URL: url.toString(), GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS: '1000' };
     },
@@ -53,6 +53,18 @@ describe.skipIf(POSTGRES.skip)('a node whose database connections go silent', ()
     expect((await chat(nodes.a, auth)).status).toBe(401);
     // The NOTIFY went into the void. B's heartbeat (every 5 s, 5 s to answer) finds the connection
     // dead; B makes a new one and reloads its config.
+    await eventually(async () => (await chat(nodes.b, auth)).status === 401, 25_000);
+  }, 40_000);
+
+  it('notices when its notifications stop arriving (a pooler in transaction mode) and still applies every change, by reloading', async () => {
+    const token = await nodes.a.api('POST', '/tokens', { name: 'second', permissions: ['run'] });
+    const auth = { 'cf-aig-authorization': `Bearer ${token.json.result.value}` };
+    await eventually(async () => (await chat(nodes.b, auth)).status === 200, 5_000);
+
+    proxy!.dropNotifications();
+    expect((await nodes.a.api('DELETE', `/tokens/${token.json.result.id}`)).status).toBe(200);
+    // B's heartbeat is answered but its notification never comes back: by the next one (5 s)
+    // B reconnects and reloads, and keeps doing so while nothing arrives.
     await eventually(async () => (await chat(nodes.b, auth)).status === 401, 25_000);
   }, 40_000);
 });
