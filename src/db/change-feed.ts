@@ -53,10 +53,10 @@ const MAX_PAYLOAD = 7_000;
  * has not come back by the next heartbeat means notifications are not delivered (a pooler in
  * transaction mode). Either way the connection is dropped and made again, with a reload.
  */
-export const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 /** The listening connection's `application_name`. */
 export const FEED_APPLICATION_NAME = 'gatehouse change feed';
-const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /**
  * The announcements of one stored batch: its `seq` values as ranges (a multi-row insert takes
