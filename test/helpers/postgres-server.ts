@@ -161,11 +161,28 @@ export async function startPostgres(opts: { crashSafe?: boolean } = {}): Promise
     },
     async stop() {
       if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        // runuser does not pass signals on; pg_ctl tells the server itself (fast: clients are cut).
-        const [stopCmd, stopArgs] = command('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
-        spawnSync(stopCmd, stopArgs, { stdio: 'ignore' });
-        await exited;
+        let done = false;
+        const exited = new Promise<void>((r) =>
+          child.once('exit', () => {
+            done = true;
+            r();
+          }),
+        );
+        // A test may have left processes stopped (pause), or the server recovering from a crash.
+        signalAll('SIGCONT');
+        // runuser does not pass signals on; pg_ctl tells the server itself (fast: clients are cut;
+        // immediate, if that does not end it: no shutdown checkpoint, as after a crash).
+        for (const mode of ['fast', 'immediate']) {
+          if (done) break;
+          const [stopCmd, stopArgs] = command('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '10', 'stop']);
+          spawnSync(stopCmd, stopArgs, { stdio: 'ignore' });
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+        }
+        if (!done) {
+          signalAll('SIGKILL');
+          child.kill('SIGKILL');
+          await exited;
+        }
       }
       rmSync(dir, { recursive: true, force: true });
     },

@@ -117,5 +117,5 @@ describe.skipIf(SKIP)('outages under load', () => {
       await postgres.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 90_000);
 });
