@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -107,18 +107,22 @@ export async function startPostgres(opts: { crashSafe?: boolean } = {}): Promise
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await waitForConnect(admin, child);
   let n = 0;
-  // The postmaster (under root, the child is runuser and the server its child) and its processes.
+  // The postmaster, from its own pid file, and its processes. Not runuser (the child under root),
+  // which stops itself when it sees its child stopped: `continueAll` wakes it after the server,
+  // or it would never reap the server, and a later stop would wait for it forever.
   const serverPids = (): number[] => {
-    const found = spawnSync('pgrep', ['-f', `postgres -D ${data}`], { encoding: 'utf8' });
-    const postmaster = found.stdout.trim().split('\n').filter(Boolean).map(Number);
-    const children = postmaster.flatMap((pid) =>
-      spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-        .stdout.trim()
-        .split('\n')
-        .filter(Boolean)
-        .map(Number),
-    );
-    return [...postmaster, ...children];
+    let postmaster: number;
+    try {
+      postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      return [];
+    }
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    return [postmaster, ...children];
   };
   const signalAll = (signal: NodeJS.Signals) => {
     for (const pid of serverPids()) {
@@ -127,6 +131,14 @@ export async function startPostgres(opts: { crashSafe?: boolean } = {}): Promise
       } catch {
         // Gone meanwhile.
       }
+    }
+  };
+  const continueAll = () => {
+    signalAll('SIGCONT');
+    try {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGCONT');
+    } catch {
+      // Gone.
     }
   };
   return {
@@ -147,7 +159,7 @@ export async function startPostgres(opts: { crashSafe?: boolean } = {}): Promise
       }
     },
     pause: () => signalAll('SIGSTOP'),
-    resume: () => signalAll('SIGCONT'),
+    resume: continueAll,
     async createDatabase() {
       const name = `gatehouse_test_${++n}`;
       const c = new pg.Client({ connectionString: admin });
@@ -169,7 +181,7 @@ export async function startPostgres(opts: { crashSafe?: boolean } = {}): Promise
           }),
         );
         // A test may have left processes stopped (pause), or the server recovering from a crash.
-        signalAll('SIGCONT');
+        continueAll();
         // runuser does not pass signals on; pg_ctl tells the server itself (fast: clients are cut;
         // immediate, if that does not end it: no shutdown checkpoint, as after a crash).
         for (const mode of ['fast', 'immediate']) {
