@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { own } from '../util/own.ts';
 
 /**
  * `gatehouse <command>`: each command is a module with `run(args)`, loaded on demand so that
@@ -32,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 1;
   }
-  const command = COMMANDS[name];
+  const command = own(COMMANDS, name);
   if (!command) {
     console.error(`gatehouse: unknown command "${name}"\n\n${usage()}`);
     return 1;

@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import type { Gateway } from '../gateways/schema.ts';
 import type { ProviderAdapter } from '../providers/types.ts';
 import type { AigOptions } from '../proxy/options.ts';
+import { own } from '../util/own.ts';
 import type { ProviderKeyRegistry } from './registry.ts';
 import { parseAwsCredentials, signAwsRequest } from './sigv4.ts';
 
@@ -20,7 +21,7 @@ const bearer = (s: string): [string, string] => ['authorization', `Bearer ${s}`]
 
 /** The header (name, value) that carries `secret` to this provider. */
 export function credentialHeader(slug: string, secret: string): [string, string] {
-  return (CREDENTIAL_HEADER[slug] ?? bearer)(secret);
+  return (own(CREDENTIAL_HEADER, slug) ?? bearer)(secret);
 }
 
 export interface KeyTarget {

@@ -1,3 +1,4 @@
+import { own } from '../util/own.ts';
 import { FilterError, type FilterKey, type LogFilter } from './filters.ts';
 
 /**
@@ -38,12 +39,12 @@ export const FLAT_PARAMS: readonly string[] = [
 export function flatFilters(query: URLSearchParams): LogFilter[] {
   const out: LogFilter[] = [];
   for (const [name, value] of query) {
-    const exact = EXACT[name];
+    const exact = own(EXACT, name);
     if (exact) {
       out.push({ key: exact, operator: 'eq', value: [value] });
       continue;
     }
-    const flag = BOOLEAN[name];
+    const flag = own(BOOLEAN, name);
     if (flag) {
       if (value !== 'true' && value !== 'false')
         throw new FilterError(`${name} must be true or false; got "${value.slice(0, 40)}"`);
@@ -69,7 +70,7 @@ export function flatFilters(query: URLSearchParams): LogFilter[] {
       continue;
     }
     const bound = /^(min|max)_(.+)$/.exec(name);
-    const key = bound ? RANGES[bound[2]!] : undefined;
+    const key = bound ? own(RANGES, bound[2]!) : undefined;
     if (bound && key) {
       const n = value.trim() === '' ? Number.NaN : Number(value);
       if (!Number.isFinite(n)) throw new FilterError(`${name} must be a number; got "${value.slice(0, 40)}"`);

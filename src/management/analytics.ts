@@ -1,6 +1,7 @@
 import { BUCKETS, type Bucket, type GroupBy } from '../logs/analytics.ts';
 import { FilterError, filtersFromQuery } from '../logs/filters.ts';
 import { allows } from '../tokens/registry.ts';
+import { own } from '../util/own.ts';
 import { ApiError } from './envelope.ts';
 import { requirePermission } from './request.ts';
 import type { Route } from './router.ts';
@@ -38,7 +39,8 @@ export const analyticsRoutes: Route[] = [
       const start = time(query, 'start', end - BUCKETS.day);
       if (start >= end) throw new ApiError(400, 7001, 'start must be before end');
       const bucket = (query.get('bucket') ?? 'hour') as Bucket;
-      if (!(bucket in BUCKETS)) throw new ApiError(400, 7001, 'bucket must be minute, hour or day');
+      if (own(BUCKETS, bucket) === undefined)
+        throw new ApiError(400, 7001, 'bucket must be minute, hour or day');
       if ((end - start) / BUCKETS[bucket] > MAX_POINTS) {
         throw new ApiError(
           400,

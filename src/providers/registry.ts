@@ -3,6 +3,8 @@
  * line here, add its row to the tables in `test/providers/registry.test.ts` (the structure test
  * fails until you do) and fixtures under `test/fixtures/providers/{slug}/`.
  */
+
+import { own } from '../util/own.ts';
 import { anthropic } from './adapters/anthropic.ts';
 import { awsBedrock } from './adapters/aws-bedrock.ts';
 import { azureOpenai } from './adapters/azure-openai.ts';
@@ -73,5 +75,5 @@ export const PROVIDER_SLUGS: readonly string[] = Object.freeze(ADAPTERS.map((a) 
 
 /** The built-in adapter for a slug; own keys only, so `constructor` or `__proto__` finds nothing. */
 export function getProvider(slug: string): ProviderAdapter | undefined {
-  return Object.hasOwn(BY_SLUG, slug) ? BY_SLUG[slug] : undefined;
+  return own(BY_SLUG, slug);
 }

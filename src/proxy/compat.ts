@@ -12,6 +12,7 @@ import type { PriceTable } from '../costs/prices.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { credentialHeader } from '../keys/apply.ts';
 import { parseServiceAccount, type ServiceAccount } from '../keys/google-service-account.ts';
+import { own } from '../util/own.ts';
 import type { DataPlaneRoute } from './route.ts';
 
 /** The Messages API version `/compat` speaks to Anthropic when the client names none. */
@@ -64,7 +65,7 @@ function prefixFor(slug: string): string | undefined {
   if (slug.startsWith('custom-')) return '';
   // Workers AI serves the OpenAI API at `/ai/v1/…`.
   if (slug === 'workers-ai') return 'v1/';
-  return Object.hasOwn(OPENAI_FORMAT, slug) ? OPENAI_FORMAT[slug] : undefined;
+  return own(OPENAI_FORMAT, slug);
 }
 
 function servedList(): string {

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { MAX_CACHE_TTL_SECONDS } from '../gateways/schema.ts';
+import { own } from '../util/own.ts';
 
 export type MetadataValue = string | number | boolean;
 
@@ -178,9 +179,9 @@ const ALIASES: Record<string, string> = {
 export function readOptions(headers: ReadonlyMap<string, string>): AigOptions {
   const out: AigOptions = {};
   for (const [name, value] of headers) {
-    const canonical = ALIASES[name] ?? name;
+    const canonical = own(ALIASES, name) ?? name;
     if (canonical !== name && headers.has(canonical)) continue;
-    PARSERS[canonical]?.(value, out, name);
+    own(PARSERS, canonical)?.(value, out, name);
   }
   return out;
 }

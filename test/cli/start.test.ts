@@ -27,6 +27,16 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+describe('gatehouse <command>', () => {
+  it('an unknown command, even one named like what every object has, is a usage error', async () => {
+    for (const name of ['nosuch', 'constructor', 'toString']) {
+      const p = spawnCli([name], {});
+      expect(await p.exited, name).toBe(1);
+      expect(p.output()).toContain(`gatehouse: unknown command "${name}"`);
+    }
+  });
+});
+
 describe('gatehouse start', () => {
   it('prints where each setting came from, generates the admin token once with mode 0600', async () => {
     const dataDir = tempDir();

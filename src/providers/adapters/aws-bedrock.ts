@@ -1,3 +1,4 @@
+import { own } from '../../util/own.ts';
 import { createAnthropicStreamReader, isAnthropicFrame } from '../formats/anthropic.ts';
 import { readBedrockJson } from '../formats/bedrock.ts';
 import { createOpenAiStreamReader } from '../openai-compatible.ts';
@@ -25,7 +26,7 @@ function resolveBedrockUrl(r: UpstreamRequest): ResolvedUrl {
   if (unsafe) return { ok: false, message: unsafe };
   const parts = splitSegments(r.path, 2);
   const [service, region] = parts?.head ?? [];
-  const host = service !== undefined && Object.hasOwn(HOSTS, service) ? HOSTS[service] : undefined;
+  const host = service !== undefined ? own(HOSTS, service) : undefined;
   if (!parts || !host || region === undefined) return { ok: false, message: SHAPE };
   const bad = hostLabelReason(region, 'AWS region');
   if (bad) return { ok: false, message: bad };

@@ -58,7 +58,8 @@ export class EventStreamDecoder {
 }
 
 function readHeaders(b: Buffer): EventStreamMessage['headers'] | undefined {
-  const headers: EventStreamMessage['headers'] = {};
+  // No prototype: a header the stream names `__proto__` is then a header like any other.
+  const headers: EventStreamMessage['headers'] = Object.create(null);
   let i = 0;
   try {
     while (i < b.length) {
