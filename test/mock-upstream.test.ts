@@ -310,6 +310,16 @@ describe('faults', () => {
     expect(bytesA.equals(bytesB)).toBe(true);
   });
 
+  it('usage=IN,OUT reports those counts in a JSON answer, as written', async () => {
+    const text = await (
+      await post('/v1/chat/completions', chat, { 'x-mock-scenario': 'usage=3.5,1e12' })
+    ).text();
+    expect(text).toMatch(/"prompt_tokens":3\.5,/);
+    expect(JSON.parse(text).usage).toMatchObject({ prompt_tokens: 3.5, completion_tokens: 1e12 });
+    expect(() => parseScenario('usage=1')).toThrow(/two numbers/);
+    expect(() => parseScenario('usage=1,x')).toThrow(/two numbers/);
+  });
+
   it('enqueue applies to the next request only', async () => {
     mock.enqueue('status=500');
     expect((await post('/v1/chat/completions', chat)).status).toBe(500);

@@ -68,6 +68,26 @@ function requestCancel(client: Client): void {
 }
 
 /**
+ * Postgres text cannot hold U+0000: one string parameter carrying it fails the whole statement
+ * ("invalid byte sequence for encoding UTF8: 0x00"). A model name with a NUL in a request body
+ * failed every log batch it sat in, and the writer retried that batch for good. Such strings are
+ * stored, and looked up, with U+FFFD in its place; SQLite keeps them as sent.
+ */
+export function withoutNul(values: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let clean = v;
+    if (typeof v === 'string' && v.includes('\0')) clean = v.replaceAll('\0', '\uFFFD');
+    else if (Array.isArray(v)) clean = withoutNul(v);
+    if (clean === v) continue;
+    out ??= values.slice();
+    out[i] = clean;
+  }
+  return out ?? values;
+}
+
+/**
  * The pool every Postgres query goes through, with each query bounded by `queryTimeoutMs`. At
  * the bound Gatehouse asks the server to cancel it (the query fails with a QueryTimeoutError);
  * a database that says nothing at all (a host gone from the network, a stopped server, a proxy
@@ -84,6 +104,10 @@ export function createPostgresPool(pg: typeof pgModule, o: PostgresPoolOptions):
   class BoundedClient extends pg.Client {
     // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; all pass through.
     override query(...args: any[]): any {
+      // Kysely passes (text, values); a plain config object carries them as `values`.
+      if (Array.isArray(args[1])) args[1] = withoutNul(args[1]);
+      else if (args[0]?.constructor === Object && Array.isArray(args[0].values))
+        args[0] = { ...args[0], values: withoutNul(args[0].values) };
       // biome-ignore lint/suspicious/noExplicitAny: see above
       const result = (super.query as (...a: any[]) => unknown)(...args);
       if (limit === 0 || !(result instanceof Promise)) return result;

@@ -179,6 +179,51 @@ function coerce(key: FilterKey, v: FilterValue): FilterValue {
   return v;
 }
 
+const INT32: readonly [number, number] = [-2_147_483_648, 2_147_483_647];
+
+/** The filter keys whose columns hold integers, with what their Postgres type can hold. */
+const INTEGER_RANGE: Partial<Record<FilterKey, readonly [number, number]>> = {
+  duration: INT32,
+  tokens_in: INT32,
+  tokens_out: INT32,
+  tokens: INT32,
+  feedback: INT32,
+  // bigint holds more, but a JS number past 2^53 is printed with an exponent, which bigint refuses.
+  created_at: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/**
+ * A range comparison of an integer column, rewritten to compare with an integer its type holds
+ * and still match the same rows: Postgres refuses `duration < '0.5'` or `tokens_in > 1e12` and
+ * failed the whole query (a 500). `x < 0.5` becomes `x <= 0`, `x <= 1e12` becomes `x <= 2^31-1`,
+ * and `x < -1e12` becomes `x < -2^31`, which nothing matches.
+ */
+export function integerBound(
+  operator: 'lt' | 'gt' | 'gte' | 'lte',
+  v: number,
+  [lo, hi]: readonly [number, number],
+): { operator: 'lt' | 'gt' | 'gte' | 'lte'; value: number } {
+  if (operator === 'lt' || operator === 'lte') {
+    const at = operator === 'lt' ? Math.ceil(v) - 1 : Math.floor(v);
+    if (at >= hi) return { operator: 'lte', value: hi };
+    if (at < lo) return { operator: 'lt', value: lo };
+    return { operator: 'lte', value: at };
+  }
+  const at = operator === 'gt' ? Math.floor(v) + 1 : Math.ceil(v);
+  if (at <= lo) return { operator: 'gte', value: lo };
+  if (at > hi) return { operator: 'gt', value: hi };
+  return { operator: 'gte', value: at };
+}
+
+/** A column as text, for `contains`: Postgres has no `lower()` of a number. */
+function asText(key: FilterKey, col: Expression<unknown>): Expression<unknown> {
+  return NUMBER_KEYS.has(key) || BOOLEAN_KEYS.has(key) || key === 'created_at'
+    ? sql`cast(${col} as text)`
+    : col;
+}
+
+const SQL_OPERATOR = { lt: '<', gt: '>', gte: '>=', lte: '<=' } as const;
+
 /** One filter as a SQL condition. Metadata is flat JSON text, matched by its serialized pieces. */
 export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
   if (f.key === 'metadata.key' || f.key === 'metadata.value') {
@@ -198,8 +243,20 @@ export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
     const hit = values.some((v) => v === constant);
     return sql<SqlBool>`${sql.lit(f.operator === 'neq' ? !hit : f.operator === 'eq' ? hit : false)}`;
   }
-  const nonNull = values.filter((v): v is string | number | boolean => v !== null);
-  const wantsNull = values.length !== nonNull.length;
+  const range = INTEGER_RANGE[f.key];
+  // An integer column equals no fraction, and no number its type cannot hold.
+  const nonNull = values.filter(
+    (v): v is string | number | boolean =>
+      v !== null &&
+      (!range || (Number.isInteger(v) && (v as number) >= range[0] && (v as number) <= range[1])),
+  );
+  const wantsNull = values.includes(null);
+  if (range && f.operator !== 'eq' && f.operator !== 'neq' && f.operator !== 'contains') {
+    // `x < null` holds for no row, in SQL as here.
+    if (values[0] === null) return sql<SqlBool>`${sql.lit(false)}`;
+    const b = integerBound(f.operator, values[0] as number, range);
+    return eb(col, SQL_OPERATOR[b.operator], b.value);
+  }
   switch (f.operator) {
     case 'eq': {
       const parts: Expression<SqlBool>[] = [];
@@ -214,7 +271,9 @@ export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
       return eb.and(parts);
     }
     case 'contains':
-      return eb.or(nonNull.map((v) => like(sql`lower(${col})`, likeAnywhere(String(v).toLowerCase()))));
+      return eb.or(
+        nonNull.map((v) => like(sql`lower(${asText(f.key, col)})`, likeAnywhere(String(v).toLowerCase()))),
+      );
     case 'lt':
       return eb(col, '<', nonNull[0]!);
     case 'gt':

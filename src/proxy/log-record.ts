@@ -26,13 +26,47 @@ const SECRET_HEADERS = new Set([
   'set-cookie',
 ]);
 
+/**
+ * `head[name] = value`, except that a header named `__proto__` becomes a property like any other
+ * (plain assignment would try to set the prototype and drop it). A prototype-free object would do
+ * the same, but V8 keeps those in dictionary mode and this runs for every logged request.
+ */
+function put<V>(head: Record<string, V>, name: string, value: V): void {
+  if (name === '__proto__') Object.defineProperty(head, name, { value, enumerable: true, writable: true });
+  else head[name] = value;
+}
+
+/** Token counts are stored as 32-bit integers, and two of them (in and out) summed by the `tokens` filter. */
+const MAX_TOKENS = 1_000_000_000;
+const MAX_INT32 = 2_147_483_647;
+
+/**
+ * A count for an integer column: whole, and within 32 bits. A provider's bogus usage (3.5 tokens,
+ * 1e12) is stored as the nearest count that fits; as it came, it failed the whole log batch on
+ * Postgres, for good.
+ */
+function int32(n: number | null, max: number): number | null {
+  return n === null ? null : Math.min(Math.round(n), max);
+}
+
+/**
+ * Characters kept of the indexed text a client chooses (the model, an unknown provider's name).
+ * A Postgres index entry holds at most ~2.7 KB, and a longer one failed the whole log batch it
+ * sat in; 512 characters stay under that in any script.
+ */
+const MAX_INDEXED_CHARS = 512;
+
+function clip<T extends string | null>(text: T): T {
+  return text !== null && text.length > MAX_INDEXED_CHARS ? (text.slice(0, MAX_INDEXED_CHARS) as T) : text;
+}
+
 function requestHead(ex: Exchange): string {
   const own = ex.provider?.authHeaders ?? [];
   const head: Record<string, string> = {};
   const h = ex.forwardHeaders;
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i]!.toLowerCase();
-    head[name] = SECRET_HEADERS.has(name) || own.includes(name) ? '[redacted]' : h[i + 1]!;
+    put(head, name, SECRET_HEADERS.has(name) || own.includes(name) ? '[redacted]' : h[i + 1]!);
   }
   return JSON.stringify(head);
 }
@@ -41,7 +75,7 @@ function responseHead(headers: IncomingHttpHeaders | undefined): string | null {
   if (!headers) return null;
   const head: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) head[name] = SECRET_HEADERS.has(name) ? '[redacted]' : value;
+    if (value !== undefined) put(head, name, SECRET_HEADERS.has(name) ? '[redacted]' : value);
   }
   return JSON.stringify(head);
 }
@@ -86,8 +120,8 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     account_id: ex.route.accountId,
     gateway_id: ex.gateway!.id,
     created_at: ex.createdAt,
-    provider: ex.provider?.slug ?? ex.route.provider ?? '',
-    model: ex.model(),
+    provider: ex.provider?.slug ?? clip(ex.route.provider ?? ''),
+    model: clip(ex.model()),
     path: ex.route.path,
     method: ex.method,
     status_code: ex.status,
@@ -96,8 +130,8 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     duration: ex.durationMs,
     // upstreamMs stays 0 (reset per attempt) unless attempt() made the provider call; a hit makes none.
     upstream_duration: ex.cached || ex.upstreamMs === 0 ? null : Math.round(ex.upstreamMs),
-    tokens_in: usage?.tokensIn ?? null,
-    tokens_out: usage?.tokensOut ?? null,
+    tokens_in: int32(usage?.tokensIn ?? null, MAX_TOKENS),
+    tokens_out: int32(usage?.tokensOut ?? null, MAX_TOKENS),
     event_id: ex.eventId,
     request_id: ex.requestId,
     metadata: ex.options.metadata ? JSON.stringify(ex.options.metadata) : null,
@@ -113,7 +147,7 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     request_content_type: ex.contentType ?? null,
     response_content_type: first(ex.upstreamHead?.['content-type']),
     request_size: body?.length ?? 0,
-    response_size: ex.responseBytes,
+    response_size: int32(ex.responseBytes, MAX_INT32),
     user_agent: ex.header('user-agent') ?? null,
     authentication: ex.caller ? 1 : 0,
     model_type: modelType(ex.route.path),

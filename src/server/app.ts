@@ -136,7 +136,14 @@ async function assemble(
       ? database.writer
         ? workerLogSink(database.writer, sqliteLogSink(database.sqlite))
         : sqliteLogSink(database.sqlite)
-      : postgresLogSink(db, { announceAs: changes.node }),
+      : postgresLogSink(db, {
+          announceAs: changes.node,
+          onRefused: (ids, reason) =>
+            log(
+              'error',
+              `log writer: the database refused ${ids.length} log row${ids.length === 1 ? '' : 's'} (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}), dropped; the rest of the batch is stored: ${reason.slice(0, 300)}`,
+            ),
+        }),
     db,
     (accountId, id) => gateways.get(accountId, id)?.settings,
   );

@@ -81,4 +81,43 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', 
       await db.close();
     }
   });
+
+  it('a row the database refuses is dropped and reported; the rest of its batch is stored', async () => {
+    server ??= await startPostgres();
+    const url = await server!.createDatabase();
+    const db = await openDatabase(
+      { databaseUrl: url, databaseQueryTimeoutMs: 30_000 } as Config,
+      () => undefined,
+    );
+    try {
+      // Values the row builder no longer makes, written straight to the sink: a fractional count
+      // for an integer column, an index entry past Postgres's ~2.7 KB.
+      const rows = rowsWithBodies(6).map((r, i) => ({
+        ...r,
+        id: `refused-${i}`,
+        tokens_in: i === 1 ? 3.5 : r.tokens_in,
+        model:
+          i === 4
+            ? [...Array(3000)].map((_, k) => String.fromCharCode(0x4e00 + ((k * 7919) % 20000))).join('')
+            : r.model,
+      }));
+      const refused: Array<[string[], string]> = [];
+      const sink = postgresLogSink(db.db, { onRefused: (ids, reason) => refused.push([ids, reason]) });
+      await sink.insert(rows);
+      const stored = await db.db.selectFrom('logs').select('id').orderBy('id').execute();
+      expect(stored.map((r) => r.id)).toEqual(['refused-0', 'refused-2', 'refused-3', 'refused-5']);
+      const bodies = await db.db.selectFrom('log_payloads').select('log_id').orderBy('log_id').execute();
+      expect(bodies.map((r) => r.log_id)).toEqual(
+        stored.map((r) => r.id).filter((id) => rows.find((r) => r.id === id)!.payload),
+      );
+      expect(refused).toHaveLength(1);
+      expect(refused[0]![0]).toEqual(['refused-1', 'refused-4']);
+      expect(refused[0]![1]).toMatch(/integer/);
+      // Sent again (the writer cannot know what a lost answer committed): nothing twice.
+      await sink.insert(rows);
+      expect(await db.db.selectFrom('logs').select('id').execute()).toHaveLength(4);
+    } finally {
+      await db.close();
+    }
+  });
 });
