@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.ts';
+import { own } from '../util/own.ts';
 import { condition, type LogFilter } from './filters.ts';
 
 export const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -142,7 +143,7 @@ export async function analytics(
     for (const r of rows) {
       let group: string | null = null;
       try {
-        const v = r.metadata ? (JSON.parse(r.metadata) as Record<string, unknown>)[key] : undefined;
+        const v = r.metadata ? own(JSON.parse(r.metadata) as Record<string, unknown>, key) : undefined;
         group = v === undefined ? null : String(v);
       } catch {
         group = null;

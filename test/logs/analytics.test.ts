@@ -146,6 +146,14 @@ for (const database of DATABASES) {
         ]),
       );
       expect(teams).toEqual({ a: 3, b: 2, null: 2 });
+      // A key no log has, even one every JS object has, groups every log under null.
+      for (const key of ['constructor', 'toString', '__proto__']) {
+        const r = await get(`bucket=hour&group_by=metadata.${key}`);
+        expect(
+          r.series.map((s: { group: string | null }) => s.group),
+          key,
+        ).toEqual([null]);
+      }
       const byModel = await get('bucket=day&group_by=model');
       // Ties (3 and 3) are ordered by name.
       expect(byModel.series.map((x: { group: string }) => x.group)).toEqual([
