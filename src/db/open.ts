@@ -6,6 +6,7 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { type Dialect, migrate } from './migrations.ts';
 import { createPostgresPool } from './postgres-pool.ts';
 import { openSqlite } from './sqlite.ts';
+import { threadKysely } from './sqlite-thread-dialect.ts';
 import type { Database } from './tables.ts';
 import { startWriterThread, type WriterThread } from './writer-thread.ts';
 
@@ -25,8 +26,13 @@ export interface OpenDatabase {
   dialect: Dialect;
   /** The SQLite handle when the database is SQLite (the log sink and the SQLite cache store use it). */
   sqlite: DatabaseSync | undefined;
-  /** SQLite's background thread (WAL checkpoints, log batches); none on Postgres. */
+  /** SQLite's background thread (WAL checkpoints, log batches, log queries); none on Postgres. */
   writer: WriterThread | undefined;
+  /**
+   * Where the logs API and analytics query: on SQLite the writer thread's connection, so a scan
+   * of a million rows runs beside the requests rather than stopping them; on Postgres, `db`.
+   */
+  logsDb: Kysely<Database>;
   /** Where the database is, without credentials, for the startup banner. */
   where: string;
   close(): Promise<void>;
@@ -65,6 +71,7 @@ export async function openDatabase(
       dialect: 'sqlite',
       sqlite: raw,
       writer,
+      logsDb: threadKysely(writer, raw),
       where: path,
       close: async () => {
         await writer.stop();
@@ -116,6 +123,7 @@ export async function openDatabase(
     dialect: 'postgres',
     sqlite: undefined,
     writer: undefined,
+    logsDb: db,
     where: url.toString(),
     close: () => db.destroy(),
   };

@@ -1,3 +1,4 @@
+import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EncodedBatch } from '../logs/batch-codec.ts';
 import { type SqliteLogSink, sqliteLogSink } from '../logs/sqlite-sink.ts';
@@ -6,8 +7,9 @@ import { openSqliteFile } from './sqlite-file.ts';
 /**
  * Runs on the SQLite writer thread (writer-thread.ts): `PRAGMA wal_checkpoint(PASSIVE)` (which
  * never blocks writers) every `checkpointIntervalMs`, and each log batch it is sent in one
- * transaction, answered `{ id }` once committed or `{ id, error }`. Messages are handled one at a
- * time: a batch's insert is synchronous.
+ * transaction, answered `{ id }` once committed or `{ id, error }`; and each statement it is sent
+ * (the logs API's and analytics' queries), answered with its rows or its changes. Messages are
+ * handled one at a time: node:sqlite is synchronous.
  */
 const { path, checkpointIntervalMs, autocheckpoint } = workerData as {
   path: string;
@@ -18,6 +20,19 @@ const raw = openSqliteFile(path);
 raw.exec(`PRAGMA wal_autocheckpoint = ${autocheckpoint};`);
 // Prepared on the first batch: the thread starts before anything needs the logs table to exist.
 let logs: SqliteLogSink | undefined;
+const statements = new Map<string, StatementSync>();
+
+function run(sql: string, parameters: SQLInputValue[]) {
+  let stmt = statements.get(sql);
+  if (!stmt) {
+    stmt = raw.prepare(sql);
+    if (statements.size > 500) statements.clear();
+    statements.set(sql, stmt);
+  }
+  if (stmt.columns().length > 0) return { rows: stmt.all(...parameters) };
+  const r = stmt.run(...parameters);
+  return { changes: Number(r.changes), lastInsertRowid: r.lastInsertRowid };
+}
 
 const checkpoint = () => {
   try {
@@ -28,7 +43,12 @@ const checkpoint = () => {
 };
 const timer = setInterval(checkpoint, checkpointIntervalMs);
 
-parentPort?.on('message', (message: { id: number; batch: EncodedBatch } | 'stop') => {
+type Message =
+  | { id: number; batch: EncodedBatch }
+  | { id: number; sql: string; parameters: SQLInputValue[] }
+  | 'stop';
+
+parentPort?.on('message', (message: Message) => {
   if (message === 'stop') {
     clearInterval(timer);
     checkpoint();
@@ -36,12 +56,21 @@ parentPort?.on('message', (message: { id: number; batch: EncodedBatch } | 'stop'
     parentPort?.close();
     return;
   }
-  const { id, batch } = message;
+  const { id } = message;
   try {
+    if ('sql' in message) {
+      parentPort?.postMessage({ id, result: run(message.sql, message.parameters) });
+      return;
+    }
     logs ??= sqliteLogSink(raw);
-    logs.insertEncoded(batch);
+    logs.insertEncoded(message.batch);
     parentPort?.postMessage({ id });
   } catch (err) {
-    parentPort?.postMessage({ id, error: (err as Error).message });
+    const e = err as Error & { code?: unknown; errcode?: unknown; errstr?: unknown };
+    parentPort?.postMessage({
+      id,
+      error: e.message,
+      sqlite: { code: e.code, errcode: e.errcode, errstr: e.errstr },
+    });
   }
 });

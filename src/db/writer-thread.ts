@@ -8,21 +8,39 @@ const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 /** Checkpoints run every second; one that keeps failing (a full disk) is reported this often. */
 const CHECKPOINT_REPORT_EVERY_MS = 60_000;
 
+/** What a statement run on the thread gives back: its rows, or for one that returns none its changes. */
+export type ThreadQueryResult = { rows: unknown[] } | { changes: number; lastInsertRowid: number | bigint };
+
 export interface WriterThread {
   /** False once the thread is gone: log batches must then be written on this thread. */
   readonly alive: boolean;
   /** Stores a log batch there, one transaction; rejects with its error, or if the thread stops. */
   insertLogs(batch: EncodedBatch): Promise<void>;
+  /**
+   * Runs one statement on the thread's connection. Rejects with the error SQLite gave (its `code`,
+   * `errcode` and `errstr` kept), or if the thread stops.
+   */
+  query(sql: string, parameters: readonly unknown[]): Promise<ThreadQueryResult>;
   /** A last checkpoint, then the thread and its connection end. */
   stop(): Promise<void>;
 }
 
+/** The thread's answer to a message with an id; without one, a failed checkpoint. */
+interface WorkerAnswer {
+  id?: number;
+  result?: unknown;
+  error?: string;
+  /** node:sqlite's error details, for callers that tell a locked database from a bad query. */
+  sqlite?: { code?: unknown; errcode?: unknown; errstr?: unknown };
+}
+
 /**
- * The SQLite file's background thread, with its own connection, for the two jobs that would
- * otherwise stall every request on this one: WAL checkpoints (SQLite runs them inside whichever
- * commit crosses `wal_autocheckpoint`, and their fsync blocks), done on a timer instead; and log
- * batches (the rows, their indexes, the bodies and their compression). One thread for both: each
- * thread costs ~24 MB of memory (a V8 isolate that loads the TypeScript modules it runs).
+ * The SQLite file's background thread, with its own connection, for the jobs that would otherwise
+ * stall every request on this one: WAL checkpoints (SQLite runs them inside whichever commit
+ * crosses `wal_autocheckpoint`, and their fsync blocks), done on a timer instead; log batches (the
+ * rows, their indexes, the bodies and their compression); and the logs API's and analytics'
+ * queries, which at a million rows scan for up to seconds (node:sqlite is synchronous). One thread
+ * for all: each costs ~24 MB of memory (a V8 isolate that loads the TypeScript modules it runs).
  */
 export function startWriterThread(
   raw: DatabaseSync,
@@ -40,7 +58,7 @@ export function startWriterThread(
   });
   // Idle, it must not keep the process up; with batches in flight or while stopping it must.
   worker.unref();
-  const pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  const pending = new Map<number, { resolve: (value: never) => void; reject: (err: Error) => void }>();
   let nextId = 1;
   let alive = true;
   let stopping = false;
@@ -57,7 +75,7 @@ export function startWriterThread(
       `WAL checkpoint: ${message}${times > 1 ? ` (${times} failed checkpoints since the last report)` : ''}`,
     ),
   );
-  worker.on('message', (m: { id?: number; error?: string }) => {
+  worker.on('message', (m: WorkerAnswer) => {
     if (m.id === undefined) {
       if (m.error) checkpointFailed(m.error);
       return;
@@ -66,9 +84,18 @@ export function startWriterThread(
     if (!p) return;
     pending.delete(m.id);
     if (pending.size === 0 && !stopping) worker.unref();
-    if (m.error === undefined) p.resolve();
-    else p.reject(new Error(m.error));
+    if (m.error === undefined) p.resolve(m.result as never);
+    else p.reject(Object.assign(new Error(m.error), m.sqlite));
   });
+  const send = <T>(message: object, transfer: ArrayBuffer[] = []): Promise<T> => {
+    if (!alive) return Promise.reject(new Error('the SQLite writer thread has stopped'));
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: never) => void, reject });
+      worker.ref();
+      worker.postMessage({ id, ...message }, transfer);
+    });
+  };
   worker.on('error', end);
   worker.on('exit', (code) => end(new Error(`exit code ${code}`)));
 
@@ -77,13 +104,10 @@ export function startWriterThread(
       return alive;
     },
     insertLogs(batch) {
-      if (!alive) return Promise.reject(new Error('the SQLite writer thread has stopped'));
-      const id = nextId++;
-      return new Promise<void>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker.ref();
-        worker.postMessage({ id, batch }, [batch.columns, batch.bodies]);
-      });
+      return send<void>({ batch }, [batch.columns, batch.bodies]);
+    },
+    query(sql, parameters) {
+      return send<ThreadQueryResult>({ sql, parameters });
     },
     async stop() {
       if (!alive) return;

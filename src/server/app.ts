@@ -155,7 +155,7 @@ async function assemble(
   });
   // The live tail: what this node stores, and on Postgres what the other nodes store, read back
   // only while someone here is tailing one of their gateways.
-  const logQueries = new LogQueries(db);
+  const logQueries = new LogQueries(database.logsDb);
   const tail = new LogTailHub();
   logs.onWritten((rows) => {
     if (tail.listening)
@@ -205,7 +205,7 @@ async function assemble(
     logs,
     logQueries,
     tail,
-    analytics: (q) => analytics(db, q, { dialect: database.dialect }),
+    analytics: (q) => analytics(database.logsDb, q, { dialect: database.dialect }),
     dispatcher,
     cache,
     limits,

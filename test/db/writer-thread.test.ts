@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/db/sqlite.ts';
+import { threadKysely } from '../../src/db/sqlite-thread-dialect.ts';
 import { startWriterThread } from '../../src/db/writer-thread.ts';
 
 const dirs: string[] = [];
@@ -50,5 +52,79 @@ describe('WAL checkpoints on the SQLite writer thread', () => {
     await expect(cp.stop()).resolves.toBeUndefined();
     expect(cp.alive).toBe(false);
     raw.close();
+  });
+});
+
+describe('queries on the SQLite writer thread', () => {
+  function open() {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-q-'));
+    dirs.push(dir);
+    const path = join(dir, 'test.db');
+    const { raw } = openSqlite(path);
+    raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    const thread = startWriterThread(raw, path, 1_000, () => undefined);
+    return { raw, thread, db: threadKysely(thread, raw) };
+  }
+  // ~10^6 rows counted in SQLite: long enough for timers here to come due while it runs.
+  const slow = sql<{
+    n: number;
+  }>`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) AS n FROM c`;
+
+  it('a long query leaves this thread free: its timers run while the query does', async () => {
+    const { raw, thread, db } = open();
+    try {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      const query = slow.execute(db);
+      // On this thread's own connection (node:sqlite is synchronous), no timer could run until
+      // the query was done.
+      const ticksWhenDone = await query.then((r) => {
+        expect(r.rows).toEqual([{ n: 2_000_000 }]);
+        return ticks;
+      });
+      clearInterval(timer);
+      expect(ticksWhenDone).toBeGreaterThan(0);
+    } finally {
+      await thread.stop();
+      raw.close();
+    }
+  });
+
+  it('writes, transactions that do not interleave, SQLite errors with their codes, and a stopped thread', async () => {
+    const { raw, thread, db } = open();
+    try {
+      const inserted = await db
+        .insertInto('t' as never)
+        .values({ v: 'a' } as never)
+        .executeTakeFirst();
+      expect(Number(inserted.insertId)).toBe(1);
+      // Two transactions at once: the second starts only once the first has committed.
+      const seen: string[] = [];
+      await Promise.all([
+        db.transaction().execute(async (tx) => {
+          await sql`INSERT INTO t (v) VALUES ('b')`.execute(tx);
+          await new Promise((r) => setTimeout(r, 20));
+          seen.push('first done');
+        }),
+        db.transaction().execute(async (tx) => {
+          seen.push('second started');
+          await sql`INSERT INTO t (v) VALUES ('c')`.execute(tx);
+        }),
+      ]);
+      expect(seen).toEqual(['first done', 'second started']);
+      const bad = await sql`SELECT nope FROM t`.execute(db).catch((e: unknown) => e);
+      expect(bad).toMatchObject({
+        message: expect.stringMatching(/no such column: nope/),
+        code: 'ERR_SQLITE_ERROR',
+        errcode: 1,
+      });
+      await thread.stop();
+      expect(thread.alive).toBe(false);
+      // Then on this thread's connection, like the log batches.
+      expect((await sql<{ n: number }>`SELECT count(*) AS n FROM t`.execute(db)).rows).toEqual([{ n: 3 }]);
+    } finally {
+      await thread.stop();
+      raw.close();
+    }
   });
 });

@@ -1,0 +1,94 @@
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  Kysely,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import type { Database } from './tables.ts';
+import type { ThreadQueryResult, WriterThread } from './writer-thread.ts';
+
+/** The same statement on this thread's connection, for when the writer thread has stopped. */
+function runHere(raw: DatabaseSync, sql: string, parameters: readonly unknown[]): ThreadQueryResult {
+  const stmt = raw.prepare(sql);
+  const values = parameters as SQLInputValue[];
+  if (stmt.columns().length > 0) return { rows: stmt.all(...values) };
+  const r = stmt.run(...values);
+  return { changes: Number(r.changes), lastInsertRowid: r.lastInsertRowid };
+}
+
+class ThreadConnection implements DatabaseConnection {
+  readonly #thread: WriterThread;
+  readonly #raw: DatabaseSync;
+
+  constructor(thread: WriterThread, raw: DatabaseSync) {
+    this.#thread = thread;
+    this.#raw = raw;
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const r = this.#thread.alive
+      ? await this.#thread.query(query.sql, query.parameters)
+      : runHere(this.#raw, query.sql, query.parameters);
+    if ('rows' in r) return { rows: r.rows as R[] };
+    return { rows: [], numAffectedRows: BigInt(r.changes), insertId: BigInt(r.lastInsertRowid) };
+  }
+
+  // biome-ignore lint/correctness/useYield: a generator that refuses, as Kysely's interface wants one.
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not supported on the SQLite thread connection');
+  }
+}
+
+/**
+ * Kysely on the SQLite writer thread's connection: each compiled statement is sent there and its
+ * rows come back. The logs API and analytics read through it, so a search or a week of analytics
+ * over a million rows (seconds on SQLite, which is synchronous) runs beside the requests instead
+ * of stopping them all. One connection, so one caller at a time holds it: a transaction's
+ * statements must not interleave with another caller's.
+ */
+export function threadKysely(thread: WriterThread, raw: DatabaseSync): Kysely<Database> {
+  const connection = new ThreadConnection(thread, raw);
+  let held: Promise<void> = Promise.resolve();
+  let release: (() => void) | undefined;
+  const driver: Driver = {
+    async init() {},
+    async acquireConnection() {
+      const before = held;
+      let done!: () => void;
+      held = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      await before;
+      release = done;
+      return connection;
+    },
+    async beginTransaction(conn) {
+      await conn.executeQuery(CompiledQuery.raw('begin'));
+    },
+    async commitTransaction(conn) {
+      await conn.executeQuery(CompiledQuery.raw('commit'));
+    },
+    async rollbackTransaction(conn) {
+      await conn.executeQuery(CompiledQuery.raw('rollback'));
+    },
+    async releaseConnection() {
+      const done = release;
+      release = undefined;
+      done?.();
+    },
+    async destroy() {},
+  };
+  const dialect: Dialect = {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => driver,
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+  };
+  return new Kysely<Database>({ dialect });
+}

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/db/migrations.ts';
+import { openSqlite } from '../../src/db/sqlite.ts';
+import { startGatehouse, type TestGateway } from '../helpers/gatehouse.ts';
+
+/**
+ * On SQLite the logs API's queries run on the writer thread: a search scans every row (a second
+ * or two at a million), and node:sqlite is synchronous, so on the request thread it stopped every
+ * proxied request for that long.
+ */
+describe('logs queries on SQLite run beside the requests', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-offthread-'));
+  let gw: TestGateway;
+  beforeAll(async () => {
+    const { db, raw } = openSqlite(join(dir, 'gatehouse.db'));
+    await migrate(db);
+    // Enough rows that a search for a term none has takes a few hundred ms.
+    raw.exec(`
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000)
+      INSERT INTO logs (id, account_id, gateway_id, created_at, provider, model, path, method,
+        status_code, success, cached, duration, event_id, request_id, request_type)
+      SELECT printf('01OFFTHREAD%015d', i), 'local', 'default', 1764547200000 + i, 'openai',
+        'gpt-4o-mini', 'chat/completions', 'POST', 200, 1, 0, 100, 'event-' || i, 'request-' || i,
+        'provider'
+      FROM n`);
+    await db.destroy();
+    gw = await startGatehouse({}, { dataDir: dir });
+  }, 60_000);
+  afterAll(async () => {
+    await gw?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a health check sent while a search scans the logs is answered before the search', async () => {
+    const order: string[] = [];
+    const search = gw.api('GET', '/gateways/default/logs?search=no-such-term').then((r) => {
+      order.push('search');
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    const health = fetch(`${gw.url}/healthz`).then(async (r) => {
+      await r.text();
+      order.push('healthz');
+      return r.status;
+    });
+    expect(await health).toBe(200);
+    const found = await search;
+    expect(found.status).toBe(200);
+    expect(found.json.result_info.total_count).toBe(0);
+    expect(order).toEqual(['healthz', 'search']);
+  });
+});
