@@ -1,6 +1,5 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.ts';
-import { own } from '../util/own.ts';
 import { condition, type LogFilter } from './filters.ts';
 
 export const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -51,8 +50,7 @@ interface Acc {
   tokensOut: number;
   cost: number;
   savedCost: number;
-  durations: number[];
-  /** [latency, count] pairs, when latencies come as a histogram. */
+  /** [latency, count] pairs: latencies come as a histogram. */
   bins: Array<[number, number]>;
 }
 
@@ -64,7 +62,6 @@ const empty = (): Acc => ({
   tokensOut: 0,
   cost: 0,
   savedCost: 0,
-  durations: [],
   bins: [],
 });
 
@@ -81,17 +78,31 @@ function binPercentile(bins: Array<[number, number]>, p: number): number | null 
   return bins.at(-1)![0];
 }
 
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+/**
+ * A metadata key's value in each row, as text: what `String()` makes of the JSON value (`"a"` is
+ * a, `3` is 3, `true` is true), null where the key is absent. Computed by the database, so that
+ * grouping by it is one aggregate like any other group: reading every row's metadata into this
+ * process took ~700 MB and 10 s for a week of a million rows. The key may not hold `"` or `\`,
+ * which SQLite's JSON path cannot name (the API refuses them). Postgres reads the text as `json`,
+ * not `jsonb`, so a number keeps the form it was written in.
+ */
+export function metadataValue(key: string, dialect: 'sqlite' | 'postgres') {
+  if (dialect === 'postgres')
+    return sql<
+      string | null
+    >`case json_typeof(metadata::json -> ${key}) when 'string' then metadata::json ->> ${key} else (metadata::json -> ${key})::text end`;
+  const path = `$."${key}"`;
+  return sql<
+    string | null
+  >`case json_type(metadata, ${path}) when 'text' then json_extract(metadata, ${path}) else metadata -> ${path} end`;
 }
 
 /**
  * Time series of requests, errors, cached requests, tokens, cost, cache savings and latency
  * percentiles over `[start, end)`, in minute, hour or day buckets, per provider, model, gateway or
  * metadata value.
- * The database sums per bucket and group and returns latencies as a histogram (grouping by a
- * metadata value is done here, from the JSON text), so the same code serves SQLite and Postgres. Every bucket of the range is present
+ * The database sums per bucket and group and returns latencies as a histogram, so the same code
+ * serves SQLite and Postgres. Every bucket of the range is present
  * (zeros where nothing happened), so charts need no gap filling.
  */
 export async function analytics(
@@ -124,46 +135,15 @@ export async function analytics(
   // Integer division on both databases: bound numbers arrive as doubles unless cast.
   const bucketExpr = sql<number>`(created_at - cast(${firstBucket} as bigint)) / cast(${size} as bigint)`;
 
-  if (q.groupBy?.startsWith('metadata.')) {
-    // Metadata is JSON text: grouped here, the same way on every database.
-    const key = q.groupBy.slice('metadata.'.length);
-    const rows = await base()
-      .select([
-        bucketExpr.as('b'),
-        'metadata',
-        'success',
-        'cached',
-        'tokens_in',
-        'tokens_out',
-        'cost',
-        'saved_cost',
-        'duration',
-      ])
-      .execute();
-    for (const r of rows) {
-      let group: string | null = null;
-      try {
-        const v = r.metadata ? own(JSON.parse(r.metadata) as Record<string, unknown>, key) : undefined;
-        group = v === undefined ? null : String(v);
-      } catch {
-        group = null;
-      }
-      const a = accOf(group, Number(r.b));
-      a.requests++;
-      if (Number(r.success) !== 1) a.errors++;
-      if (Number(r.cached) === 1) a.cached++;
-      a.tokensIn += Number(r.tokens_in ?? 0);
-      a.tokensOut += Number(r.tokens_out ?? 0);
-      a.cost += Number(r.cost ?? 0);
-      a.savedCost += Number(r.saved_cost ?? 0);
-      a.durations.push(Number(r.duration));
-    }
-  } else {
+  {
     // One scan: the database sums per bucket, group and latency step (1 ms below 100 ms, 10 ms
     // below 1 s, 100 ms below 10 s, 1 s beyond), so latency percentiles come from a histogram
     // and are within one step of the exact value.
-    const groupCol = q.groupBy === 'gateway' ? 'gateway_id' : q.groupBy;
-    const groupExpr = groupCol ? sql<string | null>`${sql.ref(groupCol)}` : sql<string | null>`null`;
+    const groupExpr = q.groupBy?.startsWith('metadata.')
+      ? metadataValue(q.groupBy.slice('metadata.'.length), opts.dialect ?? 'sqlite')
+      : q.groupBy
+        ? sql<string | null>`${sql.ref(q.groupBy === 'gateway' ? 'gateway_id' : q.groupBy)}`
+        : sql<string | null>`null`;
     const bin = sql<number>`case when duration < 100 then duration when duration < 1000 then duration / 10 * 10 when duration < 10000 then duration / 100 * 100 else duration / 1000 * 1000 end`;
     const aggregate = (on: Kysely<Database>) =>
       base(on)
@@ -223,17 +203,14 @@ function merge(accs: Acc[]): Acc {
     all.tokensOut += a.tokensOut;
     all.cost += a.cost;
     all.savedCost += a.savedCost;
-    // Not push(...spread): a busy range holds more durations than a call may take arguments.
-    for (const d of a.durations) all.durations.push(d);
     for (const b of a.bins) all.bins.push(b);
   }
   return all;
 }
 
 function summary(a: Acc): Omit<Point, 'time'> {
-  const sorted = a.durations.sort((x, y) => x - y);
   const bins = a.bins.sort((x, y) => x[0] - y[0]);
-  const pct = (p: number) => (bins.length > 0 ? binPercentile(bins, p) : percentile(sorted, p));
+  const pct = (p: number) => binPercentile(bins, p);
   return {
     requests: a.requests,
     errors: a.errors,

@@ -52,9 +52,13 @@ export const analyticsRoutes: Route[] = [
       if (
         groupBy &&
         !['provider', 'model', 'gateway'].includes(groupBy) &&
-        !/^metadata\.[^.]{1,64}$/.test(groupBy)
+        !/^metadata\.[^."\\]{1,64}$/.test(groupBy)
       ) {
-        throw new ApiError(400, 7001, 'group_by must be provider, model, gateway or metadata.<key>');
+        throw new ApiError(
+          400,
+          7001,
+          'group_by must be provider, model, gateway or metadata.<key>, the key 1 to 64 characters without . " or \\',
+        );
       }
       const asked = query
         .getAll('gateway')

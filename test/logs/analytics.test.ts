@@ -28,8 +28,13 @@ for (const database of DATABASES) {
     }
 
     beforeAll(async () => {
-      for (let i = 0; i < 3; i++)
-        await send('openai/chat/completions', 'gpt-4o-mini', { 'cf-aig-metadata': '{"team":"a"}' });
+      // Values of every kind a metadata entry takes, to group by.
+      for (const metadata of [
+        '{"team":"a","tier":3,"plan name":"pro"}',
+        '{"team":"a","tier":3,"plan name":"pro"}',
+        '{"team":"a","tier":1.5,"vip":true}',
+      ])
+        await send('openai/chat/completions', 'gpt-4o-mini', { 'cf-aig-metadata': metadata });
       await send('openai/chat/completions', 'gpt-4o', {
         'cf-aig-metadata': '{"team":"b"}',
         'cf-aig-cache-ttl': '600',
@@ -146,6 +151,24 @@ for (const database of DATABASES) {
         ]),
       );
       expect(teams).toEqual({ a: 3, b: 2, null: 2 });
+      // Numbers and booleans group under their text, a key may hold a space.
+      const byKey = async (key: string) =>
+        Object.fromEntries(
+          (await get(`bucket=hour&group_by=${encodeURIComponent(`metadata.${key}`)}`)).series.map(
+            (s: { group: string | null; totals: { requests: number } }) => [
+              String(s.group),
+              s.totals.requests,
+            ],
+          ),
+        );
+      expect(await byKey('tier')).toEqual({ '3': 2, '1.5': 1, null: 4 });
+      expect(await byKey('vip')).toEqual({ true: 1, null: 6 });
+      expect(await byKey('plan name')).toEqual({ pro: 2, null: 5 });
+      for (const key of ['a"b', 'a\\b', 'a.b']) {
+        const r = await ctx.gw.api('GET', `/analytics?group_by=${encodeURIComponent(`metadata.${key}`)}`);
+        expect(r.status, key).toBe(400);
+        expect(r.json.errors[0].message).toMatch(/without \. " or \\/);
+      }
       // A key no log has, even one every JS object has, groups every log under null.
       for (const key of ['constructor', 'toString', '__proto__']) {
         const r = await get(`bucket=hour&group_by=metadata.${key}`);
