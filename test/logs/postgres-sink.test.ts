@@ -15,14 +15,20 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** A fresh database on this file's server, opened as the gateway opens one. */
+async function freshDatabase(): Promise<{ db: OpenDatabase; url: string }> {
+  server ??= await startPostgres();
+  const url = await server!.createDatabase();
+  const db = await openDatabase(
+    { databaseUrl: url, databaseQueryTimeoutMs: 30_000 } as Config,
+    () => undefined,
+  );
+  return { db, url };
+}
+
 describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', () => {
   it('a batch sent again stores each row and body once (a retry after an unknown outcome)', async () => {
-    server ??= await startPostgres();
-    const url = await server!.createDatabase();
-    database = await openDatabase(
-      { databaseUrl: url, databaseQueryTimeoutMs: 30_000 } as Config,
-      () => undefined,
-    );
+    ({ db: database } = await freshDatabase());
     const rows = rowsWithBodies(40);
     const sink = postgresLogSink(database.db);
     // The first try committed, but its answer was lost (a dropped connection, a timeout): the
@@ -43,12 +49,7 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', 
   });
 
   it('stores every column of every row as given, across several chunks, and announces each row once', async () => {
-    server ??= await startPostgres();
-    const url = await server!.createDatabase();
-    const db = await openDatabase(
-      { databaseUrl: url, databaseQueryTimeoutMs: 30_000 } as Config,
-      () => undefined,
-    );
+    const { db, url } = await freshDatabase();
     try {
       const rows = rowsWithBodies(1_234).map((r, i) => ({
         ...r,
@@ -83,12 +84,7 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', 
   });
 
   it('a row the database refuses is dropped and reported; the rest of its batch is stored', async () => {
-    server ??= await startPostgres();
-    const url = await server!.createDatabase();
-    const db = await openDatabase(
-      { databaseUrl: url, databaseQueryTimeoutMs: 30_000 } as Config,
-      () => undefined,
-    );
+    const { db } = await freshDatabase();
     try {
       // Values the row builder no longer makes, written straight to the sink: a fractional count
       // for an integer column, an index entry past Postgres's ~2.7 KB.
