@@ -144,7 +144,8 @@ async function assemble(
               `log writer: the database refused ${ids.length} log row${ids.length === 1 ? '' : 's'} (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}), dropped; the rest of the batch is stored: ${reason.slice(0, 300)}`,
             ),
         }),
-    db,
+    // Its counts and deletes go where the log queries go: on SQLite, the writer thread.
+    database.logsDb,
     (accountId, id) => gateways.get(accountId, id)?.settings,
   );
   const logs = new LogWriter(sink, {
