@@ -22,23 +22,19 @@ describe('logs queries on SQLite run beside the requests', () => {
   beforeAll(async () => {
     const { db, raw } = openSqlite(join(dir, 'gatehouse.db'));
     await migrate(db);
+    /** `n` stored logs of `gateway`, written in one statement. */
+    const fill = (gateway: string, n: number) =>
+      raw.exec(`
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${n})
+        INSERT INTO logs (id, account_id, gateway_id, created_at, provider, model, path, method,
+          status_code, success, cached, duration, event_id, request_id, request_type)
+        SELECT printf('01${gateway.toUpperCase()}%015d', i), 'local', '${gateway}', 1764547200000 + i,
+          'openai', 'gpt-4o-mini', 'chat/completions', 'POST', 200, 1, 0, 100, 'event-' || i,
+          'request-' || i, 'provider'
+        FROM n`);
     // Enough rows that a search for a term none has takes a few hundred ms.
-    raw.exec(`
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000)
-      INSERT INTO logs (id, account_id, gateway_id, created_at, provider, model, path, method,
-        status_code, success, cached, duration, event_id, request_id, request_type)
-      SELECT printf('01OFFTHREAD%015d', i), 'local', 'default', 1764547200000 + i, 'openai',
-        'gpt-4o-mini', 'chat/completions', 'POST', 200, 1, 0, 100, 'event-' || i, 'request-' || i,
-        'provider'
-      FROM n`);
-    raw.exec(`
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
-      INSERT INTO logs (id, account_id, gateway_id, created_at, provider, model, path, method,
-        status_code, success, cached, duration, event_id, request_id, request_type)
-      SELECT printf('01TRIMMED%017d', i), 'local', 'trimmed', 1764547200000 + i, 'openai',
-        'gpt-4o-mini', 'chat/completions', 'POST', 200, 1, 0, 100, 'event-' || i, 'request-' || i,
-        'provider'
-      FROM n`);
+    fill('default', 400_000);
+    fill('trimmed', 200_000);
     await db.destroy();
     mock = await startMockUpstream();
     // Rows are written when a test flushes them, not on a timer.
