@@ -107,7 +107,7 @@ export function postgresLogSink(db: Kysely<Database>, opts: PostgresSinkOptions 
     }
   }
 
-  async function storeEach(rows: readonly LogRow[]) {
+  async function storeEach(rows: readonly LogRow[]): Promise<string[]> {
     const refused: string[] = [];
     let reason = '';
     await db.transaction().execute(async (tx) => {
@@ -126,6 +126,7 @@ export function postgresLogSink(db: Kysely<Database>, opts: PostgresSinkOptions 
       await announceStored(tx, seqs);
     });
     if (refused.length > 0) opts.onRefused?.(refused, reason);
+    return refused;
   }
 
   return {
@@ -138,7 +139,7 @@ export function postgresLogSink(db: Kysely<Database>, opts: PostgresSinkOptions 
         });
       } catch (err) {
         if (!refusesData(err)) throw err;
-        await storeEach(rows);
+        return storeEach(rows);
       }
     },
   };

@@ -88,11 +88,12 @@ export function retainingSink(inner: LogSink, db: Kysely<Database>, settingsOf: 
         }
         kept.push(row);
       }
-      if (kept.length > 0) await inner.insert(kept);
-      for (const row of kept) bump(row.account_id, row.gateway_id, 1);
+      const refused = kept.length > 0 ? await inner.insert(kept) : undefined;
+      for (const row of kept) if (!refused?.includes(row.id)) bump(row.account_id, row.gateway_id, 1);
       for (const [accountId, gatewayId, max] of toTrim.values()) {
         if ((await count(accountId, gatewayId)) > max) await trim(accountId, gatewayId, max);
       }
+      return refused;
     },
   };
 }

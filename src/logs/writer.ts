@@ -16,7 +16,12 @@ export type LogRow = Omit<Insertable<LogsTable>, 'seq'> & { payload?: LogPayload
 
 /** Where batches go: one transaction per call, all rows or none. */
 export interface LogSink {
-  insert(rows: LogRow[]): Promise<void>;
+  /**
+   * Stores the rows, or fails with nothing stored. Resolves with the ids of rows the database
+   * refused for their data and that were dropped, if any (Postgres; see postgres-sink.ts).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a sink that never refuses a row returns nothing.
+  insert(rows: LogRow[]): Promise<readonly string[] | void>;
 }
 
 /** The default bound of the queue, in the bytes its rows hold (`logs.max_queue_bytes`). */
@@ -269,8 +274,9 @@ export class LogWriter {
       this.#queueBytes -= bytes;
       remaining -= batch.length;
       this.#writing = batch;
+      let refused: Awaited<ReturnType<LogSink['insert']>>;
       try {
-        await this.#sink.insert(batch);
+        refused = await this.#sink.insert(batch);
       } catch (err) {
         // Put the batch back so a passing fault (a locked file) loses nothing; report it. Unless
         // `stop` has given up on it and journaled it meanwhile.
@@ -289,7 +295,9 @@ export class LogWriter {
         this.#failingSince = undefined;
         this.#reportRecovery(`the database takes log rows again, after ${seconds} s of failed writes`);
       }
-      for (const l of this.#listeners) l(batch);
+      // The live tail announces what is stored, not the rows the database refused.
+      const stored = refused && refused.length > 0 ? batch.filter((r) => !refused.includes(r.id)) : batch;
+      for (const l of this.#listeners) l(stored);
     }
     // Caught up (less than a batch left: under steady traffic the queue is never quite empty):
     // what was spilled while the database was behind, or left by an earlier run, can go in now.

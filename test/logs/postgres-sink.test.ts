@@ -99,7 +99,7 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', 
       }));
       const refused: Array<[string[], string]> = [];
       const sink = postgresLogSink(db.db, { onRefused: (ids, reason) => refused.push([ids, reason]) });
-      await sink.insert(rows);
+      expect(await sink.insert(rows)).toEqual(['refused-1', 'refused-4']);
       const stored = await db.db.selectFrom('logs').select('id').orderBy('id').execute();
       expect(stored.map((r) => r.id)).toEqual(['refused-0', 'refused-2', 'refused-3', 'refused-5']);
       const bodies = await db.db.selectFrom('log_payloads').select('log_id').orderBy('log_id').execute();

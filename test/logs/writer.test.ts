@@ -82,3 +82,28 @@ describe('log writer batches', () => {
     await s.close();
   });
 });
+
+describe('log writer, rows the database refuses', () => {
+  it('announces only the rows stored, not those the sink says the database refused', async () => {
+    const s = await heldSink();
+    s.release();
+    const refusing: LogSink = {
+      async insert(rows) {
+        await s.sink.insert(rows.filter((r) => r.id !== row(1).id));
+        return [row(1).id];
+      },
+    };
+    const writer = new LogWriter(refusing, {
+      flushIntervalMs: 60_000,
+      batchSize: 10,
+      onError: () => undefined,
+    });
+    const announced: string[] = [];
+    writer.onWritten((rows) => announced.push(...rows.map((r) => r.id)));
+    for (let i = 0; i < 3; i++) writer.enqueue(row(i));
+    await writer.flush();
+    expect(announced).toEqual([row(0).id, row(2).id]);
+    expect(s.stored()).toBe(2);
+    await s.close();
+  });
+});
