@@ -12,18 +12,17 @@ const REPORT_EVERY_MS = 60_000;
  */
 const EVICT_DOWN_TO = 0.9;
 /**
- * Rows one sweep, purge or eviction statement deletes. Deleting an entry costs ~0.1 ms (its blob's pages go
- * back to the free list), and node:sqlite is synchronous: 100 000 entries swept in one statement
- * held every request for 9.6 s. Between statements the requests go on.
+ * Rows one sweep, purge or eviction statement deletes. Deleting an entry costs ~0.1 ms (its
+ * blob's pages go back to the free list), and node:sqlite is synchronous: 100 000 entries swept in
+ * one statement held every request for 9.6 s. Between statements the requests go on.
  */
 const DELETE_BATCH = 100;
 
 /**
  * Entries in the gateway's own SQLite database (`cache_entries`, migration 2), so they survive
  * restarts. Prepared statements on the hot path; a timer sweeps expired rows every minute, a
- * hundred at a time, letting requests through in between. A read
- * or write that fails (a full disk, an I/O error) is a miss or an entry not stored, never a failed
- * request.
+ * hundred at a time, letting requests through in between. A read or write that fails (a full
+ * disk, an I/O error) is a miss or an entry not stored, never a failed request.
  *
  * The entries' bytes are bounded by `maxBytes` (`cache.max_bytes`), as in the memory store: with
  * TTLs of up to a month the table would otherwise grow with every distinct request until the

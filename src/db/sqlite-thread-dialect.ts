@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -10,17 +10,9 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import { runStatement } from './run-statement.ts';
 import type { Database } from './tables.ts';
-import type { ThreadQueryResult, WriterThread } from './writer-thread.ts';
-
-/** The same statement on this thread's connection, for when the writer thread has stopped. */
-function runHere(raw: DatabaseSync, sql: string, parameters: readonly unknown[]): ThreadQueryResult {
-  const stmt = raw.prepare(sql);
-  const values = parameters as SQLInputValue[];
-  if (stmt.columns().length > 0) return { rows: stmt.all(...values) };
-  const r = stmt.run(...values);
-  return { changes: Number(r.changes), lastInsertRowid: r.lastInsertRowid };
-}
+import type { WriterThread } from './writer-thread.ts';
 
 class ThreadConnection implements DatabaseConnection {
   readonly #thread: WriterThread;
@@ -34,7 +26,8 @@ class ThreadConnection implements DatabaseConnection {
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const r = this.#thread.alive
       ? await this.#thread.query(query.sql, query.parameters)
-      : runHere(this.#raw, query.sql, query.parameters);
+      : // The writer thread has stopped: the same statement on this thread's connection.
+        runStatement(this.#raw.prepare(query.sql), query.parameters);
     if ('rows' in r) return { rows: r.rows as R[] };
     return { rows: [], numAffectedRows: BigInt(r.changes), insertId: BigInt(r.lastInsertRowid) };
   }

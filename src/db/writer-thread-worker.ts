@@ -1,7 +1,8 @@
-import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EncodedBatch } from '../logs/batch-codec.ts';
 import { type SqliteLogSink, sqliteLogSink } from '../logs/sqlite-sink.ts';
+import { runStatement } from './run-statement.ts';
 import { openSqliteFile } from './sqlite-file.ts';
 
 /**
@@ -22,16 +23,14 @@ raw.exec(`PRAGMA wal_autocheckpoint = ${autocheckpoint};`);
 let logs: SqliteLogSink | undefined;
 const statements = new Map<string, StatementSync>();
 
-function run(sql: string, parameters: SQLInputValue[]) {
+function prepared(sql: string): StatementSync {
   let stmt = statements.get(sql);
   if (!stmt) {
     stmt = raw.prepare(sql);
     if (statements.size > 500) statements.clear();
     statements.set(sql, stmt);
   }
-  if (stmt.columns().length > 0) return { rows: stmt.all(...parameters) };
-  const r = stmt.run(...parameters);
-  return { changes: Number(r.changes), lastInsertRowid: r.lastInsertRowid };
+  return stmt;
 }
 
 const checkpoint = () => {
@@ -45,7 +44,7 @@ const timer = setInterval(checkpoint, checkpointIntervalMs);
 
 type Message =
   | { id: number; batch: EncodedBatch }
-  | { id: number; sql: string; parameters: SQLInputValue[] }
+  | { id: number; sql: string; parameters: unknown[] }
   | 'stop';
 
 parentPort?.on('message', (message: Message) => {
@@ -59,7 +58,7 @@ parentPort?.on('message', (message: Message) => {
   const { id } = message;
   try {
     if ('sql' in message) {
-      parentPort?.postMessage({ id, result: run(message.sql, message.parameters) });
+      parentPort?.postMessage({ id, result: runStatement(prepared(message.sql), message.parameters) });
       return;
     }
     logs ??= sqliteLogSink(raw);

@@ -2,14 +2,12 @@ import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { EncodedBatch } from '../logs/batch-codec.ts';
 import { atMostEvery } from '../util/at-most-every.ts';
+import type { StatementResult } from './run-statement.ts';
 
 /** WAL pages after which a connection checkpoints inside its own commit (the thread's safety net). */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 /** Checkpoints run every second; one that keeps failing (a full disk) is reported this often. */
 const CHECKPOINT_REPORT_EVERY_MS = 60_000;
-
-/** What a statement run on the thread gives back: its rows, or for one that returns none its changes. */
-export type ThreadQueryResult = { rows: unknown[] } | { changes: number; lastInsertRowid: number | bigint };
 
 export interface WriterThread {
   /** False once the thread is gone: log batches must then be written on this thread. */
@@ -20,7 +18,7 @@ export interface WriterThread {
    * Runs one statement on the thread's connection. Rejects with the error SQLite gave (its `code`,
    * `errcode` and `errstr` kept), or if the thread stops.
    */
-  query(sql: string, parameters: readonly unknown[]): Promise<ThreadQueryResult>;
+  query(sql: string, parameters: readonly unknown[]): Promise<StatementResult>;
   /** A last checkpoint, then the thread and its connection end. */
   stop(): Promise<void>;
 }
@@ -107,7 +105,7 @@ export function startWriterThread(
       return send<void>({ batch }, [batch.columns, batch.bodies]);
     },
     query(sql, parameters) {
-      return send<ThreadQueryResult>({ sql, parameters });
+      return send<StatementResult>({ sql, parameters });
     },
     async stop() {
       if (!alive) return;
