@@ -27,6 +27,11 @@ export interface AttemptFacts {
 export const MAX_MODELS = 1000;
 export const MAX_MODEL_LABEL = 128;
 export const OTHER_MODEL = '(other)';
+/**
+ * The provider label of a request whose provider Gatehouse does not know (a misspelt or made-up
+ * name in the URL, answered 400): one series for all of them, since the name is the client's.
+ */
+export const UNKNOWN_PROVIDER = '(unknown)';
 
 /** What `/metrics` exposes: per gateway, provider and model. */
 export class GatewayMetrics {

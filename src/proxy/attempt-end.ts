@@ -1,6 +1,7 @@
 import { cacheSavings, computeCost } from '../costs/compute.ts';
 import { chargeRuleTokens } from '../limits/rule-limits.ts';
 import { recordSpend } from '../limits/spend-limit.ts';
+import { UNKNOWN_PROVIDER } from '../metrics/gateway-metrics.ts';
 import { requestSpan } from '../otel/request-span.ts';
 import type { AppContext } from '../server/context.ts';
 import type { Exchange } from './exchange.ts';
@@ -41,7 +42,7 @@ export function endAttempt(app: AppContext, ex: Exchange): void {
     const totalMs = performance.now() - ex.startedAt;
     app.metrics.record({
       gateway: ex.gateway.id,
-      provider: ex.provider?.slug ?? ex.route.provider ?? '',
+      provider: provider ?? UNKNOWN_PROVIDER,
       model: model ?? '',
       status: ex.status,
       success: ex.succeeded,

@@ -71,6 +71,25 @@ describe('/metrics (Prometheus)', () => {
     expect(requests.some((x) => (x.labels?.['model'] ?? '').startsWith('m-xxx'))).toBe(false);
   });
 
+  it('counts requests to made-up providers under provider="(unknown)", one series for all', async () => {
+    for (let i = 0; i < 20; i++) {
+      const res = await request(`${ctx.gw.gatewayUrl()}/made-up-${i}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"model":"m"}',
+      });
+      expect(res.statusCode).toBe(400);
+      await res.body.text();
+    }
+    const m = await scrape();
+    const requests = m.get('gatehouse_requests_total')!.metrics;
+    const unknown = requests.filter((x) => x.labels?.['provider'] === '(unknown)');
+    expect(unknown.map((x) => [x.labels?.['status'], Number(x.value)])).toEqual([['400', 20]]);
+    for (const family of m.values()) {
+      expect(family.metrics.some((x) => (x.labels?.['provider'] ?? '').startsWith('made-up'))).toBe(false);
+    }
+  });
+
   it('takes a token', async () => {
     expect((await fetch(`${ctx.gw.url}/metrics`)).status).toBe(401);
     const run = await ctx.gw.gatehouse.app.tokens.create('local', {
