@@ -1,11 +1,19 @@
-import { fixedWindowStart, type LimitCounter, type LimitDecision, type Window } from './counter.ts';
+import {
+  fixedWindowStart,
+  type LimitCounter,
+  type LimitDecision,
+  slidingSlot,
+  type Window,
+} from './counter.ts';
 
+/** A sliding window's amounts of one slot (`slidingSlot`), leaving the window with the latest. */
 interface Entry {
+  slot: number;
   at: number;
   amount: number;
 }
 
-/** Fixed windows keep one running sum; sliding windows keep the entries still inside the window. */
+/** Fixed windows keep one running sum; sliding windows keep the slots still inside the window. */
 interface State {
   windowStart: number;
   sum: number;
@@ -15,7 +23,7 @@ interface State {
 
 const SWEEP_EVERY = 1024;
 
-/** Counters for one node: exact, in memory, swept of idle keys as it goes. */
+/** Counters for one node, in memory, swept of idle keys as it goes. */
 export function memoryCounter(): LimitCounter {
   const states = new Map<string, State>();
   let ops = 0;
@@ -83,7 +91,16 @@ export function memoryCounter(): LimitCounter {
 
   const record = (s: State, w: Window, amount: number, now: number) => {
     s.sum += amount;
-    if (w.technique === 'sliding') s.entries.push({ at: now, amount });
+    if (w.technique === 'sliding') {
+      const slot = slidingSlot(now, w.windowMs);
+      const last = s.entries.at(-1);
+      // An amount from an earlier slot (a clock that stepped back) joins the latest entry: it then
+      // counts a little longer, never less, and the entries stay in time order.
+      if (last && slot <= last.slot) {
+        last.amount += amount;
+        last.at = Math.max(last.at, now);
+      } else s.entries.push({ slot, at: now, amount });
+    }
     s.expiresAt = Math.max(s.expiresAt, now + w.windowMs);
   };
 

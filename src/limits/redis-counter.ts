@@ -1,14 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../util/redis-client.ts';
-import type { LimitCounter, LimitDecision, Window } from './counter.ts';
+import { type LimitCounter, type LimitDecision, slidingSlotMs, type Window } from './counter.ts';
 
 /**
  * One script for every operation, so check-and-add is atomic across nodes. Time is Redis's own
  * (`TIME`) unless the caller passes `now` (tests), so nodes with drifting clocks still agree.
- * Fixed windows: one float counter per aligned window. Sliding windows: a sorted set of entries
- * (score = time, member = "id:amount"), pruned as they age out. Numbers come back as strings:
- * Lua numbers would be truncated to integers in the reply, and spend budgets are fractional.
+ * Fixed windows: one float counter per aligned window. Sliding windows: a list of slot entries
+ * ("slot at amount", oldest first; see SLIDING_SLOTS), at most ~1 000 whatever the traffic, and
+ * their running sum under `{key}:sum`. A decision reads the oldest and newest entries, and walks
+ * further only to tell a refused request when it would fit. Numbers travel as strings with 17
+ * digits: Lua numbers would be truncated to integers in the reply, and spend budgets are
+ * fractional.
  */
 const SCRIPT = `
 local limit = tonumber(ARGV[1])
@@ -17,6 +19,7 @@ local amount = tonumber(ARGV[3])
 local now = tonumber(ARGV[4])
 local technique = ARGV[5]
 local mode = ARGV[6]
+local slotMs = tonumber(ARGV[7])
 if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -37,36 +40,71 @@ if technique == 'fixed' then
   if allowed == 0 then retry = reset end
   return {allowed, tostring(used), tostring(reset), tostring(retry)}
 end
+local function num(x) return string.format('%.17g', x) end
+local function entry(e)
+  local slot, at, amt = string.match(e, '^(%S+) (%S+) (%S+)$')
+  return tonumber(slot), tonumber(at), tonumber(amt)
+end
 local k = KEYS[1]
-redis.call('ZREMRANGEBYSCORE', k, '-inf', now - win)
-local entries = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
-local used = 0
-for i = 1, #entries, 2 do
-  used = used + tonumber(string.match(entries[i], ':(.+)$'))
+local sumk = k .. ':sum'
+local used = tonumber(redis.call('GET', sumk) or '0')
+local pruned = false
+while true do
+  local e = redis.call('LINDEX', k, 0)
+  if not e then break end
+  local _, at, amt = entry(e)
+  if at > now - win then break end
+  redis.call('LPOP', k)
+  used = used - amt
+  pruned = true
+end
+local n = redis.call('LLEN', k)
+if n == 0 then
+  used = 0
+  if pruned then redis.call('DEL', sumk) end
+elseif pruned then
+  redis.call('SET', sumk, num(used), 'PX', win + 1000)
 end
 local allowed = 1
 if mode == 'take' and used + amount > limit then allowed = 0 end
 if mode == 'peek' and used >= limit then allowed = 0 end
 local retry = 0
 if allowed == 0 then
+  -- When the oldest entries free room for it. A window far over its limit (one lowered
+  -- mid-window) may need many: past the first 64 the answer is when the 64th leaves, a lower
+  -- bound, so that a refused request stays cheap.
   local freed = used
-  for i = 1, #entries, 2 do
-    freed = freed - tonumber(string.match(entries[i], ':(.+)$'))
-    if freed + amount <= limit then
-      retry = tonumber(entries[i + 1]) + win - now
+  local oldest = redis.call('LRANGE', k, 0, 63)
+  for j = 1, #oldest do
+    local _, at, amt = entry(oldest[j])
+    freed = freed - amt
+    if freed + amount <= limit or j == 64 then
+      retry = at + win - now
       break
     end
   end
 end
 if (mode == 'take' and allowed == 1) or mode == 'add' then
-  redis.call('ZADD', k, now, ARGV[7] .. ':' .. ARGV[3])
+  local slot = math.floor(now / slotMs)
+  local last = n > 0 and redis.call('LINDEX', k, -1)
+  local ls, lat, lamt
+  if last then ls, lat, lamt = entry(last) end
+  if last and slot <= ls then
+    redis.call('LSET', k, -1, num(ls) .. ' ' .. num(math.max(lat, now)) .. ' ' .. num(lamt + amount))
+  else
+    redis.call('RPUSH', k, num(slot) .. ' ' .. num(now) .. ' ' .. num(amount))
+  end
   redis.call('PEXPIRE', k, win + 1000)
   used = used + amount
-  if #entries == 0 then entries = {'', tostring(now)} end
+  redis.call('SET', sumk, num(used), 'PX', win + 1000)
 end
 local reset = 0
-if #entries > 0 then reset = tonumber(entries[2]) + win - now end
-return {allowed, tostring(used), tostring(reset), tostring(retry)}`;
+local first = redis.call('LINDEX', k, 0)
+if first then
+  local _, at = entry(first)
+  reset = at + win - now
+end
+return {allowed, num(used), num(reset), num(retry)}`;
 
 type Log = (level: 'warn', message: string) => void;
 
@@ -86,9 +124,6 @@ export async function redisCounter(url: string, opts: { log?: Log } = {}): Promi
   });
   redis.defineCommand('gatehouseLimit', { numberOfKeys: 1, lua: SCRIPT });
   const r = redis as unknown as Redis & WithLimitScript;
-  // A per-process prefix keeps sliding-window members unique across nodes without a round trip.
-  const node = randomBytes(4).toString('hex');
-  let seq = 0;
 
   const run = async (
     key: string,
@@ -98,14 +133,16 @@ export async function redisCounter(url: string, opts: { log?: Log } = {}): Promi
     mode: 'take' | 'add' | 'peek',
   ): Promise<LimitDecision> => {
     const [allowed, used, reset, retry] = await r.gatehouseLimit(
-      `gatehouse:limit:${w.technique}:${w.windowMs}:${key}`,
+      // `slots`: the sliding windows' list (a sorted set of one entry per request before it), so a
+      // node of an earlier version never reads a key of the other type during a rolling upgrade.
+      `gatehouse:limit:${w.technique === 'sliding' ? 'slots' : 'fixed'}:${w.windowMs}:${key}`,
       String(w.limit),
       String(w.windowMs),
       String(amount),
       now === undefined ? '' : String(now),
       w.technique,
       mode,
-      `${node}.${++seq}`,
+      String(slidingSlotMs(w.windowMs)),
     );
     return {
       allowed: allowed === 1,

@@ -1,5 +1,6 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LimitCounter, Window } from '../../src/limits/counter.ts';
+import { type LimitCounter, SLIDING_SLOTS, type Window } from '../../src/limits/counter.ts';
 import { memoryCounter } from '../../src/limits/memory-counter.ts';
 import { redisCounter } from '../../src/limits/redis-counter.ts';
 import { REDIS_AVAILABLE, type RedisServer, startRedis } from '../helpers/redis-server.ts';
@@ -105,6 +106,38 @@ for (const f of FACTORIES) {
       expect(all.filter((d) => d.allowed)).toHaveLength(10);
     });
 
+    it('sliding: an amount counts for its own window and at most one slot (0.1%) longer, never shorter', async () => {
+      // Against a brute-force log of every take: random times over 3 windows of 10 s (10 ms slots).
+      const w: Window = { limit: 40, windowMs: 10_000, technique: 'sliding' };
+      const slot = w.windowMs / SLIDING_SLOTS;
+      const key = fresh();
+      const admitted: Array<{ at: number; amount: number }> = [];
+      let seed = 7;
+      const random = () => {
+        seed = (seed * 48_271) % 2_147_483_647;
+        return seed / 2_147_483_647;
+      };
+      let at = T;
+      for (let i = 0; i < 400; i++) {
+        at += Math.floor(random() * 150);
+        const amount = 1 + Math.floor(random() * 3);
+        const inWindow = (from: number) =>
+          admitted.filter((e) => e.at > from).reduce((n, e) => n + e.amount, 0);
+        const exact = inWindow(at - w.windowMs);
+        const generous = inWindow(at - w.windowMs - slot);
+        const d = await c.take(key, w, amount, at);
+        const used = w.limit - d.remaining - (d.allowed ? amount : 0);
+        expect(used).toBeGreaterThanOrEqual(Math.min(exact, w.limit));
+        expect(used).toBeLessThanOrEqual(generous);
+        if (d.allowed) {
+          expect(exact + amount).toBeLessThanOrEqual(w.limit);
+          admitted.push({ at, amount });
+        }
+      }
+      expect(admitted.length).toBeGreaterThan(50);
+      expect(admitted.length).toBeLessThan(300);
+    });
+
     it('idle keys expire', async () => {
       const w: Window = { limit: 1, windowMs: 1000, technique: 'fixed' };
       const key = fresh();
@@ -113,6 +146,48 @@ for (const f of FACTORIES) {
     });
   });
 }
+
+describe.skipIf(!REDIS_AVAILABLE && !process.env['CI'])('redis counter, sliding windows', () => {
+  it('keeps at most one entry per slot, however many requests the window holds', async () => {
+    const c = await redisCounter(redis!.url, { log: () => undefined });
+    const admin = new Redis(redis!.url);
+    try {
+      const w: Window = { limit: 1e9, windowMs: 60 * MIN, technique: 'sliding' };
+      const key = fresh();
+      // 5 000 requests, one every 0.9 s: the whole hour's window.
+      for (let i = 0; i < 5000; i++) await c.take(key, w, 1, T + i * 900);
+      const d = await c.peek(key, w, T + 4999 * 900);
+      expect(w.limit - d.remaining).toBeGreaterThanOrEqual(4000);
+      const stored = await admin.llen(`gatehouse:limit:slots:${w.windowMs}:${key}`);
+      expect(stored).toBeGreaterThan(900);
+      expect(stored).toBeLessThanOrEqual(SLIDING_SLOTS + 1);
+    } finally {
+      admin.disconnect();
+      await c.close();
+    }
+  });
+
+  it('tells a request refused by a window far over its limit the earliest it could fit, reading 64 slots', async () => {
+    const c = await redisCounter(redis!.url, { log: () => undefined });
+    try {
+      const key = fresh();
+      const w: Window = { limit: 1000, windowMs: 100_000, technique: 'sliding' }; // 100 ms slots
+      for (let i = 0; i < 200; i++) await c.take(key, w, 1, T + i * 100);
+      // Two slots' worth must leave for one more to fit a limit of 199.
+      expect(await c.take(key, { ...w, limit: 199 }, 1, T + 20_000)).toMatchObject({
+        allowed: false,
+        retryAfterMs: 100 + w.windowMs - 20_000,
+      });
+      // 191 must leave for a limit of 10; the answer is when the 64th does.
+      expect(await c.take(key, { ...w, limit: 10 }, 1, T + 20_000)).toMatchObject({
+        allowed: false,
+        retryAfterMs: 63 * 100 + w.windowMs - 20_000,
+      });
+    } finally {
+      await c.close();
+    }
+  });
+});
 
 describe.skipIf(!REDIS_AVAILABLE && !process.env['CI'])('redis counter when Redis is down', () => {
   it('fails open, and says so', async () => {
