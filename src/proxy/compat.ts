@@ -12,6 +12,7 @@ import type { PriceTable } from '../costs/prices.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { credentialHeader } from '../keys/apply.ts';
 import { parseServiceAccount, type ServiceAccount } from '../keys/google-service-account.ts';
+import { explainDepth, MAX_JSON_DEPTH } from '../util/json-depth.ts';
 import { own } from '../util/own.ts';
 import type { DataPlaneRoute } from './route.ts';
 
@@ -145,6 +146,28 @@ export function compatToNative(
   headers: string[],
   requestId: string,
   allowHosts: readonly string[] = [],
+): NativeCompatRequest {
+  try {
+    return toNative(route, body, headers, requestId, allowHosts);
+  } catch (err) {
+    throw explainDepth(
+      err,
+      body.toString('utf8'),
+      (depth) =>
+        new GatewayError(
+          'invalidBody',
+          `the JSON body nests ${depth} levels deep, too deep to translate; compat takes bodies under ${MAX_JSON_DEPTH} levels`,
+        ),
+    );
+  }
+}
+
+function toNative(
+  route: DataPlaneRoute,
+  body: Buffer,
+  headers: string[],
+  requestId: string,
+  allowHosts: readonly string[],
 ): NativeCompatRequest {
   if (route.path === 'v1/messages') return messagesToNative(route, body, headers, requestId, allowHosts);
   if (!ENDPOINTS.has(route.path)) {

@@ -5,6 +5,7 @@ import type { ProviderAdapter } from '../providers/types.ts';
 import type { StepConfig } from '../resilience/policy.ts';
 import { MAX_ATTEMPTS, MAX_DELAY_MS } from '../resilience/policy.ts';
 import type { AppContext } from '../server/context.ts';
+import { explainDepth, MAX_JSON_DEPTH } from '../util/json-depth.ts';
 import { type AigOptions, readOptions } from './options.ts';
 import type { DataPlaneRoute } from './route.ts';
 import { resolveProvider, resolveUpstreamUrl } from './stages.ts';
@@ -97,7 +98,12 @@ export function parseUniversalRequest(
     try {
       return resolveStep(app, base, requestGatewayHeaders, step, index);
     } catch (err) {
-      throw err instanceof GatewayError ? err.within(`step ${index}`) : err;
+      const explained = explainDepth(err, body?.toString('utf8') ?? '', (depth) =>
+        invalid(
+          `the body nests ${depth} levels deep, too deep to pass on; keep it under ${MAX_JSON_DEPTH} levels`,
+        ),
+      );
+      throw explained instanceof GatewayError ? explained.within(`step ${index}`) : explained;
     }
   });
 }

@@ -100,4 +100,41 @@ describe('garbage in never crashes the process', () => {
     });
     await stillServing();
   });
+
+  it('JSON nested thousands deep: a 400 naming the depth from compat and the universal endpoint, passed on as is elsewhere', async () => {
+    const nested = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const tool = (n: number) =>
+      `${'{"type":"object","properties":{"a":'.repeat(n)}{"type":"string"}${'}}'.repeat(n)}`;
+    const post = async (path: string, body: string) => {
+      const res = await request(`${ctx.gw.gatewayUrl()}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk' },
+        body,
+      });
+      return { status: res.statusCode, json: (await res.body.json()) as { message?: string } };
+    };
+    const chat = (extra: string, model = 'anthropic/claude-3-5-sonnet') =>
+      `{"model":"${model}","messages":[{"role":"user","content":"hi"}],${extra}}`;
+    for (const n of [5000, 100_000]) {
+      const compat = await post('/compat/chat/completions', chat(`"x":${nested(n)}`, 'openai/gpt-4o'));
+      expect(compat.status).toBe(400);
+      expect(compat.json.message).toBe(
+        `Invalid request body: the JSON body nests ${n + 1} levels deep, too deep to translate; compat takes bodies under 256 levels`,
+      );
+      const step = `[{"provider":"openai","endpoint":"chat/completions","headers":{},"query":${nested(n)}}]`;
+      const universal = await post('', step);
+      expect(universal.status).toBe(400);
+      expect(universal.json.message).toMatch(`step 0: the body nests ${n + 2} levels deep`);
+    }
+    const tools = (n: number) =>
+      chat(`"tools":[{"type":"function","function":{"name":"f","parameters":${tool(n)}}}]`);
+    expect((await post('/compat/chat/completions', tools(4000))).status).toBe(400);
+    // A deep tool schema that is still sane translates.
+    expect((await post('/compat/chat/completions', tools(100))).status).toBe(200);
+    // A provider route passes any JSON on untouched.
+    expect((await post('/openai/chat/completions', `{"model":"gpt-4o","x":${nested(100_000)}}`)).status).toBe(
+      200,
+    );
+    await stillServing();
+  });
 });
