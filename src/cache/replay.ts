@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { BodyTransform } from '../compat/body-transform.ts';
+import { type BodyTransform, endTransformed, writeTransformedHead } from '../compat/body-transform.ts';
 import type { CachedResponse } from './types.ts';
 
 /**
@@ -14,14 +14,14 @@ export function replay(
 ): void {
   const headers: OutgoingHttpHeaders = { ...entry.headers, ...extraHeaders, 'cf-aig-cache-status': 'HIT' };
   if (transform) {
-    res.writeHead(entry.status, transform.head(entry.status, headers));
+    writeTransformedHead(res, transform, entry.status, headers);
     const frames = entry.frames ?? [];
     let start = 0;
     for (const end of [...frames, entry.body.length]) {
       if (end > start) res.write(transform.data(entry.body.subarray(start, end)));
       start = end;
     }
-    res.end(transform.end());
+    endTransformed(res, transform, transform.end());
     return;
   }
   if (!entry.frames) {

@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders } from 'node:http';
+import { type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { EventStreamDecoder } from '../providers/formats/aws-eventstream.ts';
@@ -25,6 +25,48 @@ export interface BodyTransform {
   end(): string;
   /** The upstream broke after the client got bytes: a frame that makes the client's SDK raise. */
   abort(message: string): string;
+  /**
+   * After head(): whether the client's head waits for the end. A JSON answer is rewritten whole,
+   * and one that cannot be (not JSON, or a translation that fails) is answered 502, a status
+   * known only then.
+   */
+  holdsHead(): boolean;
+  /** After end() or abort(): why the answer could not be rewritten, if it could not (a 502). */
+  failure(): string | undefined;
+}
+
+/**
+ * Writes the head the transform makes of the provider's, now or, when the transform holds it,
+ * as headers set on `res` that go out with the body (see `endTransformed`).
+ */
+export function writeTransformedHead(
+  res: ServerResponse,
+  transform: BodyTransform,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  message?: string,
+): void {
+  const out = transform.head(status, headers);
+  if (!transform.holdsHead()) {
+    if (message) res.writeHead(status, message, out);
+    else res.writeHead(status, out);
+    return;
+  }
+  res.statusCode = status;
+  if (message) res.statusMessage = message;
+  for (const name in out) {
+    const value = out[name];
+    if (value !== undefined) res.setHeader(name, value);
+  }
+}
+
+/** Ends the client's response with the transform's last text, as a 502 if the answer could not be rewritten. */
+export function endTransformed(res: ServerResponse, transform: BodyTransform, text: string): void {
+  if (transform.failure() !== undefined && !res.headersSent) {
+    res.statusCode = 502;
+    res.statusMessage = STATUS_CODES[502]!;
+  }
+  res.end(text);
 }
 
 /** How the client's format writes what the translation produced. */
@@ -71,6 +113,12 @@ export function compatTransform(target: ChatTarget, ctx: ResponseContext, dialec
   let stream: StreamTranslator | undefined;
   let out = '';
   let failed = false;
+  /** Why a buffered answer could not be rewritten. */
+  let failure: string | undefined;
+  const fail = (message: string): string => {
+    failure = message;
+    return JSON.stringify(dialect.error(502, toOpenAiError(502, 'gatehouse', message)));
+  };
 
   const onEvent = (name: string, data: string) => {
     if (failed) return;
@@ -150,22 +198,21 @@ export function compatTransform(target: ChatTarget, ctx: ResponseContext, dialec
       }
       const body = parseJson(bodyText);
       if (body === undefined) {
-        const error = toOpenAiError(
-          502,
-          target.provider,
-          `answered a body that is not JSON: ${bodyText.slice(0, 200)}`,
-        );
-        return JSON.stringify(dialect.error(502, error));
+        const what = `answered a body that is not JSON: ${bodyText.slice(0, 200)}`;
+        failure = `${target.provider} ${what}`;
+        return JSON.stringify(dialect.error(502, toOpenAiError(502, target.provider, what)));
       }
       try {
         return JSON.stringify(dialect.json(target.response(body, ctx)));
       } catch (err) {
-        const message = `translating the ${target.provider} answer failed: ${(err as Error).message}`;
-        return JSON.stringify(dialect.error(502, toOpenAiError(502, 'gatehouse', message)));
+        return fail(`translating the ${target.provider} answer failed: ${(err as Error).message}`);
       }
     },
     abort(message) {
+      if (mode?.kind === 'buffer') return fail(`the ${target.provider} answer was cut off: ${message}`);
       return out + dialect.streamError(`upstream stream interrupted: ${message}`);
     },
+    holdsHead: () => mode?.kind === 'buffer',
+    failure: () => failure,
   };
 }

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Relay } from '../cache/relay.ts';
 import { storableHeaders } from '../cache/storable-headers.ts';
 import type { CachedResponse } from '../cache/types.ts';
+import { endTransformed } from '../compat/body-transform.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { headerValue } from '../http/headers.ts';
 import { isRetryableStatus, parseRetryAfter } from '../resilience/policy.ts';
@@ -102,7 +103,16 @@ export async function attempt(
   if (outcome.clientGone) clientLeft(ex);
   switch (end.kind) {
     case 'complete': {
-      const entry = cache && recorder?.entry(ex, outcome, tee?.isStream ?? false, ex.model());
+      const untranslatable = transform?.failure();
+      if (untranslatable !== undefined) {
+        // The client got a 502 for an answer /compat could not rewrite; storing it would repeat that.
+        ex.status = 502;
+        ex.error = untranslatable;
+      }
+      const entry =
+        untranslatable === undefined
+          ? cache && recorder?.entry(ex, outcome, tee?.isStream ?? false, ex.model())
+          : undefined;
       if (cache && entry) storeEntry(app, ex, cache, entry);
       const usage = ex.facts?.usage;
       relay?.end({
@@ -121,8 +131,10 @@ export async function attempt(
     case 'failed-mid-response':
       relay?.end({ kind: 'broken', message: end.message, frame: streamEnd(tee, end.message) });
       ex.error = `${provider.slug} response cut off after ${outcome.sent} bytes: ${end.message}`;
-      if (transform && !res.destroyed) res.end(transform.abort(end.message));
-      else endBrokenResponse(res, tee, end.message);
+      if (transform && !res.destroyed) {
+        endTransformed(res, transform, transform.abort(end.message));
+        if (transform.failure() !== undefined) ex.status = 502;
+      } else endBrokenResponse(res, tee, end.message);
       return { kind: 'answered', stored: undefined };
     case 'rejected': {
       ex.status = end.status;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { BodyTransform } from '../compat/body-transform.ts';
+import { type BodyTransform, endTransformed, writeTransformedHead } from '../compat/body-transform.ts';
 import { responseHeaders } from '../http/headers.ts';
 
 export interface UpstreamCall {
@@ -140,8 +140,8 @@ export function forward(
     };
     const writeHead = () => {
       const h = head!;
-      if (transform) h.headers = transform.head(h.status, h.headers);
-      if (h.message) res.writeHead(h.status, h.message, h.headers);
+      if (transform) writeTransformedHead(res, transform, h.status, h.headers, h.message);
+      else if (h.message) res.writeHead(h.status, h.message, h.headers);
       else res.writeHead(h.status, h.headers);
     };
     const commit = (ctrl: Dispatcher.DispatchController) => {
@@ -237,7 +237,7 @@ export function forward(
         if (!readingOn && transform) {
           const rest = transform.end();
           sent += Buffer.byteLength(rest);
-          res.end(rest);
+          endTransformed(res, transform, rest);
         } else if (!readingOn) res.end();
         settle({ kind: 'complete' });
       },

@@ -12,7 +12,7 @@ function through(target: ChatTarget, status: number, contentType: string, chunks
   let body = '';
   for (const c of chunks) body += t.data(Buffer.from(c));
   body += t.end();
-  return { head, body };
+  return { head, body, holdsHead: t.holdsHead(), failure: t.failure() };
 }
 
 describe('the answer rewritten on its way to the client', () => {
@@ -33,8 +33,13 @@ describe('the answer rewritten on its way to the client', () => {
   });
 
   it('a 2xx body that is not JSON is an error in OpenAI’s shape, not a crash', () => {
-    const { body } = through(anthropicTarget, 200, 'application/json', ['<html>gateway timeout</html>']);
+    const { body, holdsHead, failure } = through(anthropicTarget, 200, 'application/json', [
+      '<html>gateway timeout</html>',
+    ]);
     expect(JSON.parse(body).error.message).toContain('answered a body that is not JSON');
+    // The head waits for the end, which makes it a 502.
+    expect(holdsHead).toBe(true);
+    expect(failure).toBe('anthropic answered a body that is not JSON: <html>gateway timeout</html>');
   });
 
   it('a translator that throws on an answer yields an error body naming the provider', () => {
@@ -53,7 +58,11 @@ describe('the answer rewritten on its way to the client', () => {
     expect(JSON.parse(through(broken, 200, 'application/json', ['{}']).body).error.message).toBe(
       'gatehouse: translating the anthropic answer failed: unexpected shape',
     );
-    const stream = through(broken, 200, 'text/event-stream', ['event: message_start\ndata: {}\n\n']).body;
+    const streamed = through(broken, 200, 'text/event-stream', ['event: message_start\ndata: {}\n\n']);
+    // A stream's head goes out before its first event: its failure is a frame, not a status.
+    expect(streamed.holdsHead).toBe(false);
+    expect(streamed.failure).toBeUndefined();
+    const stream = streamed.body;
     expect(stream).toContain('translating the anthropic stream failed: bad event');
     expect(stream).not.toContain('[DONE]');
   });

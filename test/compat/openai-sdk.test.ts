@@ -416,4 +416,25 @@ describe('compat requests are logged, costed and counted like native ones', () =
     expect(log.tokens_in).toBeGreaterThan(0);
     expect(log.cost).toBeGreaterThan(0);
   });
+
+  it('an answer /compat cannot rewrite is a 502 the SDK raises, logged as such and never cached', async () => {
+    // A provider (or a proxy in front of it) that answers 200 with a body that is not JSON.
+    const ask = () =>
+      client.chat.completions
+        .create(
+          { model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'user', content: 'html?' }] },
+          { headers: { 'x-mock-scenario': 'bytes=64', 'cf-aig-cache-ttl': '300' } },
+        )
+        .catch((e: unknown) => e);
+    for (let i = 0; i < 2; i++) {
+      const err = await ask();
+      expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+      expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+      expect((err as Error).message).toContain('anthropic: answered a body that is not JSON');
+    }
+    expect(mock.requests).toHaveLength(2);
+    await gw.flushLogs();
+    const log = (await gw.api('GET', '/gateways/default/logs?per_page=1')).json.result[0];
+    expect(log).toMatchObject({ status_code: 502, success: false, cached: false });
+  });
 });
