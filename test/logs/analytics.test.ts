@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPriceTable } from '../../src/costs/prices.ts';
+import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
 import { DATABASES } from '../helpers/databases.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
@@ -184,6 +185,49 @@ for (const database of DATABASES) {
         'gpt-4o-mini',
         'claude-sonnet-4-5',
       ]);
+    });
+
+    it('sums the groups past 100 000 points in all into one "(other)" series', async () => {
+      await ctx.gw.gatehouse.app.gateways.create('local', 'many-users', { ...DEFAULT_SETTINGS });
+      // Fourteen users: u0 three requests, u1 two, the rest one each.
+      const users = ['u0', 'u0', 'u0', 'u1', 'u1', ...Array.from({ length: 12 }, (_, i) => `u${i + 2}`)];
+      for (const user of users) {
+        const res = await request(`${ctx.gw.gatewayUrl('many-users')}/openai/chat/completions`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: 'Bearer sk',
+            'cf-aig-metadata': JSON.stringify({ user }),
+          },
+          body: '{"model":"gpt-4o-mini","messages":[]}',
+        });
+        await res.body.text();
+      }
+      // A week by the minute: 10 000 points a series, so ten series at most.
+      const end = Date.now() + 60_000;
+      const r = await ctx.gw.api(
+        'GET',
+        `/analytics?gateway=many-users&bucket=minute&start=${end - 9_999 * 60_000}&end=${end}&group_by=metadata.user`,
+      );
+      expect(r.status, JSON.stringify(r.json).slice(0, 300)).toBe(200);
+      const series = r.json.result.series as Array<{
+        group: string;
+        others?: number;
+        points: unknown[];
+        totals: { requests: number };
+      }>;
+      expect(series).toHaveLength(10);
+      expect(series.slice(0, 2).map((s) => [s.group, s.totals.requests])).toEqual([
+        ['u0', 3],
+        ['u1', 2],
+      ]);
+      expect(series[9]).toMatchObject({ group: '(other)', others: 5, totals: { requests: 5 } });
+      expect(series.slice(0, 9).every((s) => s.others === undefined)).toBe(true);
+      expect(series.reduce((n, s) => n + s.totals.requests, 0)).toBe(users.length);
+      expect(series.reduce((n, s) => n + s.points.length, 0)).toBeLessThanOrEqual(100_000);
+      // Under the bound every group keeps its own series.
+      const day = await ctx.gw.api('GET', '/analytics?gateway=many-users&bucket=hour&group_by=metadata.user');
+      expect(day.json.result.series).toHaveLength(14);
     });
 
     it('filters like the logs API, and buckets cover the whole range', async () => {
