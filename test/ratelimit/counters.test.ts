@@ -147,6 +147,21 @@ for (const f of FACTORIES) {
   });
 }
 
+describe('memory counter', () => {
+  it('sweeps idle keys a few per operation, not all of them at once now and then', async () => {
+    const c = memoryCounter();
+    const w: Window = { limit: 1, windowMs: 1000, technique: 'fixed' };
+    for (let i = 0; i < 5000; i++) await c.take(`user-${i}`, w, 1, T);
+    expect(c.keys()).toBe(5000);
+    // Later, while one key is busy, the idle ones go eight per operation.
+    for (let i = 0; i < 100; i++) await c.take('busy', w, 1, T + 5000 + i);
+    expect(c.keys()).toBeGreaterThan(4000);
+    expect(c.keys()).toBeLessThan(4400);
+    for (let i = 0; i < 600; i++) await c.take('busy', w, 1, T + 5100 + i);
+    expect(c.keys()).toBe(1);
+  });
+});
+
 describe.skipIf(!REDIS_AVAILABLE && !process.env['CI'])('redis counter, sliding windows', () => {
   it('keeps at most one entry per slot, however many requests the window holds', async () => {
     const c = await redisCounter(redis!.url, { log: () => undefined });
