@@ -62,8 +62,7 @@ parentPort?.on('message', (message: Message) => {
       return;
     }
     logs ??= sqliteLogSink(raw);
-    logs.insertEncoded(message.batch);
-    parentPort?.postMessage({ id });
+    parentPort?.postMessage({ id, result: logs.insertEncoded(message.batch) });
   } catch (err) {
     const e = err as Error & { code?: unknown; errcode?: unknown; errstr?: unknown };
     parentPort?.postMessage({

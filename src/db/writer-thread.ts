@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { EncodedBatch } from '../logs/batch-codec.ts';
+import type { Refusal } from '../logs/writer.ts';
 import { atMostEvery } from '../util/at-most-every.ts';
 import type { StatementResult } from './run-statement.ts';
 
@@ -12,8 +13,11 @@ const CHECKPOINT_REPORT_EVERY_MS = 60_000;
 export interface WriterThread {
   /** False once the thread is gone: log batches must then be written on this thread. */
   readonly alive: boolean;
-  /** Stores a log batch there, one transaction; rejects with its error, or if the thread stops. */
-  insertLogs(batch: EncodedBatch): Promise<void>;
+  /**
+   * Stores a log batch there, one transaction; resolves with the rows SQLite refused, if any;
+   * rejects with its error, or if the thread stops.
+   */
+  insertLogs(batch: EncodedBatch): Promise<Refusal | undefined>;
   /**
    * Runs one statement on the thread's connection. Rejects with the error SQLite gave (its `code`,
    * `errcode` and `errstr` kept), or if the thread stops.
@@ -102,7 +106,7 @@ export function startWriterThread(
       return alive;
     },
     insertLogs(batch) {
-      return send<void>({ batch }, [batch.columns, batch.bodies]);
+      return send<Refusal | undefined>({ batch }, [batch.columns, batch.bodies]);
     },
     query(sql, parameters) {
       return send<StatementResult>({ sql, parameters });

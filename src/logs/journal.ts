@@ -1,5 +1,6 @@
 import { appendFileSync, createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { LOG_DEFAULTS } from './log-columns.ts';
 import type { LogRow } from './writer.ts';
 
 /** A row as one JSON line; bodies as base64 so the line stays text. */
@@ -21,7 +22,7 @@ function encode(row: LogRow): string {
 }
 
 function decode(line: string): LogRow {
-  const o = JSON.parse(line) as LogRow & {
+  const o = { ...LOG_DEFAULTS, ...JSON.parse(line) } as LogRow & {
     payload?: {
       request: string | null;
       response: string | null;

@@ -40,3 +40,14 @@ export const LOG_COLUMNS = [
   'request_type',
   'error',
 ] as const satisfies ReadonlyArray<keyof LogRow>;
+
+/**
+ * Values for the NOT NULL columns added after the first release (as their migrations default
+ * them), for a row that lacks them: one an older version wrote to its journal before an upgrade.
+ */
+export const LOG_DEFAULTS = {
+  attempt: 1,
+  custom_cost: 0,
+  authentication: 0,
+  compat: 0,
+} as const satisfies Partial<LogRow>;

@@ -3,7 +3,7 @@ import { LOG_BATCH_CHANNEL, logBatchPayloads } from '../db/change-feed.ts';
 import type { Database } from '../db/tables.ts';
 import { LOG_COLUMNS } from './log-columns.ts';
 import { payloadRow } from './payload.ts';
-import type { LogRow, LogSink } from './writer.ts';
+import type { LogRow, LogSink, Refusal } from './writer.ts';
 
 /** Rows per INSERT: Postgres allows 65535 bind parameters per statement; 37 columns × 500 stays under. */
 const CHUNK = 500;
@@ -68,7 +68,7 @@ export interface PostgresSinkOptions {
   /** With several nodes: this node's name, to announce stored rows to the others' live tails. */
   announceAs?: string;
   /** Rows the database refused and that were dropped, with the database's reason for the first. */
-  onRefused?: (ids: string[], reason: string) => void;
+  onRefused?: (refusal: Refusal) => void;
 }
 
 /**
@@ -125,7 +125,7 @@ export function postgresLogSink(db: Kysely<Database>, opts: PostgresSinkOptions 
       }
       await announceStored(tx, seqs);
     });
-    if (refused.length > 0) opts.onRefused?.(refused, reason);
+    if (refused.length > 0) opts.onRefused?.({ ids: refused, reason });
     return refused;
   }
 

@@ -1,17 +1,25 @@
 import type { WriterThread } from '../db/writer-thread.ts';
 import { encodeBatch } from './batch-codec.ts';
-import type { LogSink } from './writer.ts';
+import type { LogSink, Refusal } from './writer.ts';
 
 /**
  * Log batches stored by the SQLite writer thread, so a batch (tens of µs a row, milliseconds a
  * batch) never holds up the thread that serves requests; this thread only encodes it. Once that
  * thread is gone, batches go to `fallback`, here. A batch in flight when it died is rejected, and
- * the log writer keeps it and tries again.
+ * the log writer keeps it and tries again. Rows SQLite refuses are reported with `onRefused`.
  */
-export function workerLogSink(thread: WriterThread, fallback: LogSink): LogSink {
+export function workerLogSink(
+  thread: WriterThread,
+  fallback: LogSink,
+  onRefused?: (refusal: Refusal) => void,
+): LogSink {
   return {
-    insert(rows) {
-      return thread.alive ? thread.insertLogs(encodeBatch(rows)) : fallback.insert(rows);
+    async insert(rows) {
+      if (!thread.alive) return fallback.insert(rows);
+      const refusal = await thread.insertLogs(encodeBatch(rows));
+      if (!refusal) return undefined;
+      onRefused?.(refusal);
+      return refusal.ids;
     },
   };
 }

@@ -14,11 +14,17 @@ export interface LogPayload {
 
 export type LogRow = Omit<Insertable<LogsTable>, 'seq'> & { payload?: LogPayload | undefined };
 
+/** Rows of a batch the database refused for their data and that were dropped, with its reason for the first. */
+export interface Refusal {
+  ids: string[];
+  reason: string;
+}
+
 /** Where batches go: one transaction per call, all rows or none. */
 export interface LogSink {
   /**
    * Stores the rows, or fails with nothing stored. Resolves with the ids of rows the database
-   * refused for their data and that were dropped, if any (Postgres; see postgres-sink.ts).
+   * refused for their data and that were dropped, if any (see the SQLite and Postgres sinks).
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a sink that never refuses a row returns nothing.
   insert(rows: LogRow[]): Promise<readonly string[] | void>;

@@ -29,7 +29,7 @@ import { sqliteLogSink } from '../logs/sqlite-sink.ts';
 import { tailAcrossNodes } from '../logs/tail-across-nodes.ts';
 import { LogTailHub } from '../logs/tail-hub.ts';
 import { workerLogSink } from '../logs/worker-sink.ts';
-import { LogWriter } from '../logs/writer.ts';
+import { LogWriter, type Refusal } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { OtelExporter } from '../otel/exporter.ts';
@@ -130,19 +130,20 @@ async function assemble(
   };
   changes.onChange(reload);
 
+  const refused = ({ ids, reason }: Refusal) =>
+    log(
+      'error',
+      `log writer: the database refused ${ids.length} log row${ids.length === 1 ? '' : 's'} (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}), dropped; the rest of the batch is stored: ${reason.slice(0, 300)}`,
+    );
   // SQLite inserts run on its writer thread; Postgres ones are network calls already.
   const sink = retainingSink(
     database.sqlite
       ? database.writer
-        ? workerLogSink(database.writer, sqliteLogSink(database.sqlite))
-        : sqliteLogSink(database.sqlite)
+        ? workerLogSink(database.writer, sqliteLogSink(database.sqlite, { onRefused: refused }), refused)
+        : sqliteLogSink(database.sqlite, { onRefused: refused })
       : postgresLogSink(db, {
           announceAs: changes.node,
-          onRefused: (ids, reason) =>
-            log(
-              'error',
-              `log writer: the database refused ${ids.length} log row${ids.length === 1 ? '' : 's'} (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}), dropped; the rest of the batch is stored: ${reason.slice(0, 300)}`,
-            ),
+          onRefused: refused,
         }),
     // Its counts and deletes go where the log queries go: on SQLite, the writer thread.
     database.logsDb,

@@ -29,7 +29,7 @@ export interface TestGateway {
  */
 export async function startGatehouse(
   env: Record<string, string> = {},
-  opts: { dataDir?: string } = {},
+  opts: { dataDir?: string; log?: (level: string, message: string) => void } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const { config } = loadConfig(
@@ -43,7 +43,7 @@ export async function startGatehouse(
     },
     dataDir,
   );
-  const gatehouse = await createGatehouse(config, { log: () => undefined });
+  const gatehouse = await createGatehouse(config, { log: opts.log ?? (() => undefined) });
   const address = await gatehouse.listen();
   const url = `http://127.0.0.1:${address.port}`;
   const apiUrl = `${url}/client/v4/accounts/${config.accountId}/ai-gateway`;

@@ -98,7 +98,7 @@ describe.skipIf(!POSTGRES_AVAILABLE && !process.env['CI'])('Postgres log sink', 
             : r.model,
       }));
       const refused: Array<[string[], string]> = [];
-      const sink = postgresLogSink(db.db, { onRefused: (ids, reason) => refused.push([ids, reason]) });
+      const sink = postgresLogSink(db.db, { onRefused: ({ ids, reason }) => refused.push([ids, reason]) });
       expect(await sink.insert(rows)).toEqual(['refused-1', 'refused-4']);
       const stored = await db.db.selectFrom('logs').select('id').orderBy('id').execute();
       expect(stored.map((r) => r.id)).toEqual(['refused-0', 'refused-2', 'refused-3', 'refused-5']);

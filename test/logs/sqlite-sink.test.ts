@@ -7,6 +7,7 @@ import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
 import { unpack } from '../../src/logs/payload.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
+import type { Refusal } from '../../src/logs/writer.ts';
 import { row, rowsWithBodies } from './log-row.ts';
 
 /** Runs `test` against a fresh, migrated SQLite file, removed afterwards. */
@@ -36,12 +37,32 @@ describe('SQLite log sink', () => {
     });
   });
 
-  it('a failing batch stores none of its rows', async () => {
+  it('a row SQLite refuses is dropped and reported, and the rest of its batch stored', async () => {
     await withDatabase(async (raw) => {
       const rows = Array.from({ length: 40 }, (_, i) => row(i));
       // A NOT NULL column left empty in the single-row tail, after a full group went in.
       rows[35] = { ...row(35), provider: null as unknown as string };
-      await expect(sqliteLogSink(raw).insert(rows)).rejects.toThrow(/NOT NULL/);
+      const reports: Refusal[] = [];
+      const refused = await sqliteLogSink(raw, { onRefused: (r) => reports.push(r) }).insert(rows);
+      expect(refused).toEqual([rows[35]!.id]);
+      expect(reports).toEqual([{ ids: [rows[35]!.id], reason: expect.stringMatching(/NOT NULL/) }]);
+      const ids = (raw.prepare('SELECT id FROM logs ORDER BY id').all() as Array<{ id: string }>).map(
+        (r) => r.id,
+      );
+      expect(ids).toEqual(
+        rows
+          .filter((_, i) => i !== 35)
+          .map((r) => r.id)
+          .sort(),
+      );
+    });
+  });
+
+  it('a batch that fails for another reason stores none of its rows', async () => {
+    await withDatabase(async (raw) => {
+      const sink = sqliteLogSink(raw);
+      raw.exec('DROP TABLE log_payloads');
+      await expect(sink.insert(rowsWithBodies(40))).rejects.toThrow(/no such table/);
       expect((raw.prepare('SELECT count(*) AS c FROM logs').get() as { c: number }).c).toBe(0);
     });
   });

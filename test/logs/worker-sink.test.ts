@@ -10,8 +10,8 @@ import { LOG_COLUMNS } from '../../src/logs/log-columns.ts';
 import { unpack } from '../../src/logs/payload.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
 import { workerLogSink } from '../../src/logs/worker-sink.ts';
-import type { LogRow } from '../../src/logs/writer.ts';
-import { row } from './log-row.ts';
+import type { LogRow, Refusal } from '../../src/logs/writer.ts';
+import { row, rowsWithBodies } from './log-row.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -101,17 +101,29 @@ describe('log batches crossing to the writer thread', () => {
     await db.destroy();
   });
 
-  it('a batch the thread cannot store is rejected with its reason (the writer keeps it)', async () => {
+  it('a row the thread cannot store is dropped and reported with the reason; the rest of the batch is stored', async () => {
     const { path, db, raw } = await database();
     const thread = startWriterThread(raw, path, 1_000, () => undefined);
-    const sink = workerLogSink(thread, sqliteLogSink(raw));
-    await expect(sink.insert([{ ...row(1), provider: null as unknown as string }])).rejects.toThrow(
-      /NOT NULL/,
-    );
-    await sink.insert([row(2)]);
+    const reports: Refusal[] = [];
+    const sink = workerLogSink(thread, sqliteLogSink(raw), (r) => reports.push(r));
+    expect(await sink.insert([{ ...row(1), provider: null as unknown as string }, row(2)])).toEqual([
+      'log-0001',
+    ]);
+    expect(reports).toEqual([{ ids: ['log-0001'], reason: expect.stringMatching(/NOT NULL/) }]);
     expect((raw.prepare('SELECT id FROM logs').all() as Array<{ id: string }>).map((r) => r.id)).toEqual([
       'log-0002',
     ]);
+    await thread.stop();
+    await db.destroy();
+  });
+
+  it('a batch the thread cannot store for another reason is rejected with it (the writer keeps it)', async () => {
+    const { path, db, raw } = await database();
+    const thread = startWriterThread(raw, path, 1_000, () => undefined);
+    const sink = workerLogSink(thread, sqliteLogSink(raw));
+    raw.exec('DROP TABLE log_payloads');
+    await expect(sink.insert(rowsWithBodies(3))).rejects.toThrow(/no such table/);
+    expect((raw.prepare('SELECT count(*) AS n FROM logs').get() as { n: number }).n).toBe(0);
     await thread.stop();
     await db.destroy();
   });
