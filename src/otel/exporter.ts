@@ -58,6 +58,13 @@ const FLUSH_MS = 1000;
 const MAX_BATCH = 200;
 /** Spans waiting per endpoint beyond this are dropped (a collector that is down must not grow memory). */
 const MAX_QUEUED = 10_000;
+/**
+ * Batches being sent (or waiting to be sent again) per endpoint at once; the rest wait in the
+ * queue. Without a bound, a collector that hangs (each try waits its 10 s timeout, a batch lives
+ * ~50 s) held every second's batches in flight: at 3 000 requests a second, ~140 000 spans and as
+ * many open requests, beyond what MAX_QUEUED promises.
+ */
+const MAX_IN_FLIGHT = 4;
 /** The answers OTLP/HTTP asks a client to retry: the collector, or a proxy in front of it, is busy. */
 const RETRYABLE = new Set([429, 502, 503, 504]);
 /** A batch is sent at most this many times, backing off 1, 2, then 4 s, or as `Retry-After` says. */
@@ -81,7 +88,7 @@ type Outcome = { ok: true } | { ok: false; error: string; retry: boolean; afterM
  * with a warning. Nothing is retried forever or held without bound.
  */
 export class OtelExporter {
-  readonly #queues = new Map<string, { target: OtelTarget; spans: Span[] }>();
+  readonly #queues = new Map<string, { target: OtelTarget; spans: Span[]; inFlight: number }>();
   readonly #log: (level: 'warn', message: string) => void;
   #timer: NodeJS.Timeout | undefined;
   #warned = new Set<string>();
@@ -96,11 +103,16 @@ export class OtelExporter {
       const key = `${target.url}\u0000${JSON.stringify(target.headers)}\u0000${target.authorization ?? ''}\u0000${target.content_type ?? 'json'}`;
       let q = this.#queues.get(key);
       if (!q) {
-        q = { target, spans: [] };
+        q = { target, spans: [], inFlight: 0 };
         this.#queues.set(key, q);
       }
       if (q.spans.length < MAX_QUEUED) q.spans.push(span);
     }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#closing) return;
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       void this.flush();
@@ -108,10 +120,19 @@ export class OtelExporter {
     this.#timer.unref();
   }
 
-  async flush(): Promise<void> {
+  /** Sends what is queued, at most MAX_IN_FLIGHT batches per endpoint at a time (`all`: every batch, now). */
+  async flush(all = false): Promise<void> {
     const sends: Promise<void>[] = [];
     for (const q of this.#queues.values()) {
-      while (q.spans.length > 0) sends.push(this.#send(q.target, q.spans.splice(0, MAX_BATCH)));
+      while (q.spans.length > 0 && (all || q.inFlight < MAX_IN_FLIGHT)) {
+        q.inFlight++;
+        const sent = this.#send(q.target, q.spans.splice(0, MAX_BATCH)).finally(() => {
+          q.inFlight--;
+          // Batches left behind by the bound go when there is room.
+          if (q.spans.length > 0) this.#schedule();
+        });
+        sends.push(sent);
+      }
     }
     await Promise.all(sends);
   }
@@ -170,10 +191,13 @@ export class OtelExporter {
     }
   }
 
-  /** Sends what is queued, once: a batch still being retried, or failing now, is given up. */
+  /**
+   * Sends what is queued, once, all at a time (each try ends within 10 s): a batch still being
+   * retried, or failing now, is given up.
+   */
   async close(): Promise<void> {
     this.#closing = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.flush();
+    await this.flush(true);
   }
 }

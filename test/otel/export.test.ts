@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
-import { retryAfterMs } from '../../src/otel/exporter.ts';
+import { OtelExporter, retryAfterMs, type Span } from '../../src/otel/exporter.ts';
 import { decodeTraceRequest } from '../helpers/otlp.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
@@ -176,5 +176,62 @@ describe('OpenTelemetry export (gateway otel)', () => {
     expect(retryAfterMs('3600', now)).toBe(30_000);
     expect(retryAfterMs('soon', now)).toBeUndefined();
     expect(retryAfterMs(null, now)).toBeUndefined();
+  });
+});
+
+describe('OpenTelemetry export to a collector that hangs', () => {
+  it('keeps at most 4 batches in flight to it, the rest queued, and sends them all once it answers', async () => {
+    const held: Array<() => void> = [];
+    let open = 0;
+    let most = 0;
+    let delivered = 0;
+    const hanging = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        most = Math.max(most, ++open);
+        held.push(() => {
+          open--;
+          delivered += JSON.parse(Buffer.concat(chunks).toString()).resourceSpans[0].scopeSpans[0].spans
+            .length;
+          res.writeHead(200).end('{}');
+        });
+      });
+    });
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/v1/traces`;
+    const exporter = new OtelExporter(() => undefined);
+    try {
+      const span = (i: number): Span => ({
+        traceId: 'a'.repeat(32),
+        spanId: i.toString(16).padStart(16, '0'),
+        name: 'chat',
+        kind: 3,
+        startTimeUnixNano: '1',
+        endTimeUnixNano: '2',
+        attributes: [],
+        status: { code: 0 },
+      });
+      // Ten batches' worth, while the collector answers nothing.
+      for (let i = 0; i < 2000; i++) exporter.export([{ url, headers: {} }], span(i));
+      void exporter.flush();
+      await expect.poll(() => held.length).toBe(4);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(held.length).toBe(4);
+      // It answers again: the queued batches follow, never more than 4 at a time.
+      await expect
+        .poll(
+          () => {
+            for (const answer of held.splice(0)) answer();
+            return delivered;
+          },
+          { timeout: 15_000, interval: 100 },
+        )
+        .toBe(2000);
+      expect(most).toBe(4);
+    } finally {
+      await exporter.close();
+      await new Promise<void>((r) => hanging.close(() => r()));
+    }
   });
 });
