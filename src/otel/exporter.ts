@@ -107,6 +107,13 @@ export class OtelExporter {
         this.#queues.set(key, q);
       }
       if (q.spans.length < MAX_QUEUED) q.spans.push(span);
+      else if (!this.#warned.has(target.url)) {
+        this.#warned.add(target.url);
+        this.#log(
+          'warn',
+          `OpenTelemetry export to ${new URL(target.url).origin} is behind: ${MAX_QUEUED} spans wait for it; dropping new ones until it catches up`,
+        );
+      }
     }
     this.#schedule();
   }

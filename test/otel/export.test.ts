@@ -185,11 +185,13 @@ describe('OpenTelemetry export to a collector that hangs', () => {
     let open = 0;
     let most = 0;
     let delivered = 0;
+    let answering = false;
     const hanging = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         most = Math.max(most, ++open);
+        if (answering) return void res.writeHead(200).end('{}');
         held.push(() => {
           open--;
           delivered += JSON.parse(Buffer.concat(chunks).toString()).resourceSpans[0].scopeSpans[0].spans
@@ -200,7 +202,8 @@ describe('OpenTelemetry export to a collector that hangs', () => {
     });
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/v1/traces`;
-    const exporter = new OtelExporter(() => undefined);
+    const warnings: string[] = [];
+    const exporter = new OtelExporter((_level, message) => warnings.push(message));
     try {
       const span = (i: number): Span => ({
         traceId: 'a'.repeat(32),
@@ -229,7 +232,15 @@ describe('OpenTelemetry export to a collector that hangs', () => {
         )
         .toBe(2000);
       expect(most).toBe(4);
+      // Past its queue's bound new spans are dropped, and that is said once.
+      for (let i = 0; i < 2; i++)
+        for (let j = 0; j < 10_001; j++) exporter.export([{ url, headers: {} }], span(j));
+      expect(warnings).toEqual([
+        expect.stringMatching(/is behind: 10000 spans wait for it; dropping new ones/),
+      ]);
     } finally {
+      answering = true;
+      for (const answer of held.splice(0)) answer();
       await exporter.close();
       await new Promise<void>((r) => hanging.close(() => r()));
     }
