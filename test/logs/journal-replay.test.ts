@@ -4,33 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from '../helpers/databases.ts';
 import { startGatehouse } from '../helpers/gatehouse.ts';
+import { row } from './log-row.ts';
 
-/** A journal line as the writer spills it (a row without bodies). */
-const line = (id: string, changes: Record<string, unknown> = {}, drop: string[] = []) => {
-  const row: Record<string, unknown> = {
-    id,
-    account_id: 'local',
-    gateway_id: 'default',
-    created_at: Date.now(),
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    path: 'chat/completions',
-    method: 'POST',
-    status_code: 200,
-    success: 1,
-    cached: 0,
-    duration: 3,
-    event_id: `event-${id}`,
-    request_id: `request-${id}`,
-    request_type: 'provider',
-    authentication: 0,
-    compat: 0,
-    custom_cost: 0,
-    attempt: 1,
-    ...changes,
-  };
-  for (const name of drop) delete row[name];
-  return JSON.stringify(row);
+/** A journal line as the writer spills it (a row without bodies), stored now. */
+const line = (i: number, changes: Record<string, unknown> = {}, drop: string[] = []) => {
+  const spilled: Record<string, unknown> = { ...row(i), created_at: Date.now(), ...changes };
+  for (const name of drop) delete spilled[name];
+  return JSON.stringify(spilled);
 };
 
 /**
@@ -46,9 +26,7 @@ for (const database of DATABASES) {
       const older = ['attempt', 'custom_cost', 'authentication', 'compat'];
       writeFileSync(
         join(dataDir, 'log-journal.ndjson'),
-        `${[line('log-a'), line('log-b', {}, older), line('log-c', { success: null }), line('log-d')].join(
-          '\n',
-        )}\n`,
+        `${[line(1), line(2, {}, older), line(3, { success: null }), line(4)].join('\n')}\n`,
       );
       const gw = await startGatehouse(await database.env(), {
         dataDir,
@@ -63,10 +41,10 @@ for (const database of DATABASES) {
             const r = await gw.api('GET', '/gateways/default/logs?per_page=10&order_by=created_at');
             return (r.json.result as Array<{ id: string }>).map((l) => l.id).sort();
           })
-          .toEqual(['log-a', 'log-b', 'log-d']);
-        const b = (await gw.api('GET', '/gateways/default/logs/log-b')).json.result;
+          .toEqual(['log-0001', 'log-0002', 'log-0004']);
+        const b = (await gw.api('GET', '/gateways/default/logs/log-0002')).json.result;
         expect(b).toMatchObject({ attempt: 1, custom_cost: false, authentication: false });
-        expect(errors.join('\n')).toMatch(/the database refused 1 log row \(log-c\), dropped/);
+        expect(errors.join('\n')).toMatch(/the database refused 1 log row \(log-0003\), dropped/);
         expect(existsSync(join(dataDir, 'log-journal.ndjson.replaying'))).toBe(false);
       } finally {
         await gw.close();
