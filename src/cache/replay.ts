@@ -18,7 +18,10 @@ export function replay(
     const frames = entry.frames ?? [];
     let start = 0;
     for (const end of [...frames, entry.body.length]) {
-      if (end > start) res.write(transform.data(entry.body.subarray(start, end)));
+      // Nothing yet (a JSON answer is rewritten at the end) writes nothing: even an empty write
+      // sends the head, and its status may still change.
+      const text = end > start ? transform.data(entry.body.subarray(start, end)) : '';
+      if (text.length > 0) res.write(text);
       start = end;
     }
     endTransformed(res, transform, transform.end());
