@@ -10,14 +10,17 @@ import { openAiFormatTarget } from '../compat/targets/openai.ts';
 import { type ChatRequest, type ChatTarget, CompatError, type ResponseContext } from '../compat/types.ts';
 import type { PriceTable } from '../costs/prices.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { credentialHeader } from '../keys/apply.ts';
-import { parseServiceAccount, type ServiceAccount } from '../keys/google-service-account.ts';
+import type { ServiceAccount } from '../keys/google-service-account.ts';
 import { explainDepth, MAX_JSON_DEPTH } from '../util/json-depth.ts';
 import { own } from '../util/own.ts';
+import {
+  bedrockRegion,
+  headerIndex,
+  moveCredential,
+  vertexAccount,
+  vertexTarget,
+} from './compat-credentials.ts';
 import type { DataPlaneRoute } from './route.ts';
-
-/** The Messages API version `/compat` speaks to Anthropic when the client names none. */
-const ANTHROPIC_VERSION = '2023-06-01';
 
 /**
  * Where each OpenAI-format provider serves the OpenAI API below its base URL. On
@@ -52,9 +55,6 @@ const TRANSLATED: Record<string, ChatTarget> = {
   'aws-bedrock': bedrockTarget,
   cohere: cohereTarget,
 };
-
-/** Bedrock on `/compat`: the region when the credentials name none. */
-export const DEFAULT_BEDROCK_REGION = 'us-east-1';
 
 /** Whether `/compat` serves this provider slug. */
 export function servedOnCompat(slug: string): boolean {
@@ -303,74 +303,6 @@ function parseWith<T>(fn: () => T): T {
   }
 }
 
-function headerIndex(headers: string[], name: string): number {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return i;
-  return -1;
-}
-
-/**
- * `Authorization: Bearer {key}` (the SDK's apiKey) → the header this provider takes its key in, the
- * same one a stored key goes in; plus Anthropic's version header.
- */
-function moveCredential(headers: string[], slug: string): void {
-  const i = headerIndex(headers, 'authorization');
-  if (i >= 0) {
-    const [name, value] = credentialHeader(slug, headers[i + 1]!.replace(/^bearer\s+/i, ''));
-    if (name !== 'authorization' && headerIndex(headers, name) < 0) {
-      headers.splice(i, 2);
-      headers.push(name, value);
-    }
-  }
-  if (slug === 'anthropic' && headerIndex(headers, 'anthropic-version') < 0)
-    headers.push('anthropic-version', ANTHROPIC_VERSION);
-}
-
-/** Vertex AI on `/compat`: the region when the service-account JSON names none. */
-export const DEFAULT_VERTEX_REGION = 'us-central1';
-
-/**
- * Vertex AI on `/compat` takes the service-account key JSON as the bearer value (SPEC.md §2): its
- * project and optional `region` place the request; the gateway exchanges it for an access token.
- */
-function vertexAccount(headers: string[], allowHosts: readonly string[]): ServiceAccount {
-  const i = headerIndex(headers, 'authorization');
-  const value = i >= 0 ? headers[i + 1]!.replace(/^bearer\s+/i, '') : '';
-  if (!value.trimStart().startsWith('{')) {
-    throw new GatewayError(
-      'credentialsRequired',
-      'google-vertex-ai on /compat takes the service-account key JSON as the bearer value (the SDK apiKey); a raw access token is not accepted',
-    );
-  }
-  try {
-    return parseServiceAccount(value, { allowHosts });
-  } catch (err) {
-    throw new GatewayError('credentialsRequired', (err as Error).message);
-  }
-}
-
-function vertexTarget(account: ServiceAccount): ChatTarget {
-  const region = account.region ?? DEFAULT_VERTEX_REGION;
-  return geminiTarget(
-    'google-vertex-ai',
-    `v1/projects/${encodeURIComponent(account.projectId)}/locations/${region}/publishers/google/models/`,
-  );
-}
-
-/** The region named by AWS credentials sent as the bearer value, else the default. */
-function bedrockRegion(headers: string[]): string {
-  const i = headerIndex(headers, 'authorization');
-  const value = i >= 0 ? headers[i + 1]!.replace(/^bearer\s+/i, '') : '';
-  if (value.startsWith('{')) {
-    try {
-      const region = (JSON.parse(value) as { region?: unknown }).region;
-      if (typeof region === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) return region;
-    } catch {
-      // Not JSON after all: signing reports it.
-    }
-  }
-  return DEFAULT_BEDROCK_REGION;
-}
-
 /**
  * `GET /compat/models` (and `/compat/v1/models`): the models `/compat` can reach that the price
  * table knows, in OpenAI's list shape, with their prices per token (`cost_in`, `cost_out`, as
@@ -393,21 +325,4 @@ export function compatModels(prices: PriceTable): unknown {
       })),
     );
   return { object: 'list', data };
-}
-
-/** Replaces the service-account JSON in `Authorization` with an access token for it. */
-export async function useServiceAccount(
-  app: { googleTokens: { token(account: ServiceAccount): Promise<string> } },
-  headers: string[],
-  account: ServiceAccount,
-): Promise<void> {
-  let token: string;
-  try {
-    token = await app.googleTokens.token(account);
-  } catch (err) {
-    throw new GatewayError('credentialsRequired', `google-vertex-ai: ${(err as Error).message}`);
-  }
-  const i = headerIndex(headers, 'authorization');
-  if (i >= 0) headers.splice(i, 2);
-  headers.push('authorization', `Bearer ${token}`);
 }
