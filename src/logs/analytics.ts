@@ -39,6 +39,15 @@ export interface Point {
  * 23 s and 1.8 GB of the gateway's memory before failing.
  */
 export const MAX_ANSWER_POINTS = 100_000;
+
+/**
+ * Buckets summed per query. The database answers one row per bucket, group and latency step:
+ * a week by the minute of a million logs was ~1 million rows in one answer, past the heap of the
+ * SQLite writer thread (256 MB) that runs the query. The thread died with the request's 500, and
+ * later queries ran on the request thread, holding every request for seconds. A slice at a time,
+ * an answer holds at most this many buckets' rows, and this thread sums each between other work.
+ */
+const BUCKETS_PER_QUERY = 60;
 /** The group of the series that sums the others. */
 export const OTHER_GROUPS = '(other)';
 
@@ -125,82 +134,73 @@ export async function analytics(
   const size = BUCKETS[q.bucket];
   const firstBucket = Math.floor(q.start / size) * size;
   const buckets = Math.max(1, Math.ceil((q.end - firstBucket) / size));
-  const base = (on: Kysely<Database> = db) => {
+  const base = (on: Kysely<Database>, from: number, to: number) => {
     let query = on
       .selectFrom('logs')
       .where('account_id', '=', q.accountId)
-      .where('created_at', '>=', q.start)
-      .where('created_at', '<', q.end);
+      .where('created_at', '>=', from)
+      .where('created_at', '<', to);
     if (q.gateways) query = query.where('gateway_id', 'in', q.gateways.length > 0 ? q.gateways : ['']);
     for (const f of q.filters) query = query.where((eb) => condition(eb, f));
     return query;
   };
-  const series = new Map<string | null, Acc[]>();
-  /** Set when some groups are summed into the `(other)` series: the groups kept apart. */
-  let kept: Set<string | null> | undefined;
-  let summed: { accs: Acc[]; groups: number } | undefined;
-  const accOf = (group: string | null, bucket: number): Acc => {
-    let accs = summed && !kept!.has(group) ? summed.accs : series.get(group);
-    if (!accs) {
-      accs = Array.from({ length: buckets }, empty);
-      series.set(group, accs);
-    }
-    return accs[Math.min(buckets - 1, Math.max(0, Math.floor(bucket)))]!;
-  };
   // Integer division on both databases: bound numbers arrive as doubles unless cast.
   const bucketExpr = sql<number>`(created_at - cast(${firstBucket} as bigint)) / cast(${size} as bigint)`;
+  // The database sums per bucket, group and latency step (1 ms below 100 ms, 10 ms below 1 s,
+  // 100 ms below 10 s, 1 s beyond), so latency percentiles come from a histogram and are within
+  // one step of the exact value.
+  const groupExpr = q.groupBy?.startsWith('metadata.')
+    ? metadataValue(q.groupBy.slice('metadata.'.length), opts.dialect ?? 'sqlite')
+    : q.groupBy
+      ? sql<string | null>`${sql.ref(q.groupBy === 'gateway' ? 'gateway_id' : q.groupBy)}`
+      : sql<string | null>`null`;
+  const bin = sql<number>`case when duration < 100 then duration when duration < 1000 then duration / 10 * 10 when duration < 10000 then duration / 100 * 100 else duration / 1000 * 1000 end`;
+  const aggregate = (on: Kysely<Database>, from: number, to: number) =>
+    base(on, from, to)
+      .select([
+        bucketExpr.as('b'),
+        groupExpr.as('g'),
+        bin.as('d'),
+        sql<number>`count(*)`.as('requests'),
+        sql<number>`sum(case when success = 1 then 0 else 1 end)`.as('errors'),
+        sql<number>`sum(cached)`.as('cached'),
+        sql<number>`coalesce(sum(tokens_in), 0)`.as('tokens_in'),
+        sql<number>`coalesce(sum(tokens_out), 0)`.as('tokens_out'),
+        sql<number>`coalesce(sum(cost), 0)`.as('cost'),
+        sql<number>`coalesce(sum(saved_cost), 0)`.as('saved_cost'),
+      ])
+      .groupBy([sql`1`, sql`2`, sql`3`])
+      .execute();
+  // Postgres cannot tell how few groups these expressions make (~12 000 for a day of a million
+  // rows), plans for about one per row, and sorts them all, spilling to disk at the default
+  // work_mem. Room for a hash table (which Postgres spills itself past that) halves the time.
+  const slice = (from: number, to: number) =>
+    opts.dialect === 'postgres'
+      ? db.transaction().execute(async (tx) => {
+          await sql`SET LOCAL work_mem = '64MB'`.execute(tx);
+          return aggregate(tx, from, to);
+        })
+      : aggregate(db, from, to);
 
-  {
-    // One scan: the database sums per bucket, group and latency step (1 ms below 100 ms, 10 ms
-    // below 1 s, 100 ms below 10 s, 1 s beyond), so latency percentiles come from a histogram
-    // and are within one step of the exact value.
-    const groupExpr = q.groupBy?.startsWith('metadata.')
-      ? metadataValue(q.groupBy.slice('metadata.'.length), opts.dialect ?? 'sqlite')
-      : q.groupBy
-        ? sql<string | null>`${sql.ref(q.groupBy === 'gateway' ? 'gateway_id' : q.groupBy)}`
-        : sql<string | null>`null`;
-    const bin = sql<number>`case when duration < 100 then duration when duration < 1000 then duration / 10 * 10 when duration < 10000 then duration / 100 * 100 else duration / 1000 * 1000 end`;
-    const aggregate = (on: Kysely<Database>) =>
-      base(on)
-        .select([
-          bucketExpr.as('b'),
-          groupExpr.as('g'),
-          bin.as('d'),
-          sql<number>`count(*)`.as('requests'),
-          sql<number>`sum(case when success = 1 then 0 else 1 end)`.as('errors'),
-          sql<number>`sum(cached)`.as('cached'),
-          sql<number>`coalesce(sum(tokens_in), 0)`.as('tokens_in'),
-          sql<number>`coalesce(sum(tokens_out), 0)`.as('tokens_out'),
-          sql<number>`coalesce(sum(cost), 0)`.as('cost'),
-          sql<number>`coalesce(sum(saved_cost), 0)`.as('saved_cost'),
-        ])
-        .groupBy([sql`1`, sql`2`, sql`3`])
-        .execute();
-    // Postgres cannot tell how few groups these expressions make (~12 000 for a day of a million
-    // rows), plans for about one per row, and sorts them all, spilling to disk at the default
-    // work_mem. Room for a hash table (which Postgres spills itself past that) halves the time.
-    const rows =
-      opts.dialect === 'postgres'
-        ? await db.transaction().execute(async (tx) => {
-            await sql`SET LOCAL work_mem = '64MB'`.execute(tx);
-            return aggregate(tx);
-          })
-        : await aggregate(db);
-    const requestsBy = new Map<string | null, number>();
-    for (const r of rows)
-      requestsBy.set(r.g ?? null, (requestsBy.get(r.g ?? null) ?? 0) + Number(r.requests));
-    if (requestsBy.size * buckets > MAX_ANSWER_POINTS) {
-      const room = Math.max(1, Math.floor(MAX_ANSWER_POINTS / buckets) - 1);
-      kept = new Set(
-        [...requestsBy.entries()]
-          .sort(([ga, a], [gb, b]) => b - a || String(ga).localeCompare(String(gb)))
-          .slice(0, room)
-          .map(([g]) => g),
-      );
-      summed = { accs: Array.from({ length: buckets }, empty), groups: requestsBy.size - kept.size };
-    }
-    for (const r of rows) {
-      const a = accOf(r.g ?? null, Number(r.b));
+  // Each group's buckets as the slices come in, only those with requests.
+  const sparse = new Map<string | null, Map<number, Acc>>();
+  const requestsBy = new Map<string | null, number>();
+  for (let first = 0; first < buckets; first += BUCKETS_PER_QUERY) {
+    const from = Math.max(q.start, firstBucket + first * size);
+    const to = Math.min(q.end, firstBucket + (first + BUCKETS_PER_QUERY) * size);
+    for (const r of await slice(from, to)) {
+      const group = r.g ?? null;
+      const bucket = Math.min(buckets - 1, Math.max(0, Math.floor(Number(r.b))));
+      let byBucket = sparse.get(group);
+      if (!byBucket) {
+        byBucket = new Map();
+        sparse.set(group, byBucket);
+      }
+      let a = byBucket.get(bucket);
+      if (!a) {
+        a = empty();
+        byBucket.set(bucket, a);
+      }
       a.requests += Number(r.requests);
       a.errors += Number(r.errors);
       a.cached += Number(r.cached);
@@ -209,9 +209,31 @@ export async function analytics(
       a.cost += Number(r.cost);
       a.savedCost += Number(r.saved_cost);
       a.bins.push([Number(r.d), Number(r.requests)]);
+      requestsBy.set(group, (requestsBy.get(group) ?? 0) + Number(r.requests));
     }
   }
-  if (series.size === 0 && !q.groupBy) series.set(null, Array.from({ length: buckets }, empty));
+
+  const dense = (byBucket: Map<number, Acc> | undefined) =>
+    Array.from({ length: buckets }, (_, i) => byBucket?.get(i) ?? empty());
+  /** Set when some groups are summed into the `(other)` series: the groups kept apart. */
+  let kept: Set<string | null> | undefined;
+  let summed: { accs: Acc[]; groups: number } | undefined;
+  if (requestsBy.size * buckets > MAX_ANSWER_POINTS) {
+    const room = Math.max(1, Math.floor(MAX_ANSWER_POINTS / buckets) - 1);
+    kept = new Set(
+      [...requestsBy.entries()]
+        .sort(([ga, a], [gb, b]) => b - a || String(ga).localeCompare(String(gb)))
+        .slice(0, room)
+        .map(([g]) => g),
+    );
+    summed = { accs: dense(undefined), groups: requestsBy.size - kept.size };
+  }
+  const series = new Map<string | null, Acc[]>();
+  for (const [group, byBucket] of sparse) {
+    if (!summed || kept!.has(group)) series.set(group, dense(byBucket));
+    else for (const [bucket, a] of byBucket) addInto(summed.accs[bucket]!, a);
+  }
+  if (series.size === 0 && !q.groupBy) series.set(null, dense(undefined));
   const answer = (group: string | null, accs: Acc[]): Series => ({
     group,
     points: accs.map((a, i) => ({ time: new Date(firstBucket + i * size).toISOString(), ...summary(a) })),
@@ -224,18 +246,20 @@ export async function analytics(
   return result;
 }
 
+function addInto(all: Acc, a: Acc): void {
+  all.requests += a.requests;
+  all.errors += a.errors;
+  all.cached += a.cached;
+  all.tokensIn += a.tokensIn;
+  all.tokensOut += a.tokensOut;
+  all.cost += a.cost;
+  all.savedCost += a.savedCost;
+  for (const b of a.bins) all.bins.push(b);
+}
+
 function merge(accs: Acc[]): Acc {
   const all = empty();
-  for (const a of accs) {
-    all.requests += a.requests;
-    all.errors += a.errors;
-    all.cached += a.cached;
-    all.tokensIn += a.tokensIn;
-    all.tokensOut += a.tokensOut;
-    all.cost += a.cost;
-    all.savedCost += a.savedCost;
-    for (const b of a.bins) all.bins.push(b);
-  }
+  for (const a of accs) addInto(all, a);
   return all;
 }
 
