@@ -19,6 +19,7 @@ const { path, checkpointIntervalMs, autocheckpoint } = workerData as {
 };
 const raw = openSqliteFile(path);
 raw.exec(`PRAGMA wal_autocheckpoint = ${autocheckpoint};`);
+parentPort?.postMessage({ ready: true });
 // Prepared on the first batch: the thread starts before anything needs the logs table to exist.
 let logs: SqliteLogSink | undefined;
 const statements = new Map<string, StatementSync>();

@@ -9,9 +9,14 @@ import type { StatementResult } from './run-statement.ts';
 const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 /** Checkpoints run every second; one that keeps failing (a full disk) is reported this often. */
 const CHECKPOINT_REPORT_EVERY_MS = 60_000;
+/** A thread that ends is started again after this, doubled (up to the most) while it dies as it starts. */
+const RESTART_MIN_MS = 1_000;
+const RESTART_MAX_MS = 300_000;
+/** A thread that ran this long had started well: its end is reported, and it is started again soon. */
+const SETTLED_MS = 10_000;
 
 export interface WriterThread {
-  /** False once the thread is gone: log batches must then be written on this thread. */
+  /** False while the thread is gone (it is started again): log batches must then be written on this thread. */
   readonly alive: boolean;
   /**
    * Stores a log batch there, one transaction; resolves with the rows SQLite refused, if any;
@@ -30,6 +35,8 @@ export interface WriterThread {
 /** The thread's answer to a message with an id; without one, a failed checkpoint. */
 interface WorkerAnswer {
   id?: number;
+  /** Sent once the thread has opened the database. */
+  ready?: boolean;
   result?: unknown;
   error?: string;
   /** node:sqlite's error details, for callers that tell a locked database from a bad query. */
@@ -52,34 +59,48 @@ export function startWriterThread(
 ): WriterThread {
   // Should the thread stop, this still bounds the WAL.
   raw.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES};`);
-  const worker = new Worker(new URL('./writer-thread-worker.ts', import.meta.url), {
-    workerData: { path, checkpointIntervalMs, autocheckpoint: FALLBACK_AUTOCHECKPOINT_PAGES },
-    // Its heap holds one batch's rows at a time (bodies are outside it, in the transferred buffer).
-    // Out of memory it ends, and logs are written on the main thread.
-    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
-  });
-  // Idle, it must not keep the process up; with batches in flight or while stopping it must.
-  worker.unref();
   const pending = new Map<number, { resolve: (value: never) => void; reject: (err: Error) => void }>();
   let nextId = 1;
-  let alive = true;
+  let worker: Worker;
+  let alive = false;
   let stopping = false;
+  let startedAt = 0;
+  let restarts = 0;
+  let restartDelay = RESTART_MIN_MS;
+  let restartTimer: NodeJS.Timeout | undefined;
 
-  const end = (err: Error) => {
-    if (!alive) return;
-    alive = false;
-    if (!stopping) onError(`SQLite writer thread stopped (${err.message}); writing logs on the main thread`);
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
   const checkpointFailed = atMostEvery(CHECKPOINT_REPORT_EVERY_MS, (message, times) =>
     onError(
       `WAL checkpoint: ${message}${times > 1 ? ` (${times} failed checkpoints since the last report)` : ''}`,
     ),
   );
-  worker.on('message', (m: WorkerAnswer) => {
+  const end = (err: Error) => {
+    if (!alive) return;
+    alive = false;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+    if (stopping) return;
+    // A thread that ran a while died of something passing (a query too big for its heap): start
+    // again soon. One that dies as it starts (a database it cannot open) is tried less and less often.
+    const lived = Date.now() - startedAt;
+    const settled = restarts === 0 || lived >= SETTLED_MS;
+    restartDelay = settled ? RESTART_MIN_MS : Math.min(restartDelay * 2, RESTART_MAX_MS);
+    if (settled)
+      onError(
+        `SQLite writer thread stopped (${err.message}); writing logs on the main thread, starting it again in ${Math.round(restartDelay / 1000)} s`,
+      );
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      restarts++;
+      spawn();
+    }, restartDelay);
+    restartTimer.unref();
+  };
+  const onMessage = (m: WorkerAnswer) => {
     if (m.id === undefined) {
-      if (m.error) checkpointFailed(m.error);
+      if (m.ready && restarts > 0)
+        onError('SQLite writer thread running again; logs and log queries are back on it');
+      else if (m.error) checkpointFailed(m.error);
       return;
     }
     const p = pending.get(m.id);
@@ -88,7 +109,26 @@ export function startWriterThread(
     if (pending.size === 0 && !stopping) worker.unref();
     if (m.error === undefined) p.resolve(m.result as never);
     else p.reject(Object.assign(new Error(m.error), m.sqlite));
-  });
+  };
+  const spawn = () => {
+    const w = new Worker(new URL('./writer-thread-worker.ts', import.meta.url), {
+      workerData: { path, checkpointIntervalMs, autocheckpoint: FALLBACK_AUTOCHECKPOINT_PAGES },
+      // Its heap holds one batch's rows at a time (bodies are outside it, in the transferred
+      // buffer). Out of memory it ends, logs are written on the main thread, and it starts again.
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
+    });
+    // Idle, it must not keep the process up; with batches in flight or while stopping it must.
+    w.unref();
+    // A thread that ended may still report its exit after the next one started.
+    w.on('message', (m: WorkerAnswer) => w === worker && onMessage(m));
+    w.on('error', (err) => w === worker && end(err));
+    w.on('exit', (code) => w === worker && end(new Error(`exit code ${code}`)));
+    worker = w;
+    alive = true;
+    startedAt = Date.now();
+  };
+  spawn();
+
   const send = <T>(message: object, transfer: ArrayBuffer[] = []): Promise<T> => {
     if (!alive) return Promise.reject(new Error('the SQLite writer thread has stopped'));
     const id = nextId++;
@@ -98,8 +138,6 @@ export function startWriterThread(
       worker.postMessage({ id, ...message }, transfer);
     });
   };
-  worker.on('error', end);
-  worker.on('exit', (code) => end(new Error(`exit code ${code}`)));
 
   return {
     get alive() {
@@ -112,8 +150,9 @@ export function startWriterThread(
       return send<StatementResult>({ sql, parameters });
     },
     async stop() {
-      if (!alive) return;
       stopping = true;
+      clearTimeout(restartTimer);
+      if (!alive) return;
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.ref();
       worker.postMessage('stop');

@@ -127,4 +127,36 @@ describe('queries on the SQLite writer thread', () => {
       raw.close();
     }
   });
+
+  it('a thread that dies (a query too big for its heap) is started again, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-q-'));
+    dirs.push(dir);
+    const path = join(dir, 'test.db');
+    const { raw } = openSqlite(path);
+    const reports: string[] = [];
+    const thread = startWriterThread(raw, path, 1_000, (m) => reports.push(m));
+    try {
+      // 2 000 rows of a million characters each: far more than the thread's 256 MB heap holds.
+      const huge = await thread
+        .query(
+          'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) SELECT hex(zeroblob(500000)) AS v FROM c',
+          [],
+        )
+        .catch((e: unknown) => e);
+      expect(huge).toBeInstanceOf(Error);
+      expect(thread.alive).toBe(false);
+      expect(reports).toEqual([
+        expect.stringMatching(
+          /SQLite writer thread stopped .*writing logs on the main thread, starting it again in 1 s/,
+        ),
+      ]);
+      await until(() => reports.length === 2, 'the thread to start again');
+      expect(reports[1]).toBe('SQLite writer thread running again; logs and log queries are back on it');
+      expect(thread.alive).toBe(true);
+      expect(await thread.query('SELECT 41 + 1 AS n', [])).toEqual({ rows: [{ n: 42 }] });
+    } finally {
+      await thread.stop();
+      raw.close();
+    }
+  });
 });
