@@ -17,14 +17,25 @@ import type { WriterThread } from './writer-thread.ts';
 class ThreadConnection implements DatabaseConnection {
   readonly #thread: WriterThread;
   readonly #raw: DatabaseSync;
+  /**
+   * Where the current holder's statements go, chosen when it took the connection: a transaction
+   * begun on one connection must end there, even if the thread stops or starts again meanwhile
+   * (a commit sent to the other would leave this one's transaction open for good).
+   */
+  #onThread = true;
 
   constructor(thread: WriterThread, raw: DatabaseSync) {
     this.#thread = thread;
     this.#raw = raw;
   }
 
+  /** Called as a caller takes the connection. */
+  choose(): void {
+    this.#onThread = this.#thread.alive;
+  }
+
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const r = this.#thread.alive
+    const r = this.#onThread
       ? await this.#thread.query(query.sql, query.parameters)
       : // The writer thread has stopped: the same statement on this thread's connection.
         runStatement(this.#raw.prepare(query.sql), query.parameters);
@@ -59,6 +70,7 @@ export function threadKysely(thread: WriterThread, raw: DatabaseSync): Kysely<Da
       });
       await before;
       release = done;
+      connection.choose();
       return connection;
     },
     async beginTransaction(conn) {

@@ -150,7 +150,17 @@ describe('queries on the SQLite writer thread', () => {
           /SQLite writer thread stopped .*writing logs on the main thread, starting it again in 1 s/,
         ),
       ]);
-      await until(() => reports.length === 2, 'the thread to start again');
+      // A transaction begun on this thread's connection meanwhile ends there, though the thread
+      // starts again before it commits.
+      raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+      const db = threadKysely(thread, raw);
+      await db.transaction().execute(async (tx) => {
+        await sql`INSERT INTO t (v) VALUES ('before')`.execute(tx);
+        await until(() => reports.length === 2, 'the thread to start again');
+        await sql`INSERT INTO t (v) VALUES ('after')`.execute(tx);
+      });
+      expect(raw.isTransaction).toBe(false);
+      expect(raw.prepare('SELECT v FROM t ORDER BY id').all()).toEqual([{ v: 'before' }, { v: 'after' }]);
       expect(reports[1]).toBe('SQLite writer thread running again; logs and log queries are back on it');
       expect(thread.alive).toBe(true);
       expect(await thread.query('SELECT 41 + 1 AS n', [])).toEqual({ rows: [{ n: 42 }] });
