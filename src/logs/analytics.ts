@@ -215,22 +215,21 @@ export async function analytics(
 
   const dense = (byBucket: Map<number, Acc> | undefined) =>
     Array.from({ length: buckets }, (_, i) => byBucket?.get(i) ?? empty());
-  /** Set when some groups are summed into the `(other)` series: the groups kept apart. */
-  let kept: Set<string | null> | undefined;
-  let summed: { accs: Acc[]; groups: number } | undefined;
+  /** Set when some groups are summed into the `(other)` series: those kept apart, and the sums. */
+  let summed: { kept: Set<string | null>; accs: Acc[]; groups: number } | undefined;
   if (requestsBy.size * buckets > MAX_ANSWER_POINTS) {
     const room = Math.max(1, Math.floor(MAX_ANSWER_POINTS / buckets) - 1);
-    kept = new Set(
+    const kept = new Set(
       [...requestsBy.entries()]
         .sort(([ga, a], [gb, b]) => b - a || String(ga).localeCompare(String(gb)))
         .slice(0, room)
         .map(([g]) => g),
     );
-    summed = { accs: dense(undefined), groups: requestsBy.size - kept.size };
+    summed = { kept, accs: dense(undefined), groups: requestsBy.size - kept.size };
   }
   const series = new Map<string | null, Acc[]>();
   for (const [group, byBucket] of sparse) {
-    if (!summed || kept!.has(group)) series.set(group, dense(byBucket));
+    if (!summed || summed.kept.has(group)) series.set(group, dense(byBucket));
     else for (const [bucket, a] of byBucket) addInto(summed.accs[bucket]!, a);
   }
   if (series.size === 0 && !q.groupBy) series.set(null, dense(undefined));

@@ -71,12 +71,11 @@ export function sqliteLogSink(
   };
 
   /** Runs `store` in a transaction, rolled back if it throws. */
-  const inTransaction = <T>(store: () => T): T => {
+  const inTransaction = (store: () => void): void => {
     raw.exec('BEGIN');
     try {
-      const result = store();
+      store();
       raw.exec('COMMIT');
-      return result;
     } catch (err) {
       // SQLite rolls back by itself on some errors (a full disk, an I/O error); a ROLLBACK then
       // fails and would hide the error that says what happened.
