@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { atMostEvery } from '../util/at-most-every.ts';
+import { yieldToRequests } from '../util/yield-to-requests.ts';
 import { decodeEntry, encodeEntry } from './codec.ts';
 import type { CacheStore } from './types.ts';
 
@@ -86,7 +87,6 @@ export function sqliteStore(
     }
   };
   recount();
-  const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve));
   const evict = async () => {
     const target = maxBytes * EVICT_DOWN_TO;
     while (total > target && rows > 0) {

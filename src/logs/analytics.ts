@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/tables.ts';
+import { yieldToRequests } from '../util/yield-to-requests.ts';
 import { condition, type LogFilter } from './filters.ts';
 
 export const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -48,6 +49,8 @@ export const MAX_ANSWER_POINTS = 100_000;
  * an answer holds at most this many buckets' rows, and this thread sums each between other work.
  */
 const BUCKETS_PER_QUERY = 60;
+/** Points summarised between two turns of the event loop. */
+const POINTS_PER_TURN = 1_000;
 /** The group of the series that sums the others. */
 export const OTHER_GROUPS = '(other)';
 
@@ -86,17 +89,36 @@ const empty = (): Acc => ({
   bins: [],
 });
 
-/** Nearest-rank percentile over [value, count] pairs, sorted by value. */
-function binPercentile(bins: Array<[number, number]>, p: number): number | null {
-  const total = bins.reduce((n, [, c]) => n + c, 0);
-  if (total === 0) return null;
-  const rank = Math.max(1, Math.ceil(p * total));
+/** p50, p90 and p99 by nearest rank over [latency, count] pairs sorted by latency, in one pass. */
+function percentiles(steps: Array<[number, number]>): [number | null, number | null, number | null] {
+  let total = 0;
+  for (const [, c] of steps) total += c;
+  if (total === 0) return [null, null, null];
+  const ranks = [0.5, 0.9, 0.99].map((p) => Math.max(1, Math.ceil(p * total)));
+  const out: [number | null, number | null, number | null] = [null, null, null];
   let seen = 0;
-  for (const [v, c] of bins) {
+  let next = 0;
+  for (const [v, c] of steps) {
     seen += c;
-    if (seen >= rank) return v;
+    while (next < 3 && seen >= ranks[next]!) out[next++] = v;
+    if (next === 3) break;
   }
-  return bins.at(-1)![0];
+  return out;
+}
+
+/** Pairs past which equal latencies are added up before sorting: totals gather every point's. */
+const SORT_AS_IS = 64;
+
+/**
+ * The histogram's [latency, count] pairs sorted by latency. A point's come from the database one
+ * per step; an `(other)` point gathers its groups', several per step, which are added up by step
+ * first, so sorting takes the few hundred steps there are at most.
+ */
+function sortedSteps(bins: Array<[number, number]>): Array<[number, number]> {
+  if (bins.length <= SORT_AS_IS) return bins.sort((x, y) => x[0] - y[0]);
+  const byStep = new Map<number, number>();
+  for (const [v, c] of bins) byStep.set(v, (byStep.get(v) ?? 0) + c);
+  return [...byStep].sort((x, y) => x[0] - y[0]);
 }
 
 /**
@@ -233,19 +255,31 @@ export async function analytics(
     else for (const [bucket, a] of byBucket) addInto(summed.accs[bucket]!, a);
   }
   if (series.size === 0 && !q.groupBy) series.set(null, dense(undefined));
-  const answer = (group: string | null, accs: Acc[]): Series => ({
-    group,
-    points: accs.map((a, i) => ({ time: new Date(firstBucket + i * size).toISOString(), ...summary(a) })),
-    totals: summary(merge(accs)),
-  });
-  const result = [...series.entries()]
-    .sort(([ga, a], [gb, b]) => total(b) - total(a) || String(ga).localeCompare(String(gb)))
-    .map(([group, accs]) => answer(group, accs));
-  if (summed) result.push({ ...answer(OTHER_GROUPS, summed.accs), others: summed.groups });
+  // A slice of points at a time, like the database's answers: a week by the minute held every
+  // request for 0.2 s per 300 000 logs. The totals are summed on the way.
+  const answer = async (group: string | null, accs: Acc[]): Promise<Series> => {
+    const points: Point[] = [];
+    const all = empty();
+    const byStep = new Map<number, number>();
+    for (const [i, a] of accs.entries()) {
+      if (i > 0 && i % POINTS_PER_TURN === 0) await yieldToRequests();
+      points.push({ time: new Date(firstBucket + i * size).toISOString(), ...summary(a) });
+      addSums(all, a);
+      for (const [v, c] of a.bins) byStep.set(v, (byStep.get(v) ?? 0) + c);
+    }
+    all.bins = [...byStep];
+    return { group, points, totals: summary(all) };
+  };
+  const result: Series[] = [];
+  const ordered = [...series.entries()].sort(
+    ([ga, a], [gb, b]) => total(b) - total(a) || String(ga).localeCompare(String(gb)),
+  );
+  for (const [group, accs] of ordered) result.push(await answer(group, accs));
+  if (summed) result.push({ ...(await answer(OTHER_GROUPS, summed.accs)), others: summed.groups });
   return result;
 }
 
-function addInto(all: Acc, a: Acc): void {
+function addSums(all: Acc, a: Acc): void {
   all.requests += a.requests;
   all.errors += a.errors;
   all.cached += a.cached;
@@ -253,18 +287,15 @@ function addInto(all: Acc, a: Acc): void {
   all.tokensOut += a.tokensOut;
   all.cost += a.cost;
   all.savedCost += a.savedCost;
+}
+
+function addInto(all: Acc, a: Acc): void {
+  addSums(all, a);
   for (const b of a.bins) all.bins.push(b);
 }
 
-function merge(accs: Acc[]): Acc {
-  const all = empty();
-  for (const a of accs) addInto(all, a);
-  return all;
-}
-
 function summary(a: Acc): Omit<Point, 'time'> {
-  const bins = a.bins.sort((x, y) => x[0] - y[0]);
-  const pct = (p: number) => binPercentile(bins, p);
+  const [p50, p90, p99] = percentiles(sortedSteps(a.bins));
   return {
     requests: a.requests,
     errors: a.errors,
@@ -273,9 +304,9 @@ function summary(a: Acc): Omit<Point, 'time'> {
     tokens_out: a.tokensOut,
     cost: a.cost,
     saved_cost: a.savedCost,
-    latency_p50: pct(0.5),
-    latency_p90: pct(0.9),
-    latency_p99: pct(0.99),
+    latency_p50: p50,
+    latency_p90: p90,
+    latency_p99: p99,
   };
 }
 
