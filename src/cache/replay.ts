@@ -3,7 +3,8 @@ import { type BodyTransform, endTransformed, writeTransformedHead } from '../com
 import type { CachedResponse } from './types.ts';
 
 /**
- * Answers from the cache: the stored head and body, a stream frame by frame as it was recorded.
+ * Answers from the cache: the stored head and body. A stream keeps the framing it was recorded
+ * with (its body is the frames' bytes back to back) and is sent chunked, as the provider sent it.
  * A `/compat` hit is stored as the provider answered and rewritten for the client like a miss.
  */
 export function replay(
@@ -16,29 +17,19 @@ export function replay(
   if (transform) {
     writeTransformedHead(res, transform, entry.status, headers);
     const frames = entry.frames ?? [];
+    let text = '';
     let start = 0;
     for (const end of [...frames, entry.body.length]) {
-      // Nothing yet (a JSON answer is rewritten at the end) writes nothing: even an empty write
-      // sends the head, and its status may still change.
-      const text = end > start ? transform.data(entry.body.subarray(start, end)) : '';
-      if (text.length > 0) res.write(text);
+      if (end > start) text += transform.data(entry.body.subarray(start, end));
       start = end;
     }
-    endTransformed(res, transform, transform.end());
+    // One write at the end: a JSON answer's head may still change (see endTransformed).
+    endTransformed(res, transform, text + transform.end());
     return;
   }
-  if (!entry.frames) {
-    headers['content-length'] = entry.body.length;
-    res.writeHead(entry.status, headers);
-    res.end(entry.body);
-    return;
-  }
+  if (!entry.frames) headers['content-length'] = entry.body.length;
   res.writeHead(entry.status, headers);
-  let start = 0;
-  for (const end of entry.frames) {
-    res.write(entry.body.subarray(start, end));
-    start = end;
-  }
-  if (start < entry.body.length) res.write(entry.body.subarray(start));
-  res.end();
+  // A stream too in one write: the replay is not paced, so its frames one write each cost a
+  // syscall or a queued write record apiece (thousands for a long answer to a slow client).
+  res.end(entry.body);
 }

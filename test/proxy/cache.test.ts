@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { request } from 'undici';
@@ -211,6 +212,24 @@ for (const store of CACHE_STORES) {
       expect(mock.requests).toHaveLength(2);
     });
 
+    it('replays a cached stream as the bytes it recorded, sent chunked in one write', async () => {
+      const streamed = JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'one write' }],
+        stream: true,
+      });
+      const miss = await rawChunks(`${gw.gatewayUrl('cached')}/openai/chat/completions`, streamed);
+      const hit = await rawChunks(`${gw.gatewayUrl('cached')}/openai/chat/completions`, streamed);
+      expect(miss.head).toMatch(/cf-aig-cache-status: MISS/i);
+      expect(hit.head).toMatch(/cf-aig-cache-status: HIT/i);
+      expect(hit.head).toMatch(/transfer-encoding: chunked/i);
+      expect(miss.chunks.length).toBeGreaterThan(1);
+      // Frame by frame, a long answer cost a syscall or a queued write per frame.
+      expect(hit.chunks).toHaveLength(1);
+      expect(Buffer.concat(hit.chunks).toString()).toBe(Buffer.concat(miss.chunks).toString());
+      expect(mock.requests).toHaveLength(1);
+    });
+
     it('ten concurrent identical requests reach the upstream once', async () => {
       const results = await Promise.all(
         Array.from({ length: 10 }, () =>
@@ -282,4 +301,29 @@ for (const store of CACHE_STORES) {
       expect(seen.join('')).not.toContain('sk-very-secret-value');
     });
   });
+}
+
+/** A POST over a raw socket: the response head and its chunked body's chunks, as sent. */
+async function rawChunks(url: string, body: string): Promise<{ head: string; chunks: Buffer[] }> {
+  const u = new URL(url);
+  const socket = connect(Number(u.port), u.hostname);
+  socket.write(
+    `POST ${u.pathname} HTTP/1.1\r\nhost: ${u.host}\r\ncontent-type: application/json\r\n` +
+      `authorization: Bearer sk-one\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+  const parts: Buffer[] = [];
+  for await (const part of socket) parts.push(part as Buffer);
+  const all = Buffer.concat(parts);
+  const split = all.indexOf('\r\n\r\n');
+  const head = all.subarray(0, split).toString();
+  const chunks: Buffer[] = [];
+  let at = split + 4;
+  for (;;) {
+    const eol = all.indexOf('\r\n', at);
+    const size = Number.parseInt(all.subarray(at, eol).toString(), 16);
+    if (!(size > 0)) break;
+    chunks.push(all.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+  return { head, chunks };
 }
