@@ -21,7 +21,7 @@ export interface RelayListener {
 
 /**
  * A leader's streamed answer, passed on to the identical requests waiting on it as it arrives:
- * each gets the bytes so far, then each chunk as it comes, then the end. Without it a waiter got
+ * each gets the bytes so far in one piece, then each chunk as it comes, then the end. Without it a waiter got
  * nothing until the whole stream was over, and a long generation's first token came last.
  *
  * It keeps the bytes so far for waiters that join later, up to the cacheable size; past that it
@@ -74,7 +74,10 @@ export class Relay {
     // Over already (its bytes are dropped at the end; the stored entry has them), or too long to
     // replay from its start.
     if (this.#end || !this.#joinable) return undefined;
-    for (const chunk of this.#chunks) listener.data(chunk);
+    // The bytes so far in one piece, kept so for later joiners: one write to the joiner's client,
+    // not one per chunk (a long stream's thousands).
+    if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks, this.#bytes)];
+    if (this.#chunks.length === 1) listener.data(this.#chunks[0]!);
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
