@@ -255,9 +255,13 @@ export class LogWriter {
     this.#queue = [];
     this.#queueBytes = 0;
     this.#writing = undefined;
-    if (rows.length === 0) return;
+    if (rows.length === 0) {
+      journal.close();
+      return;
+    }
     let kept = 0;
     for (const row of rows) if (this.#spill(journal, row)) kept++;
+    journal.close();
     const why = inTime
       ? 'the database refused the last log rows'
       : `the database had not stored the last log rows after ${opts.spillAfterMs} ms`;
