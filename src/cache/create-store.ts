@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Config } from '../config/schema.ts';
 import { memoryStore } from './memory-store.ts';
@@ -17,7 +18,11 @@ export async function createCacheStore(
       return memoryStore(config.cache.maxBytes);
     case 'sqlite': {
       const { sqliteStore } = await import('./sqlite-store.ts');
-      return sqliteStore(await sqlite(), { log, maxBytes: config.cache.maxBytes });
+      return sqliteStore(await sqlite(), {
+        log,
+        maxBytes: config.cache.maxBytes,
+        fileDir: join(config.dataDir, 'cache-entries'),
+      });
     }
     case 'redis': {
       const { redisStore } = await import('./redis-store.ts');

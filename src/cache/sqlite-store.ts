@@ -1,8 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { atMostEvery } from '../util/at-most-every.ts';
 import { yieldToRequests } from '../util/yield-to-requests.ts';
 import { decodeEntry, encodeEntry } from './codec.ts';
-import type { CacheStore } from './types.ts';
+import type { CachedResponse, CacheStore, EntryScope } from './types.ts';
+
+/** An entry whose file is being written; `purged` once a purge has taken it. */
+interface Writing {
+  scope: EntryScope;
+  entry: CachedResponse;
+  purged?: boolean;
+}
 
 const SWEEP_INTERVAL_MS = 60_000;
 /** A full disk fails every write: reported this often, not once per request. */
@@ -18,6 +28,16 @@ const EVICT_DOWN_TO = 0.9;
  * one statement held every request for 9.6 s. Between statements the requests go on.
  */
 const DELETE_BATCH = 100;
+/**
+ * Entries this size or larger are written to a file of their own (the row names it), from
+ * libuv's thread pool. In the database, node:sqlite writes on the request thread, and SQLite
+ * writes a page a system call: a 25 MB answer (a batch of embeddings) held every request for
+ * ~100 ms to store and ~35 ms for each hit to read.
+ */
+export const FILE_FROM_BYTES = 64 * 1024;
+/** A file no row names is removed at start once it is this old (younger, its row may be coming). */
+const ORPHAN_AGE_MS = 60_000;
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * Entries in the gateway's own SQLite database (`cache_entries`, migration 2), so they survive
@@ -29,11 +49,22 @@ const DELETE_BATCH = 100;
  * TTLs of up to a month the table would otherwise grow with every distinct request until the
  * disk, which the logs share, is full. Past the bound the entries that expire soonest go first:
  * true LRU would turn every hit into a write.
+ *
+ * With `fileDir`, entries of FILE_FROM_BYTES or more live in files there, written and read off the
+ * request thread; the row keeps their size and expiry, and deleting the row deletes the file.
  */
 export function sqliteStore(
   db: DatabaseSync,
-  opts: { log?: (level: 'warn', message: string) => void; maxBytes?: number } = {},
+  opts: {
+    log?: (level: 'warn', message: string) => void;
+    maxBytes?: number;
+    fileDir?: string;
+    /** The size from which entries go to files (FILE_FROM_BYTES). */
+    fileFromBytes?: number;
+  } = {},
 ): CacheStore {
+  const fileDir = opts.fileDir;
+  const fileFrom = opts.fileFromBytes ?? FILE_FROM_BYTES;
   const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
   const log = opts.log ?? ((_l, m) => console.warn(m));
   const failed = atMostEvery(REPORT_EVERY_MS, (message, times) =>
@@ -43,20 +74,20 @@ export function sqliteStore(
     ),
   );
   const select = db.prepare(
-    'SELECT value FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND key = ? AND expires_at > ?',
+    'SELECT value, file FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND key = ? AND expires_at > ?',
   );
   const upsert = db.prepare(
-    `INSERT INTO cache_entries (account_id, gateway_id, key, provider, model, expires_at, size, value)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO cache_entries (account_id, gateway_id, key, provider, model, expires_at, size, value, file)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (account_id, gateway_id, key) DO UPDATE SET
        provider = excluded.provider, model = excluded.model, expires_at = excluded.expires_at,
-       size = excluded.size, value = excluded.value`,
+       size = excluded.size, value = excluded.value, file = excluded.file`,
   );
   // Each deletes at most DELETE_BATCH rows of what it names; run until it deletes fewer.
   const batchOf = (where: string) =>
     db.prepare(
       `DELETE FROM cache_entries WHERE rowid IN
-         (SELECT rowid FROM cache_entries WHERE ${where} LIMIT ${DELETE_BATCH}) RETURNING size, expires_at`,
+         (SELECT rowid FROM cache_entries WHERE ${where} LIMIT ${DELETE_BATCH}) RETURNING size, expires_at, file`,
     );
   const purgeAll = batchOf('account_id = ? AND gateway_id = ?');
   const purgeProvider = batchOf('account_id = ? AND gateway_id = ? AND provider = ?');
@@ -64,13 +95,20 @@ export function sqliteStore(
   const purgeBoth = batchOf('account_id = ? AND gateway_id = ? AND provider = ? AND model = ?');
   const sweep = batchOf('expires_at <= ?');
   const sizeOfOne = db.prepare(
-    'SELECT size FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND key = ?',
+    'SELECT size, file FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND key = ?',
   );
   const sizeOfAll = db.prepare('SELECT coalesce(sum(size), 0) AS n, count(*) AS rows FROM cache_entries');
   const evictSoonest = db.prepare(
     `DELETE FROM cache_entries WHERE rowid IN
-       (SELECT rowid FROM cache_entries ORDER BY expires_at LIMIT ?) RETURNING size`,
+       (SELECT rowid FROM cache_entries ORDER BY expires_at LIMIT ?) RETURNING size, file`,
   );
+  /** Removes the files of deleted rows, in the background: a missing one is already gone. */
+  const dropFiles = (deleted: ReadonlyArray<Record<string, unknown>>) => {
+    if (!fileDir) return;
+    for (const row of deleted) {
+      if (typeof row['file'] === 'string') unlink(join(fileDir, row['file'])).catch(() => undefined);
+    }
+  };
   // What the table holds: read once, then kept exact by every write and delete (a full count reads
   // every row, ~0.5 s at 300 000 entries).
   let total = 0;
@@ -94,6 +132,7 @@ export function sqliteStore(
       const n = Math.min(DELETE_BATCH, Math.max(1, Math.ceil((total - target) / (total / rows))));
       const gone = evictSoonest.all(n);
       if (gone.length === 0) break;
+      dropFiles(gone);
       for (const row of gone) total -= Number(row['size']);
       rows -= gone.length;
       if (total > target) await yieldToRequests();
@@ -110,6 +149,7 @@ export function sqliteStore(
     const deleted: Array<Record<string, unknown>> = [];
     for (;;) {
       const gone = stmt.all(...params);
+      dropFiles(gone);
       for (const row of gone) {
         total -= Number(row['size']);
         deleted.push(row);
@@ -132,24 +172,94 @@ export function sqliteStore(
   }, SWEEP_INTERVAL_MS);
   timer.unref();
 
+  /**
+   * Entries whose file is being written, answered from memory until their row is in: the request
+   * that stored one has its answer, and the next identical request must not miss.
+   */
+  const writing = new Map<string, Writing>();
+  const writingId = (scope: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string) =>
+    `${scope.accountId}\u0000${scope.gatewayId}\u0000${key}`;
+  let dirMade: Promise<unknown> | undefined;
+  const madeDir = () => {
+    dirMade ??= mkdir(fileDir!, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+      dirMade = undefined;
+      throw err;
+    });
+    return dirMade;
+  };
+  /**
+   * Files no row names: a crash between writing a file and its row, or between deleting a row and
+   * its file, leaves one. Looked for once, at start.
+   */
+  const removeOrphans = async () => {
+    if (!fileDir) return;
+    const names = await readdir(fileDir).catch(() => [] as string[]);
+    if (names.length === 0) return;
+    const named = new Set(
+      db
+        .prepare('SELECT file FROM cache_entries WHERE file IS NOT NULL')
+        .all()
+        .map((r) => String(r['file'])),
+    );
+    for (const name of names) {
+      if (!name.endsWith('.entry') || named.has(name)) continue;
+      const path = join(fileDir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > ORPHAN_AGE_MS) await unlink(path).catch(() => undefined);
+    }
+  };
+  removeOrphans().catch((err: unknown) =>
+    failed(`removing orphaned entry files failed (${(err as Error).message})`),
+  );
+
   return {
     name: 'sqlite',
     async get(scope, key) {
-      let row: { value: Uint8Array } | undefined;
+      let row: { value: Uint8Array; file: string | null } | undefined;
       try {
         row = select.get(scope.accountId, scope.gatewayId, key, Date.now()) as typeof row;
       } catch (err) {
         failed(`reading an entry failed (${(err as Error).message})`);
         return undefined;
       }
-      return row
-        ? decodeEntry(Buffer.from(row.value.buffer, row.value.byteOffset, row.value.byteLength))
-        : undefined;
+      if (!row) return writing.get(writingId(scope, key))?.entry;
+      if (row.file === null)
+        return decodeEntry(Buffer.from(row.value.buffer, row.value.byteOffset, row.value.byteLength));
+      if (!fileDir) return undefined;
+      try {
+        return decodeEntry(await readFile(join(fileDir, row.file)));
+      } catch {
+        // Deleted meanwhile (a purge, an eviction): a miss.
+        return undefined;
+      }
     },
     async set(scope, key, entry, ttlSeconds) {
       const value = encodeEntry(entry);
       // An entry bigger than the whole bound is refused rather than evicting everything.
       if (value.length > maxBytes) return;
+      let file: string | null = null;
+      if (fileDir && value.length >= fileFrom) {
+        // A name of its own: a set of the same key under way meanwhile writes another file.
+        file = `${key.slice(0, 16)}-${randomUUID()}.entry`;
+        const id = writingId(scope, key);
+        const mine: Writing = { scope, entry };
+        writing.set(id, mine);
+        try {
+          await madeDir();
+          await writeFile(join(fileDir, file), value, { mode: 0o600 });
+        } catch (err) {
+          unlink(join(fileDir, file)).catch(() => undefined);
+          failed(`storing an entry failed (${(err as Error).message})`);
+          return;
+        } finally {
+          if (writing.get(id) === mine) writing.delete(id);
+        }
+        // Purged while its file was written, or the store closed: it is not stored.
+        if (mine.purged || closed) {
+          unlink(join(fileDir, file)).catch(() => undefined);
+          return;
+        }
+      }
       try {
         if (!counted) recount();
         const replaced = sizeOfOne.get(scope.accountId, scope.gatewayId, key);
@@ -161,8 +271,10 @@ export function sqliteStore(
           scope.model,
           Date.now() + ttlSeconds * 1000,
           value.length,
-          value,
+          file === null ? value : NO_BYTES,
+          file,
         );
+        if (replaced) dropFiles([replaced]);
         total += value.length - Number(replaced?.['size'] ?? 0);
         if (!replaced) rows++;
         if (total > maxBytes) {
@@ -172,10 +284,21 @@ export function sqliteStore(
           await evicting;
         }
       } catch (err) {
+        if (file !== null) dropFiles([{ file }]);
         failed(`storing an entry failed (${(err as Error).message})`);
       }
     },
     async purge(f) {
+      let inFlight = 0;
+      for (const [id, w] of writing) {
+        const s = w.scope;
+        if (s.accountId !== f.accountId || s.gatewayId !== f.gatewayId) continue;
+        if (f.provider !== undefined && s.provider !== f.provider) continue;
+        if (f.model !== undefined && s.model !== f.model) continue;
+        w.purged = true;
+        writing.delete(id);
+        inFlight++;
+      }
       const gone =
         f.provider !== undefined && f.model !== undefined
           ? await deleteInBatches(purgeBoth, [f.accountId, f.gatewayId, f.provider, f.model])
@@ -187,7 +310,7 @@ export function sqliteStore(
       // Expired rows the sweep has not reached yet go too, but only live entries count, as in
       // the memory and Redis stores.
       const now = Date.now();
-      let n = 0;
+      let n = inFlight;
       for (const row of gone) if (Number(row['expires_at']) > now) n++;
       return n;
     },

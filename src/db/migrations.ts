@@ -233,6 +233,14 @@ const MIGRATIONS: Migration[] = [
       }
     },
   },
+  {
+    version: 10,
+    name: 'cache entries in files',
+    // A large entry's bytes go to a file of their own (see cache/sqlite-store.ts); the row names it.
+    async up(db) {
+      await db.schema.alterTable('cache_entries').addColumn('file', 'text').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<number[]> {

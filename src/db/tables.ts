@@ -108,8 +108,10 @@ export interface CacheEntriesTable {
   model: string | null;
   expires_at: number;
   size: number;
-  /** `cache/codec.ts` encoding of the entry. */
+  /** `cache/codec.ts` encoding of the entry; empty when it is in `file`. */
   value: Uint8Array;
+  /** The file holding a large entry's encoding, in the store's directory of them (migration 10). */
+  file: string | null;
 }
 
 export interface ProviderKeysTable {

@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryStore } from '../../src/cache/memory-store.ts';
 import { redisStore } from '../../src/cache/redis-store.ts';
-import { sqliteStore } from '../../src/cache/sqlite-store.ts';
+import { FILE_FROM_BYTES, sqliteStore } from '../../src/cache/sqlite-store.ts';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
 import { REDIS_AVAILABLE, type RedisServer, startRedis } from '../helpers/redis-server.ts';
@@ -32,10 +33,14 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function openSqliteStore(path: string, maxBytes?: number) {
+async function openSqliteStore(
+  path: string,
+  maxBytes?: number,
+  files?: { fileDir: string; fileFromBytes?: number },
+) {
   const { db, raw } = openSqlite(path);
   await migrate(db);
-  return { store: sqliteStore(raw, maxBytes === undefined ? {} : { maxBytes }), raw };
+  return { store: sqliteStore(raw, { ...(maxBytes === undefined ? {} : { maxBytes }), ...files }), raw };
 }
 
 describeCacheStore('memory', async () => ({ store: memoryStore(1e7) }));
@@ -44,6 +49,16 @@ describeCacheStore('sqlite', async () => {
   const path = join(tempDir(), 'gatehouse.db');
   const { store } = await openSqliteStore(path);
   return { store, reopen: async () => (await openSqliteStore(path)).store };
+});
+
+describeCacheStore('sqlite, every entry in a file', async () => {
+  const dir = tempDir();
+  const files = { fileDir: join(dir, 'entries'), fileFromBytes: 1 };
+  const { store } = await openSqliteStore(join(dir, 'gatehouse.db'), undefined, files);
+  return {
+    store,
+    reopen: async () => (await openSqliteStore(join(dir, 'gatehouse.db'), undefined, files)).store,
+  };
 });
 
 describeCacheStore(
@@ -284,5 +299,99 @@ describe.skipIf(SKIP_REDIS)('redis store', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('Redis unavailable');
     await store.close();
+  });
+});
+
+describe('sqlite store, large entries in files', () => {
+  const entryFiles = (dir: string) =>
+    existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.entry')) : [];
+
+  it('writes a large entry to a file off the request thread, and deletes the file with its row', async () => {
+    const dir = tempDir();
+    const fileDir = join(dir, 'entries');
+    const { store, raw } = await openSqliteStore(join(dir, 'gatehouse.db'), undefined, { fileDir });
+    const big = entry(randomBytes(FILE_FROM_BYTES));
+    // node:sqlite is synchronous: storing in the database, no other work runs until it is done.
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    await store.set(scope(), 'big', big, 3600);
+    counting = false;
+    expect(turns).toBeGreaterThan(0);
+    await store.set(scope(), 'small', entry('small'), 3600);
+    const stored = raw
+      .prepare('SELECT key, length(value) AS bytes, file FROM cache_entries ORDER BY key')
+      .all();
+    expect(stored.map((r) => [r['key'], r['bytes'], typeof r['file']])).toEqual([
+      ['big', 0, 'string'],
+      ['small', Number(stored[1]!['bytes']), 'object'],
+    ]);
+    expect(entryFiles(fileDir)).toEqual([stored[0]!['file']]);
+    expect((await store.get(scope(), 'big'))?.body.equals(big.body)).toBe(true);
+
+    // Set again: the new file replaces the old one.
+    await store.set(scope(), 'big', entry(randomBytes(FILE_FROM_BYTES + 1)), 3600);
+    await vi.waitFor(() => expect(entryFiles(fileDir)).toHaveLength(1));
+    expect((await store.get(scope(), 'big'))?.body.length).toBe(FILE_FROM_BYTES + 1);
+    expect(await store.purge({ accountId: scope().accountId, gatewayId: scope().gatewayId })).toBe(2);
+    await vi.waitFor(() => expect(entryFiles(fileDir)).toEqual([]));
+    await store.close();
+    raw.close();
+  });
+
+  it('answers an entry while its file is written, and a purge meanwhile keeps it from being stored', async () => {
+    const dir = tempDir();
+    const fileDir = join(dir, 'entries');
+    const { store, raw } = await openSqliteStore(join(dir, 'gatehouse.db'), undefined, { fileDir });
+    const big = entry(randomBytes(FILE_FROM_BYTES));
+    const storing = store.set(scope(), 'big', big, 3600);
+    // The request that stored it has its answer; the next identical one must not miss.
+    expect((await store.get(scope(), 'big'))?.body.equals(big.body)).toBe(true);
+    expect(await store.get(scope('other-gateway'), 'big')).toBeUndefined();
+    expect(
+      await store.purge({ accountId: scope().accountId, gatewayId: scope().gatewayId, model: 'gpt-4o' }),
+    ).toBe(1);
+    await storing;
+    expect(await store.get(scope(), 'big')).toBeUndefined();
+    expect(Number(raw.prepare('SELECT count(*) AS n FROM cache_entries').get()?.['n'])).toBe(0);
+    await vi.waitFor(() => expect(entryFiles(fileDir)).toEqual([]));
+    await store.close();
+    raw.close();
+  });
+
+  it('evicts file entries with their files, and at start removes old files no row names', async () => {
+    const dir = tempDir();
+    const fileDir = join(dir, 'entries');
+    const path = join(dir, 'gatehouse.db');
+    const bound = 5 * FILE_FROM_BYTES;
+    let { store, raw } = await openSqliteStore(path, bound, { fileDir });
+    for (let i = 0; i < 12; i++)
+      await store.set(scope(), `k${i}`, entry(randomBytes(FILE_FROM_BYTES)), 60 + i);
+    const rows = () => Number(raw.prepare('SELECT count(*) AS n FROM cache_entries').get()?.['n']);
+    await vi.waitFor(() => expect(entryFiles(fileDir)).toHaveLength(rows()));
+    expect(rows()).toBeLessThan(12);
+    await store.close();
+    raw.close();
+
+    // A crash left two files without rows: the old one goes at the next start, the new one stays
+    // (its row may still be on the way).
+    writeFileSync(join(fileDir, 'orphan-old.entry'), 'x');
+    utimesSync(
+      join(fileDir, 'orphan-old.entry'),
+      new Date(Date.now() - 3_600_000),
+      new Date(Date.now() - 3_600_000),
+    );
+    writeFileSync(join(fileDir, 'orphan-new.entry'), 'x');
+    ({ store, raw } = await openSqliteStore(path, bound, { fileDir }));
+    await vi.waitFor(() => expect(entryFiles(fileDir)).not.toContain('orphan-old.entry'));
+    expect(entryFiles(fileDir)).toContain('orphan-new.entry');
+    expect(entryFiles(fileDir)).toHaveLength(rows() + 1);
+    expect((await store.get(scope(), 'k11'))?.body.length).toBe(FILE_FROM_BYTES);
+    await store.close();
+    raw.close();
   });
 });
