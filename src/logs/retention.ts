@@ -7,6 +7,18 @@ type SettingsOf = (accountId: string, gatewayId: string) => GatewaySettings | un
 
 /** Counts are re-read from the database this often, so several nodes sharing one converge. */
 const RECOUNT_MS = 30_000;
+/**
+ * A DELETE_OLDEST gateway is trimmed once it is over its cap by this share of the cap. Finding
+ * where the newest N rows end reads N index entries (~25 ms at 500 000): once per batch, as it
+ * was, that cost every batch as much. A cap under 100 is kept exactly.
+ */
+const TRIM_SLACK = 0.01;
+/**
+ * Rows one trim transaction deletes. A cap lowered from millions to thousands deleted every row
+ * past it in one transaction: minutes on the writer thread, with every log batch and log query
+ * waiting behind it, and a write-ahead log as large as what it deleted.
+ */
+export const TRIM_CHUNK = 5_000;
 
 /**
  * `log_management` (SPEC §8): a gateway keeps at most that many logs. `STOP_INSERTING` drops new
@@ -47,22 +59,25 @@ export function retainingSink(inner: LogSink, db: Kysely<Database>, settingsOf: 
       .offset(max)
       .executeTakeFirst();
     if (!edge) return;
-    const old = db
-      .selectFrom('logs')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('gateway_id', '=', gatewayId)
-      .where('seq', '<=', edge.seq);
-    await db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('log_payloads').where('log_id', 'in', old).execute();
-      const r = await tx
-        .deleteFrom('logs')
+    // The oldest rows up to the edge, a chunk per transaction, so other batches and queries run
+    // in between.
+    const oldest = () =>
+      db
+        .selectFrom('logs')
         .where('account_id', '=', accountId)
         .where('gateway_id', '=', gatewayId)
         .where('seq', '<=', edge.seq)
-        .executeTakeFirst();
-      bump(accountId, gatewayId, -Number(r.numDeletedRows));
-    });
+        .orderBy('seq')
+        .limit(TRIM_CHUNK);
+    for (;;) {
+      const deleted = await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('log_payloads').where('log_id', 'in', oldest().select('id')).execute();
+        const r = await tx.deleteFrom('logs').where('seq', 'in', oldest().select('seq')).executeTakeFirst();
+        return Number(r.numDeletedRows);
+      });
+      bump(accountId, gatewayId, -deleted);
+      if (deleted < TRIM_CHUNK) return;
+    }
   };
 
   return {
@@ -91,7 +106,8 @@ export function retainingSink(inner: LogSink, db: Kysely<Database>, settingsOf: 
       const refused = kept.length > 0 ? await inner.insert(kept) : undefined;
       for (const row of kept) if (!refused?.includes(row.id)) bump(row.account_id, row.gateway_id, 1);
       for (const [accountId, gatewayId, max] of toTrim.values()) {
-        if ((await count(accountId, gatewayId)) > max) await trim(accountId, gatewayId, max);
+        if ((await count(accountId, gatewayId)) > max + Math.floor(max * TRIM_SLACK))
+          await trim(accountId, gatewayId, max);
       }
       return refused;
     },
