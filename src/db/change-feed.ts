@@ -85,6 +85,25 @@ export function logBatchPayloads(node: string, seqs: readonly number[]): string[
   return payloads;
 }
 
+/**
+ * A purge as the other nodes are told it. A filter NOTIFY cannot carry as it is (a model name of
+ * kilobytes, past the payload's bound; a NUL, which Postgres text cannot hold) is widened, the
+ * model and then the provider left out: a node that purges more than was asked only misses a
+ * little more, where one that purged nothing served what was meant to be gone.
+ */
+export function purgePayload(self: string, filter: PurgeFilter): string {
+  const fits = (f: PurgeFilter) => {
+    const payload = JSON.stringify({ n: self, f });
+    return !payload.includes('\\u0000') && Buffer.byteLength(payload) <= MAX_PAYLOAD ? payload : undefined;
+  };
+  const { model: _model, ...withoutModel } = filter;
+  return (
+    fits(filter) ??
+    fits(withoutModel) ??
+    JSON.stringify({ n: self, f: { accountId: filter.accountId, gatewayId: filter.gatewayId } })
+  );
+}
+
 /** A purge another node asks for, or undefined for our own or one that is not well formed. */
 export function readPurge(self: string, payload: string | undefined): PurgeFilter | undefined {
   try {
@@ -255,7 +274,7 @@ export async function postgresFeed(
       batchListeners.push(listener);
     },
     publishPurge(filter) {
-      const payload = JSON.stringify({ n: self, f: filter });
+      const payload = purgePayload(self, filter);
       pool.query('SELECT pg_notify($1, $2)', [PURGE_CHANNEL, payload]).catch((err: unknown) => {
         log('warn', `cache purge: could not tell the other nodes: ${(err as Error).message}`);
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logBatchPayloads, readLogBatch, readPurge } from '../../src/db/change-feed.ts';
+import { logBatchPayloads, purgePayload, readLogBatch, readPurge } from '../../src/db/change-feed.ts';
 
 describe('log batch announcements', () => {
   it('consecutive seq values become one range; gaps and repeats are handled', () => {
@@ -46,5 +46,26 @@ describe('purge announcements', () => {
       '{"n":"x","f":{"accountId":"local","gatewayId":"g","provider":7}}',
     ])
       expect(readPurge('me', bad)).toBeUndefined();
+  });
+});
+
+describe('cache purge announcements', () => {
+  const base = { accountId: 'local', gatewayId: 'g1' };
+
+  it('a filter NOTIFY carries goes as it is', () => {
+    const f = { ...base, provider: 'openai', model: 'gpt-4o' };
+    expect(readPurge('node-b', purgePayload('node-a', f))).toEqual(f);
+  });
+
+  it('one it cannot carry is widened, never dropped: other nodes purge more, not nothing', () => {
+    const long = { ...base, provider: 'openai', model: 'm'.repeat(10_000) };
+    const p = purgePayload('node-a', long);
+    expect(Buffer.byteLength(p)).toBeLessThan(8000);
+    expect(readPurge('node-b', p)).toEqual({ ...base, provider: 'openai' });
+    // Postgres text holds no NUL: the name would arrive changed, and match nothing.
+    expect(readPurge('node-b', purgePayload('node-a', { ...base, model: 'a\u0000b' }))).toEqual(base);
+    expect(
+      readPurge('node-b', purgePayload('node-a', { ...base, provider: 'p'.repeat(9_000), model: 'x' })),
+    ).toEqual(base);
   });
 });
