@@ -9,6 +9,7 @@ import { redisStore } from '../../src/cache/redis-store.ts';
 import { FILE_FROM_BYTES, sqliteStore } from '../../src/cache/sqlite-store.ts';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
+import { countEventLoopTurns } from '../helpers/event-loop-turns.ts';
 import { REDIS_AVAILABLE, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 import { describeCacheStore, entry, scope } from './store-contract.ts';
 
@@ -312,16 +313,9 @@ describe('sqlite store, large entries in files', () => {
     const { store, raw } = await openSqliteStore(join(dir, 'gatehouse.db'), undefined, { fileDir });
     const big = entry(randomBytes(FILE_FROM_BYTES));
     // node:sqlite is synchronous: storing in the database, no other work runs until it is done.
-    let turns = 0;
-    let counting = true;
-    const count = () => {
-      turns++;
-      if (counting) setImmediate(count);
-    };
-    setImmediate(count);
+    const turns = countEventLoopTurns();
     await store.set(scope(), 'big', big, 3600);
-    counting = false;
-    expect(turns).toBeGreaterThan(0);
+    expect(turns.stop()).toBeGreaterThan(0);
     await store.set(scope(), 'small', entry('small'), 3600);
     const stored = raw
       .prepare('SELECT key, length(value) AS bytes, file FROM cache_entries ORDER BY key')

@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KyselyPlugin } from 'kysely';
+import type { DatabaseSync } from 'node:sqlite';
+import type { Kysely, KyselyPlugin } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
+import type { Database } from '../../src/db/tables.ts';
 import { analytics } from '../../src/logs/analytics.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
+import { countEventLoopTurns } from '../helpers/event-loop-turns.ts';
 import { row } from './log-row.ts';
 
 /**
@@ -14,12 +17,22 @@ import { row } from './log-row.ts';
  * million logs was ~1 million rows in one answer, which killed the SQLite writer thread that runs
  * the query (its heap is 256 MB). The range is now summed a slice of 60 buckets at a time.
  */
+/** A fresh SQLite log database for `use`, removed after. */
+async function withLogDatabase(use: (db: Kysely<Database>, raw: DatabaseSync) => Promise<void>) {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-analytics-'));
+  const { db, raw } = openSqlite(join(dir, 'g.db'));
+  try {
+    await migrate(db);
+    await use(db, raw);
+  } finally {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('analytics over many buckets', () => {
   it('asks the database a slice of at most 60 buckets at a time, and sums the slices exactly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-analytics-'));
-    const { db, raw } = openSqlite(join(dir, 'g.db'));
-    try {
-      await migrate(db);
+    await withLogDatabase(async (db, raw) => {
       const start = Date.parse('2026-11-30T00:00:00Z');
       const minutes = 1000;
       const rows = Array.from({ length: minutes }, (_, i) => ({
@@ -59,17 +72,11 @@ describe('analytics over many buckets', () => {
           10 + (i % 80),
         ]);
       }
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('summarises a slice of points at a time, letting other work run, and keeps exact totals', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-analytics-'));
-    const { db, raw } = openSqlite(join(dir, 'g.db'));
-    try {
-      await migrate(db);
+    await withLogDatabase(async (db, raw) => {
       const start = Date.parse('2026-11-30T00:00:00Z');
       const minutes = 5000;
       // Three logs a minute, their latencies repeating across minutes, so the range's totals
@@ -82,13 +89,7 @@ describe('analytics over many buckets', () => {
       await sqliteLogSink(raw).insert(rows);
       // This database answers on this thread without a turn of the event loop, so any turn
       // counted below came from the summary making room.
-      let turns = 0;
-      let counting = true;
-      const count = () => {
-        turns++;
-        if (counting) setImmediate(count);
-      };
-      setImmediate(count);
+      const turns = countEventLoopTurns();
       const [series] = await analytics(db, {
         accountId: 'local',
         gateways: ['default'],
@@ -98,8 +99,7 @@ describe('analytics over many buckets', () => {
         groupBy: undefined,
         filters: [],
       });
-      counting = false;
-      expect(turns).toBeGreaterThanOrEqual(4);
+      expect(turns.stop()).toBeGreaterThanOrEqual(4);
       // The totals' percentiles by nearest rank over every log's latency step.
       const step = (d: number) =>
         d < 100 ? d : d < 1000 ? Math.floor(d / 10) * 10 : Math.floor(d / 100) * 100;
@@ -111,9 +111,6 @@ describe('analytics over many buckets', () => {
         latency_p90: rank(0.9),
         latency_p99: rank(0.99),
       });
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

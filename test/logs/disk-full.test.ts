@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMockUpstream } from '../fixtures/mock-upstream.ts';
 import { ADMIN_TOKEN } from '../helpers/gatehouse.ts';
+import { PRLIMIT, skipWithoutPrlimit } from '../helpers/prlimit.ts';
 import { scrapeMetrics } from '../helpers/prometheus.ts';
 import { spawnCli } from '../helpers/spawn.ts';
 
@@ -14,16 +15,7 @@ import { spawnCli } from '../helpers/spawn.ts';
  * past it, SQLite's writes and the journal's appends fail as they would on a full disk (EFBIG
  * instead of ENOSPC). `prlimit` (util-linux) lifts it while the gateway runs: the disk has room again.
  */
-const PRLIMIT = (() => {
-  try {
-    execFileSync('prlimit', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const MISSING = 'prlimit (util-linux) is not installed: the full-disk test is skipped';
-if (!PRLIMIT && !process.env['CI']) console.warn(`NOTICE: ${MISSING}`);
+const { skip: SKIP_PRLIMIT, missing: MISSING } = skipWithoutPrlimit('the full-disk test');
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -32,7 +24,7 @@ afterAll(() => {
 
 const REQUESTS = 60;
 
-describe.skipIf(!PRLIMIT && !process.env['CI'])('a full disk', () => {
+describe.skipIf(SKIP_PRLIMIT)('a full disk', () => {
   it('requests are answered and cached as they can be; log rows go to the queue, then the journal, then are counted as dropped; all that was kept is stored once there is room', async () => {
     if (!PRLIMIT) throw new Error(`${MISSING}; under CI=true this is a failure`);
     const mock = await startMockUpstream();

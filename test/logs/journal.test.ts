@@ -4,18 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LogJournal } from '../../src/logs/journal.ts';
+import { PRLIMIT, skipWithoutPrlimit } from '../helpers/prlimit.ts';
 import { row } from './log-row.ts';
 
-const PRLIMIT = (() => {
-  try {
-    execFileSync('prlimit', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const MISSING = 'prlimit (util-linux) is not installed: the journal full-disk test is skipped';
-if (!PRLIMIT && !process.env['CI']) console.warn(`NOTICE: ${MISSING}`);
+const { skip: SKIP_PRLIMIT, missing: MISSING } = skipWithoutPrlimit('the journal full-disk test');
 
 /** Sets this process's soft limit on the size of a file it writes (a full disk, as EFBIG). */
 const fileSizeLimit = (bytes: number | 'unlimited') =>
@@ -46,7 +38,7 @@ describe('the log journal', () => {
     }
   });
 
-  it.skipIf(!PRLIMIT && !process.env['CI'])(
+  it.skipIf(SKIP_PRLIMIT)(
     'a row a full disk cuts short is taken back, so it does not swallow the next row',
     async () => {
       if (!PRLIMIT) throw new Error(`${MISSING}; under CI=true this is a failure`);
