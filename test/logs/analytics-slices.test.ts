@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
 import type { Database } from '../../src/db/tables.ts';
-import { analytics } from '../../src/logs/analytics.ts';
+import { type AnalyticsQuery, analytics } from '../../src/logs/analytics.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
 import { countEventLoopTurns } from '../helpers/event-loop-turns.ts';
 import { row } from './log-row.ts';
@@ -30,6 +30,17 @@ async function withLogDatabase(use: (db: Kysely<Database>, raw: DatabaseSync) =>
   }
 }
 
+/** The default gateway's analytics by the minute, ungrouped, from `start` for `minutes`. */
+const byMinute = (start: number, minutes: number): AnalyticsQuery => ({
+  accountId: 'local',
+  gateways: ['default'],
+  start,
+  end: start + minutes * 60_000,
+  bucket: 'minute',
+  groupBy: undefined,
+  filters: [],
+});
+
 describe('analytics over many buckets', () => {
   it('asks the database a slice of at most 60 buckets at a time, and sums the slices exactly', async () => {
     await withLogDatabase(async (db, raw) => {
@@ -50,15 +61,7 @@ describe('analytics over many buckets', () => {
           return args.result;
         },
       };
-      const [series] = await analytics(db.withPlugin(counting), {
-        accountId: 'local',
-        gateways: ['default'],
-        start,
-        end: start + minutes * 60_000,
-        bucket: 'minute',
-        groupBy: undefined,
-        filters: [],
-      });
+      const [series] = await analytics(db.withPlugin(counting), byMinute(start, minutes));
       expect(answers).toHaveLength(Math.ceil(minutes / 60));
       expect(Math.max(...answers)).toBeLessThanOrEqual(60);
       expect(series!.points).toHaveLength(minutes);
@@ -90,15 +93,7 @@ describe('analytics over many buckets', () => {
       // This database answers on this thread without a turn of the event loop, so any turn
       // counted below came from the summary making room.
       const turns = countEventLoopTurns();
-      const [series] = await analytics(db, {
-        accountId: 'local',
-        gateways: ['default'],
-        start,
-        end: start + minutes * 60_000,
-        bucket: 'minute',
-        groupBy: undefined,
-        filters: [],
-      });
+      const [series] = await analytics(db, byMinute(start, minutes));
       expect(turns.stop()).toBeGreaterThanOrEqual(4);
       // The totals' percentiles by nearest rank over every log's latency step.
       const step = (d: number) =>
