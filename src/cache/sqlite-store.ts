@@ -262,6 +262,8 @@ export function sqliteStore(
           await writeParts(join(fileDir, file), head, body);
         } catch (err) {
           unlink(join(fileDir, file)).catch(() => undefined);
+          // Made again by the next write, should it have been removed.
+          dirMade = undefined;
           failed(`storing an entry failed (${(err as Error).message})`);
           return;
         } finally {
