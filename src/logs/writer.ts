@@ -171,7 +171,11 @@ export class LogWriter {
     }
     this.#queue.push(row);
     this.#queueBytes += bytes;
-    if (this.#queue.length >= this.#batchSize && !this.#flushing) void this.flush();
+    // A full batch goes now, and so do rows holding a quarter of the bound: large bodies (long
+    // prompts, 1 MB each at most by default) filled the bound before a batch or the timer came,
+    // and went to the journal, on this thread, while the database had time to spare.
+    const due = this.#queue.length >= this.#batchSize || this.#queueBytes >= this.#maxQueueBytes / 4;
+    if (due && !this.#flushing) void this.flush();
   }
 
   /** Whether the row is on disk; if not, it is counted as dropped (and reported, now and then). */

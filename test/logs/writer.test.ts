@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
+import { LogJournal } from '../../src/logs/journal.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
 import { type LogSink, LogWriter } from '../../src/logs/writer.ts';
 import { row } from './log-row.ts';
@@ -79,6 +80,38 @@ describe('log writer batches', () => {
     await first;
     expect(s.stored()).toBe(3);
     expect(writer.pending).toBe(0);
+    await s.close();
+  });
+});
+
+describe('log writer, rows with large bodies', () => {
+  it('writes once the queue holds a quarter of its bound, before large bodies fill it and spill', async () => {
+    const s = await heldSink();
+    s.release();
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-writer-journal-'));
+    const journal = new LogJournal(join(dir, 'journal.ndjson'));
+    const writer = new LogWriter(s.sink, {
+      flushIntervalMs: 60_000,
+      batchSize: 500,
+      maxQueueBytes: 1024 * 1024,
+      journal,
+      onError: () => undefined,
+    });
+    const body = Buffer.alloc(100 * 1024, 'x');
+    for (let i = 0; i < 40; i++) {
+      writer.enqueue({
+        ...row(i),
+        payload: { request: body, response: body, requestTruncated: false, responseTruncated: false },
+      });
+      // Requests arrive over time: the writer gets its turns in between.
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await writer.flush();
+    // 40 rows of 200 KB: 8 MB through a 1 MB queue with no batch full and no timer due.
+    expect(writer.spilled).toBe(0);
+    expect(s.stored()).toBe(40);
+    journal.close();
+    rmSync(dir, { recursive: true, force: true });
     await s.close();
   });
 });
