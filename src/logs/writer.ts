@@ -130,8 +130,9 @@ export class LogWriter {
     this.#reportRecovery = atMostEvery(REPORT_EVERY_MS, (message) => this.#onNotice(message));
   }
 
+  /** Rows not stored yet: queued, and in the batch being written. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#queue.length + (this.#writing?.length ?? 0);
   }
 
   /** Called with each batch once it is stored (live tail, metrics). */
@@ -284,26 +285,27 @@ export class LogWriter {
     let remaining = this.#queue.length;
     while (remaining > 0 && this.#queue.length > 0) {
       const batch = this.#queue.splice(0, Math.min(this.#batchSize, remaining));
+      // Its bytes count against the bound until it is stored: a batch being written holds its
+      // memory as much as one waiting.
       const bytes = bytesOf(batch);
-      this.#queueBytes -= bytes;
       remaining -= batch.length;
       this.#writing = batch;
       let refused: Awaited<ReturnType<LogSink['insert']>>;
+      let ours = true;
       try {
         refused = await this.#sink.insert(batch);
       } catch (err) {
         // Put the batch back so a passing fault (a locked file) loses nothing; report it. Unless
         // `stop` has given up on it and journaled it meanwhile.
-        if (this.#writing === batch) {
-          this.#queue.unshift(...batch);
-          this.#queueBytes += bytes;
-        }
+        if (this.#writing === batch) this.#queue.unshift(...batch);
         this.#failingSince ??= Date.now();
         this.#reportFailure((err as Error).message);
         return;
       } finally {
-        if (this.#writing === batch) this.#writing = undefined;
+        ours = this.#writing === batch;
+        if (ours) this.#writing = undefined;
       }
+      if (ours) this.#queueBytes -= bytes;
       if (this.#failingSince !== undefined) {
         const seconds = Math.round((Date.now() - this.#failingSince) / 1000);
         this.#failingSince = undefined;
