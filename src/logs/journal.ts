@@ -86,20 +86,27 @@ class AppendFile {
     this.path = path;
   }
 
-  get size(): number {
+  /** The file's length, opening it if need be (it may hold what an earlier run appended). */
+  end(): number {
+    this.#opened();
     return this.#size;
   }
 
   /** Appends `bytes` whole, or not at all; returns where they start. */
   append(bytes: Buffer): number {
+    const fd = this.#opened();
+    const at = this.#size;
+    appendAll(fd, bytes, at);
+    this.#size += bytes.length;
+    return at;
+  }
+
+  #opened(): number {
     if (this.#fd === undefined) {
       this.#fd = openSync(this.path, 'a', 0o600);
       this.#size = fstatSync(this.#fd).size;
     }
-    const at = this.#size;
-    appendAll(this.#fd, bytes, at);
-    this.#size += bytes.length;
-    return at;
+    return this.#fd;
   }
 
   /** Cuts the file back to `size` (what a row that could not be journaled whole had written). */
@@ -141,18 +148,19 @@ export class LogJournal {
   }
 
   append(row: LogRow): void {
-    const bodiesBefore = this.#bodies.size;
+    let bodiesBefore: number | undefined;
     let places: BodyPlaces | undefined;
     try {
       const p = row.payload;
       if (p) {
+        bodiesBefore = this.#bodies.end();
         const put = (b: Buffer | null): [number, number] =>
           b ? [this.#bodies.append(b), b.length] : [-1, 0];
         places = [...put(p.request), ...put(p.response)];
       }
       this.#lines.append(Buffer.from(`${encode(row, places)}\n`));
     } catch (err) {
-      this.#bodies.cut(bodiesBefore);
+      if (bodiesBefore !== undefined) this.#bodies.cut(bodiesBefore);
       throw err;
     }
   }

@@ -126,8 +126,10 @@ describe('the log journal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-journal-'));
     const path = join(dir, 'j.ndjson');
     try {
+      new LogJournal(path).append(withBodies(row(1), Buffer.from('one'), null));
+      // Another run's journal on the same files, as after a restart: it must not cut what the
+      // first wrote.
       const journal = new LogJournal(path);
-      journal.append(withBodies(row(1), Buffer.from('one'), null));
       // Room for the second row's request body, not its response body.
       fileSizeLimit(statSync(`${path}.bodies`).size + 5_000);
       let failed: unknown;
