@@ -64,7 +64,8 @@ function appendAll(fd: number, bytes: Buffer, size: number): void {
   try {
     while (written < bytes.length) written += writeSync(fd, bytes, written);
   } catch (err) {
-    // Half a line would swallow the next row's line too (the two read as one, unparseable).
+    // Half a line would swallow the next row's line too (the two read as one, unparseable); half
+    // a body is only bytes no line names, but the file need not keep them.
     if (written > 0) {
       try {
         ftruncateSync(fd, size);
@@ -129,10 +130,11 @@ class AppendFile {
 
 /**
  * Where log rows go when the writer's queue is full (the database is slow or away): appended to a
- * file, one JSON line each, written synchronously so a row that left the queue is on disk. The
- * writer stores them once the database keeps up again, and at the next start; then the file goes.
+ * file, one JSON line each, their bodies as they are to a second file beside it, written
+ * synchronously so a row that left the queue is on disk. The writer stores them once the database
+ * keeps up again, and at the next start; then the files go.
  *
- * The file stays open between appends: opening and closing it for each row tripled the system
+ * The files stay open between appends: opening and closing one for each row tripled the system
  * calls on the request thread, at the moment the gateway is busiest. A file removed by hand while
  * open takes what is appended after it (those rows are discarded with it).
  */
