@@ -1,6 +1,13 @@
 import { LRUCache } from 'lru-cache';
 import { entrySize } from './codec.ts';
-import type { CachedResponse, CacheStore, EntryScope, PurgeFilter } from './types.ts';
+import {
+  type CachedResponse,
+  type CacheStore,
+  type EntryScope,
+  entryId,
+  type PurgeFilter,
+  purgeTakes,
+} from './types.ts';
 
 interface Slot {
   scope: EntryScope;
@@ -21,23 +28,18 @@ export function memoryStore(maxBytes: number): MemoryStore {
     maxEntrySize: maxBytes,
     ttlAutopurge: false,
   });
-  const id = (accountId: string, gatewayId: string, key: string) =>
-    `${accountId}\u0000${gatewayId}\u0000${key}`;
   return {
     name: 'memory',
     async get(scope, key) {
-      return lru.get(id(scope.accountId, scope.gatewayId, key))?.entry;
+      return lru.get(entryId(scope, key))?.entry;
     },
     async set(scope, key, entry, ttlSeconds) {
-      lru.set(id(scope.accountId, scope.gatewayId, key), { scope, entry }, { ttl: ttlSeconds * 1000 });
+      lru.set(entryId(scope, key), { scope, entry }, { ttl: ttlSeconds * 1000 });
     },
     async purge(filter: PurgeFilter) {
       let n = 0;
       for (const [k, slot] of lru.entries()) {
-        const s = slot.scope;
-        if (s.accountId !== filter.accountId || s.gatewayId !== filter.gatewayId) continue;
-        if (filter.provider !== undefined && s.provider !== filter.provider) continue;
-        if (filter.model !== undefined && s.model !== filter.model) continue;
+        if (!purgeTakes(filter, slot.scope)) continue;
         lru.delete(k);
         n++;
       }

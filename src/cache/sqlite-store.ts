@@ -1,23 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import { atMostEvery } from '../util/at-most-every.ts';
 import { yieldToRequests } from '../util/yield-to-requests.ts';
 import { decodeEntry, encodeEntryParts } from './codec.ts';
-import type { CachedResponse, CacheStore, EntryScope } from './types.ts';
-
-/** Writes a file of the two parts, without joining them first (a large body is not copied). */
-async function writeParts(path: string, head: Buffer, body: Buffer): Promise<void> {
-  const file = await open(path, 'w', 0o600);
-  try {
-    const { bytesWritten } = await file.writev([head, body]);
-    if (bytesWritten !== head.length + body.length)
-      throw new Error(`wrote ${bytesWritten} of ${head.length + body.length} bytes`);
-  } finally {
-    await file.close();
-  }
-}
+import { EntryFiles } from './entry-files.ts';
+import { type CachedResponse, type CacheStore, type EntryScope, entryId, purgeTakes } from './types.ts';
 
 /** An entry whose file is being written; `purged` once a purge has taken it. */
 interface Writing {
@@ -47,8 +33,6 @@ const DELETE_BATCH = 100;
  * ~100 ms to store and ~35 ms for each hit to read; from a file, 1–5 ms.
  */
 export const FILE_FROM_BYTES = 64 * 1024;
-/** A file no row names is removed at start once it is this old (younger, its row may be coming). */
-const ORPHAN_AGE_MS = 60_000;
 const NO_BYTES = new Uint8Array(0);
 
 /**
@@ -75,7 +59,7 @@ export function sqliteStore(
     fileFromBytes?: number;
   } = {},
 ): CacheStore {
-  const fileDir = opts.fileDir;
+  const files = opts.fileDir ? new EntryFiles(opts.fileDir) : undefined;
   const fileFrom = opts.fileFromBytes ?? FILE_FROM_BYTES;
   const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
   const log = opts.log ?? ((_l, m) => console.warn(m));
@@ -114,12 +98,9 @@ export function sqliteStore(
     `DELETE FROM cache_entries WHERE rowid IN
        (SELECT rowid FROM cache_entries ORDER BY expires_at LIMIT ?) RETURNING size, file`,
   );
-  /** Removes the files of deleted rows, in the background: a missing one is already gone. */
+  /** Removes the files of deleted rows. */
   const dropFiles = (deleted: ReadonlyArray<Record<string, unknown>>) => {
-    if (!fileDir) return;
-    for (const row of deleted) {
-      if (typeof row['file'] === 'string') unlink(join(fileDir, row['file'])).catch(() => undefined);
-    }
+    for (const row of deleted) files?.drop(row['file']);
   };
   // What the table holds: read once, then kept exact by every write and delete (a full count reads
   // every row, ~0.5 s at 300 000 entries).
@@ -189,40 +170,17 @@ export function sqliteStore(
    * that stored one has its answer, and the next identical request must not miss.
    */
   const writing = new Map<string, Writing>();
-  const writingId = (scope: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string) =>
-    `${scope.accountId}\u0000${scope.gatewayId}\u0000${key}`;
-  let dirMade: Promise<unknown> | undefined;
-  const madeDir = () => {
-    dirMade ??= mkdir(fileDir!, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
-      dirMade = undefined;
-      throw err;
-    });
-    return dirMade;
-  };
-  /**
-   * Files no row names: a crash between writing a file and its row, or between deleting a row and
-   * its file, leaves one. Looked for once, at start.
-   */
-  const removeOrphans = async () => {
-    if (!fileDir) return;
-    const names = await readdir(fileDir).catch(() => [] as string[]);
-    if (names.length === 0) return;
-    const named = new Set(
-      db
-        .prepare('SELECT file FROM cache_entries WHERE file IS NOT NULL')
-        .all()
-        .map((r) => String(r['file'])),
-    );
-    for (const name of names) {
-      if (!name.endsWith('.entry') || named.has(name)) continue;
-      const path = join(fileDir, name);
-      const info = await stat(path).catch(() => undefined);
-      if (info && Date.now() - info.mtimeMs > ORPHAN_AGE_MS) await unlink(path).catch(() => undefined);
-    }
-  };
-  removeOrphans().catch((err: unknown) =>
-    failed(`removing orphaned entry files failed (${(err as Error).message})`),
-  );
+  files
+    ?.removeOrphans(
+      () =>
+        new Set(
+          db
+            .prepare('SELECT file FROM cache_entries WHERE file IS NOT NULL')
+            .all()
+            .map((r) => String(r['file'])),
+        ),
+    )
+    .catch((err: unknown) => failed(`removing orphaned entry files failed (${(err as Error).message})`));
 
   return {
     name: 'sqlite',
@@ -234,12 +192,12 @@ export function sqliteStore(
         failed(`reading an entry failed (${(err as Error).message})`);
         return undefined;
       }
-      if (!row) return writing.get(writingId(scope, key))?.entry;
+      if (!row) return writing.get(entryId(scope, key))?.entry;
       if (row.file === null)
         return decodeEntry(Buffer.from(row.value.buffer, row.value.byteOffset, row.value.byteLength), true);
-      if (!fileDir) return undefined;
+      if (!files) return undefined;
       try {
-        return decodeEntry(await readFile(join(fileDir, row.file)), true);
+        return decodeEntry(await files.read(row.file), true);
       } catch {
         // Deleted meanwhile (a purge, an eviction): a miss.
         return undefined;
@@ -251,19 +209,14 @@ export function sqliteStore(
       // An entry bigger than the whole bound is refused rather than evicting everything.
       if (size > maxBytes) return;
       let file: string | null = null;
-      if (fileDir && size >= fileFrom) {
-        // A name of its own: a set of the same key under way meanwhile writes another file.
-        file = `${key.slice(0, 16)}-${randomUUID()}.entry`;
-        const id = writingId(scope, key);
+      if (files && size >= fileFrom) {
+        file = files.name(key);
+        const id = entryId(scope, key);
         const mine: Writing = { scope, entry };
         writing.set(id, mine);
         try {
-          await madeDir();
-          await writeParts(join(fileDir, file), head, body);
+          await files.write(file, head, body);
         } catch (err) {
-          unlink(join(fileDir, file)).catch(() => undefined);
-          // Made again by the next write, should it have been removed.
-          dirMade = undefined;
           failed(`storing an entry failed (${(err as Error).message})`);
           return;
         } finally {
@@ -271,7 +224,7 @@ export function sqliteStore(
         }
         // Purged while its file was written, or the store closed: it is not stored.
         if (mine.purged || closed) {
-          unlink(join(fileDir, file)).catch(() => undefined);
+          files.drop(file);
           return;
         }
       }
@@ -299,17 +252,14 @@ export function sqliteStore(
           await evicting;
         }
       } catch (err) {
-        if (file !== null) dropFiles([{ file }]);
+        files?.drop(file);
         failed(`storing an entry failed (${(err as Error).message})`);
       }
     },
     async purge(f) {
       let inFlight = 0;
       for (const [id, w] of writing) {
-        const s = w.scope;
-        if (s.accountId !== f.accountId || s.gatewayId !== f.gatewayId) continue;
-        if (f.provider !== undefined && s.provider !== f.provider) continue;
-        if (f.model !== undefined && s.model !== f.model) continue;
+        if (!purgeTakes(f, w.scope)) continue;
         w.purged = true;
         writing.delete(id);
         inFlight++;

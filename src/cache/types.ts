@@ -43,3 +43,14 @@ export interface CacheStore {
   purge(filter: PurgeFilter): Promise<number>;
   close(): Promise<void>;
 }
+
+/** A store's own id for an entry: the key within its account and gateway. */
+export const entryId = (scope: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string): string =>
+  `${scope.accountId}\u0000${scope.gatewayId}\u0000${key}`;
+
+/** Whether a purge takes an entry of this scope. */
+export function purgeTakes(filter: PurgeFilter, scope: EntryScope): boolean {
+  if (scope.accountId !== filter.accountId || scope.gatewayId !== filter.gatewayId) return false;
+  if (filter.provider !== undefined && scope.provider !== filter.provider) return false;
+  return filter.model === undefined || scope.model === filter.model;
+}
