@@ -21,8 +21,9 @@ export interface RelayListener {
 
 /**
  * A leader's streamed answer, passed on to the identical requests waiting on it as it arrives:
- * each gets the bytes so far in one piece, then each chunk as it comes, then the end. Without it a waiter got
- * nothing until the whole stream was over, and a long generation's first token came last.
+ * each gets the bytes so far in one piece, then each chunk as it comes, then the end. Without it a
+ * waiter got nothing until the whole stream was over, and a long generation's first token came
+ * last.
  *
  * It keeps the bytes so far for waiters that join later, up to the cacheable size; past that it
  * goes on for those already listening and turns newcomers away (they make their own call).

@@ -260,13 +260,10 @@ export class LogWriter {
     this.#queue = [];
     this.#queueBytes = 0;
     this.#writing = undefined;
-    if (rows.length === 0) {
-      journal.close();
-      return;
-    }
     let kept = 0;
     for (const row of rows) if (this.#spill(journal, row)) kept++;
     journal.close();
+    if (rows.length === 0) return;
     const why = inTime
       ? 'the database refused the last log rows'
       : `the database had not stored the last log rows after ${opts.spillAfterMs} ms`;
@@ -291,7 +288,7 @@ export class LogWriter {
       remaining -= batch.length;
       this.#writing = batch;
       let refused: Awaited<ReturnType<LogSink['insert']>>;
-      let ours = true;
+      let ours: boolean;
       try {
         refused = await this.#sink.insert(batch);
       } catch (err) {
