@@ -121,7 +121,7 @@ export async function measureLogStore(
       await sink.insert(batch);
     }
     const insertMicrosPerRow = ((performance.now() - started) * 1000) / rows;
-    const queries = new LogQueries(db);
+    const queries = new LogQueries(db, { dialect: store.dialect });
     const time = async (fn: () => Promise<unknown>) => {
       const samples: number[] = [];
       for (let i = 0; i < 5; i++) {

@@ -163,7 +163,7 @@ export async function analytics(
       .where('created_at', '>=', from)
       .where('created_at', '<', to);
     if (q.gateways) query = query.where('gateway_id', 'in', q.gateways.length > 0 ? q.gateways : ['']);
-    for (const f of q.filters) query = query.where((eb) => condition(eb, f));
+    for (const f of q.filters) query = query.where((eb) => condition(eb, f, opts.dialect ?? 'sqlite'));
     return query;
   };
   // Integer division on both databases: bound numbers arrive as doubles unless cast.

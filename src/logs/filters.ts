@@ -1,4 +1,5 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { Dialect } from '../db/migrations.ts';
 import type { Database } from '../db/tables.ts';
 
 /** SPEC §8: the filter keys of the logs API, each mapped to what it compares. */
@@ -155,6 +156,23 @@ export function like(target: Expression<unknown>, pattern: string): Expression<S
   return sql<SqlBool>`${target} like ${pattern} escape '\\'`;
 }
 
+/**
+ * `text` anywhere in `target`, whatever the case. SQLite's LIKE ignores the case of ASCII letters
+ * and its `lower()` folds only those too, so there the column is matched as it is: lowering every
+ * row's text cost a search a third of its time, and lowering the text asked for made a capital
+ * outside ASCII ("Über") match nothing. Postgres's LIKE heeds case, and its `lower()` folds all
+ * of Unicode, as JavaScript's does.
+ */
+export function containsText(
+  target: Expression<unknown>,
+  text: string,
+  dialect: Dialect,
+): Expression<SqlBool> {
+  return dialect === 'sqlite'
+    ? like(target, likeAnywhere(text))
+    : like(sql`lower(${target})`, likeAnywhere(text.toLowerCase()));
+}
+
 function column(key: FilterKey): Expression<unknown> | undefined {
   switch (key) {
     case 'tokens':
@@ -225,7 +243,7 @@ function asText(key: FilterKey, col: Expression<unknown>): Expression<unknown> {
 const SQL_OPERATOR = { lt: '<', gt: '>', gte: '>=', lte: '<=' } as const;
 
 /** One filter as a SQL condition. Metadata is flat JSON text, matched by its serialized pieces. */
-export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
+export function condition(eb: Eb, f: LogFilter, dialect: Dialect): Expression<SqlBool> {
   if (f.key === 'metadata.key' || f.key === 'metadata.value') {
     const patterns = f.value.map((v) =>
       likeAnywhere(
@@ -271,9 +289,7 @@ export function condition(eb: Eb, f: LogFilter): Expression<SqlBool> {
       return eb.and(parts);
     }
     case 'contains':
-      return eb.or(
-        nonNull.map((v) => like(sql`lower(${asText(f.key, col)})`, likeAnywhere(String(v).toLowerCase()))),
-      );
+      return eb.or(nonNull.map((v) => containsText(asText(f.key, col), String(v), dialect)));
     case 'lt':
       return eb(col, '<', nonNull[0]!);
     case 'gt':

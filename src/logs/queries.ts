@@ -1,6 +1,7 @@
 import { type Kysely, type OrderByItemBuilder, type Selectable, sql } from 'kysely';
+import type { Dialect } from '../db/migrations.ts';
 import type { Database, LogsTable } from '../db/tables.ts';
-import { condition, type LogFilter, like, likeAnywhere } from './filters.ts';
+import { condition, containsText, type LogFilter } from './filters.ts';
 import { unpack } from './payload.ts';
 
 export type LogRowRead = Selectable<LogsTable>;
@@ -62,23 +63,31 @@ function ordered(ob: OrderByItemBuilder, q: LogQuery): OrderByItemBuilder {
 /** Reads (and the feedback writes) of the log store for the management API. */
 export class LogQueries {
   readonly #db: Kysely<Database>;
+  readonly #dialect: Dialect;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, opts: { dialect: Dialect }) {
     this.#db = db;
+    this.#dialect = opts.dialect;
   }
 
   #where(accountId: string, gatewayId: string, q: Pick<LogQuery, 'filters' | 'search'>) {
     let base = this.#db
       .selectFrom('logs')
       .where('account_id', '=', accountId)
-      .where('gateway_id', '=', gatewayId);
-    for (const f of q.filters) base = base.where((eb) => condition(eb, f));
-    if (q.search) {
-      const pattern = likeAnywhere(q.search.toLowerCase());
+      .where('gateway_id', '=', gatewayId)
+      // True of every row. Without statistics SQLite takes any of the five indexes that begin
+      // (account_id, gateway_id) for a condition no index covers, and through one in another order
+      // than the rows (the model's) each match was a random read: a count, or the cost and
+      // duration ranges, over a million rows took 2.2-2.5 s that way and 0.3-0.5 s in time order.
+      // The range makes the time-ordered index the first choice unless a filter names a narrower one.
+      .where('created_at', '>=', Number.MIN_SAFE_INTEGER);
+    for (const f of q.filters) base = base.where((eb) => condition(eb, f, this.#dialect));
+    const search = q.search;
+    if (search) {
       base = base.where((eb) =>
         eb.or(
           (['id', 'event_id', 'provider', 'model', 'path', 'error'] as const).map((c) =>
-            like(sql`lower(${sql.ref(c)})`, pattern),
+            containsText(sql.ref(c), search, this.#dialect),
           ),
         ),
       );
@@ -95,12 +104,22 @@ export class LogQueries {
   ): Promise<{ rows: LogRowRead[]; total: number }> {
     const base = this.#where(accountId, gatewayId, q);
     const offset = (page - 1) * perPage;
-    const rows = await base
-      .selectAll()
+    // The page is chosen by its `seq` alone and its rows read after: sorting whole rows (their
+    // heads run to a kilobyte) by cost took 5.4 s over a million logs, and skipping to page 100
+    // read every row before it; sorting and skipping `seq` values takes a fraction of that, and
+    // in time order the index alone holds them.
+    const chosen = base
+      .select('seq')
       .orderBy(q.orderBy, (ob) => ordered(ob, q))
       .orderBy('seq', q.direction)
       .limit(perPage)
-      .offset(offset)
+      .offset(offset);
+    const rows = await this.#db
+      .selectFrom('logs')
+      .selectAll()
+      .where('seq', 'in', chosen)
+      .orderBy(q.orderBy, (ob) => ordered(ob, q))
+      .orderBy('seq', q.direction)
       .execute();
     // A page that is not full is the last one, so it tells the total without counting: a search
     // or filter that matches a few rows of a large store then costs one scan, not two.

@@ -157,7 +157,7 @@ async function assemble(
   });
   // The live tail: what this node stores, and on Postgres what the other nodes store, read back
   // only while someone here is tailing one of their gateways.
-  const logQueries = new LogQueries(database.logsDb);
+  const logQueries = new LogQueries(database.logsDb, { dialect: database.dialect });
   const tail = new LogTailHub();
   logs.onWritten((rows) => {
     if (tail.listening)

@@ -337,6 +337,60 @@ for (const database of DATABASES) {
       expect((await api('GET', '/logs?meta_info=yes')).status).toBe(400);
     });
 
+    it('search and contains ignore the case of ASCII letters and match other letters as typed', async () => {
+      const created = await ctx.gw.api('POST', '/gateways', {
+        id: 'letters',
+        cache_ttl: 0,
+        cache_invalidate_on_update: false,
+        collect_logs: true,
+        rate_limiting_interval: 0,
+        rate_limiting_limit: 0,
+      });
+      expect(created.status).toBe(200);
+      const letterIds: Record<string, string> = {};
+      for (const model of ['Über-Modell', 'GPT-Mixed', 'plain-model']) {
+        const res = await request(`${ctx.gw.gatewayUrl('letters')}/openai/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-secret-key' },
+          body: JSON.stringify(chat(model)),
+        });
+        await res.body.text();
+        letterIds[model] = res.headers['cf-aig-log-id'] as string;
+      }
+      await ctx.gw.flushLogs();
+      const found = async (query: string) => {
+        const r = await ctx.gw.api('GET', `/gateways/letters/logs?per_page=100&${query}`);
+        expect(r.status, JSON.stringify(r.json)).toBe(200);
+        return (r.json.result as Array<Record<string, string>>)
+          .map((row) => Object.entries(letterIds).find(([, id]) => id === row['id'])?.[0])
+          .sort();
+      };
+      expect(await found(`search=${encodeURIComponent('Über')}`)).toEqual(['Über-Modell']);
+      expect(await found(`search=${encodeURIComponent('ber-mod')}`)).toEqual(['Über-Modell']);
+      expect(await found('search=gpt-mixed')).toEqual(['GPT-Mixed']);
+      expect(await found('search=MODEL')).toEqual(['plain-model', 'Über-Modell']);
+      const contains = (value: string) => filter([{ key: 'model', operator: 'contains', value: [value] }]);
+      expect(await found(contains('Über'))).toEqual(['Über-Modell']);
+      expect(await found(contains('mIxEd'))).toEqual(['GPT-Mixed']);
+      // Pages of one, in any order, put together are the whole list in that order.
+      for (const order of ['cost', 'duration', 'model', 'created_at']) {
+        for (const direction of ['asc', 'desc']) {
+          const query = `order_by=${order}&order_by_direction=${direction}`;
+          const whole = (await ctx.gw.api('GET', `/gateways/letters/logs?per_page=100&${query}`)).json.result;
+          const pages = [];
+          for (let page = 1; page <= 3; page++) {
+            const r = await ctx.gw.api('GET', `/gateways/letters/logs?per_page=1&page=${page}&${query}`);
+            expect(r.json.result_info).toMatchObject({ total_count: 3 });
+            pages.push(...r.json.result);
+          }
+          expect(
+            pages.map((r) => r.id),
+            query,
+          ).toEqual(whole.map((r: { id: string }) => r.id));
+        }
+      }
+    });
+
     it('DELETE refuses a parameter it does not know instead of deleting every log', async () => {
       const before = (await list('')).length;
       const typo = await api(
