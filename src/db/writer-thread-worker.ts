@@ -35,6 +35,9 @@ function prepared(sql: string): StatementSync {
 }
 
 const checkpoint = () => {
+  // Inside a transaction (a logs DELETE, a chunk of a trim, sent a statement at a time) SQLite
+  // refuses with "database table is locked"; the next interval finds it committed.
+  if (raw.isTransaction) return;
   try {
     raw.exec('PRAGMA wal_checkpoint(PASSIVE);');
   } catch (err) {

@@ -43,6 +43,30 @@ describe('WAL checkpoints on the SQLite writer thread', () => {
     expect(errors).toEqual([]);
   });
 
+  it('waits for a transaction sent a statement at a time to end, rather than failing inside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cp-'));
+    dirs.push(dir);
+    const path = join(dir, 'test.db');
+    const { raw } = openSqlite(path);
+    raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    const errors: string[] = [];
+    const cp = startWriterThread(raw, path, 20, (m) => errors.push(m));
+    const db = threadKysely(cp, raw);
+    try {
+      await db.transaction().execute(async (tx) => {
+        await sql`INSERT INTO t (v) VALUES ('a')`.execute(tx);
+        // Several checkpoint intervals pass with the transaction open on the thread's connection.
+        await new Promise((r) => setTimeout(r, 200));
+        await sql`INSERT INTO t (v) VALUES ('b')`.execute(tx);
+      });
+      expect(raw.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 2 });
+    } finally {
+      await cp.stop();
+      raw.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('stop() ends the thread, also when nothing else keeps the process alive', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cp-'));
     dirs.push(dir);
