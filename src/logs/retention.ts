@@ -48,12 +48,16 @@ export function retainingSink(inner: LogSink, db: Kysely<Database>, settingsOf: 
   };
 
   const trim = async (accountId: string, gatewayId: string, max: number): Promise<void> => {
-    // The newest `max` rows stay; the row just past them marks where deletion starts.
+    // The newest `max` rows stay; the row just past them marks where deletion starts. Newest by
+    // time, as the time-ordered index holds them, so finding the edge reads `max` index entries;
+    // newest by `seq` meant sorting every `seq` of the gateway, 0.6-0.9 s at a million rows
+    // whatever the cap, on the writer thread, at every trim.
     const edge = await db
       .selectFrom('logs')
-      .select('seq')
+      .select(['created_at', 'seq'])
       .where('account_id', '=', accountId)
       .where('gateway_id', '=', gatewayId)
+      .orderBy('created_at', 'desc')
       .orderBy('seq', 'desc')
       .limit(1)
       .offset(max)
@@ -66,7 +70,8 @@ export function retainingSink(inner: LogSink, db: Kysely<Database>, settingsOf: 
         .selectFrom('logs')
         .where('account_id', '=', accountId)
         .where('gateway_id', '=', gatewayId)
-        .where('seq', '<=', edge.seq)
+        .where((eb) => eb(eb.refTuple('created_at', 'seq'), '<=', eb.tuple(edge.created_at, edge.seq)))
+        .orderBy('created_at')
         .orderBy('seq')
         .limit(TRIM_CHUNK);
     for (;;) {

@@ -391,6 +391,45 @@ for (const database of DATABASES) {
       }
     });
 
+    it('DELETE with a limit removes the first logs in the order asked, and without one every match', async () => {
+      const created = await ctx.gw.api('POST', '/gateways', {
+        id: 'pruned',
+        cache_ttl: 0,
+        cache_invalidate_on_update: false,
+        collect_logs: true,
+        rate_limiting_interval: 0,
+        rate_limiting_limit: 0,
+      });
+      expect(created.status).toBe(200);
+      const sent = ['m-3', 'm-1', 'm-5', 'm-2', 'm-4'];
+      for (const model of sent) {
+        const res = await request(`${ctx.gw.gatewayUrl('pruned')}/openai/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-secret-key' },
+          body: JSON.stringify(chat(model)),
+        });
+        await res.body.text();
+      }
+      await ctx.gw.flushLogs();
+      const logs = '/gateways/pruned/logs';
+      const left = async () =>
+        (
+          (await ctx.gw.api('GET', `${logs}?per_page=100&order_by=created_at&order_by_direction=asc`)).json
+            .result as Array<{ model: string }>
+        ).map((r) => r.model);
+      expect(await left()).toEqual(sent);
+      const del = async (query: string) =>
+        (await ctx.gw.api('DELETE', `${logs}?${query}`)).json.result.deleted;
+      expect(await del('limit=2&order_by=created_at&order_by_direction=asc')).toBe(2);
+      expect(await left()).toEqual(['m-5', 'm-2', 'm-4']);
+      expect(await del('limit=1&order_by=model&order_by_direction=asc')).toBe(1);
+      expect(await left()).toEqual(['m-5', 'm-4']);
+      expect(await del('limit=1')).toBe(1);
+      expect(await left()).toEqual(['m-5']);
+      expect(await del('')).toBe(1);
+      expect(await left()).toEqual([]);
+    });
+
     it('DELETE refuses a parameter it does not know instead of deleting every log', async () => {
       const before = (await list('')).length;
       const typo = await api(

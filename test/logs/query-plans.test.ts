@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrations.ts';
 import { openSqlite } from '../../src/db/sqlite.ts';
 import type { Database } from '../../src/db/tables.ts';
+import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
 import type { LogFilter } from '../../src/logs/filters.ts';
 import { LogQueries, type LogQuery } from '../../src/logs/queries.ts';
+import { retainingSink } from '../../src/logs/retention.ts';
 import { sqliteLogSink } from '../../src/logs/sqlite-sink.ts';
 import { row } from './log-row.ts';
 
@@ -16,6 +18,7 @@ let dir: string;
 let db: Kysely<Database>;
 let raw: DatabaseSync;
 let queries: LogQueries;
+let watched: Kysely<Database>;
 /** What the queries built, compiled, since the last `plans` call. */
 const sent: CompiledQuery[] = [];
 
@@ -25,7 +28,7 @@ beforeAll(async () => {
   await migrate(db);
   await sqliteLogSink(raw).insert(Array.from({ length: 200 }, (_, i) => row(i)));
   // The statements LogQueries runs, as it builds them, so the plans below are theirs.
-  const watched = db.withPlugin({
+  watched = db.withPlugin({
     transformQuery: ({ node, queryId }) => {
       sent.push(db.getExecutor().compileQuery(node, queryId));
       return node;
@@ -111,5 +114,57 @@ describe('the logs API reads through indexes', () => {
         expect(plan, JSON.stringify(q)).not.toMatch(/logs_gateway_(model|provider|event_id)/);
       }
     }
+  });
+
+  it('a DELETE walks its matches a chunk at a time, in time order, and deletes by seq', async () => {
+    const many = Array.from({ length: 4500 }, (_, i) => ({
+      ...row(5000 + i),
+      id: `many-${i}`,
+      gateway_id: 'many',
+      payload: {
+        request: Buffer.from('{}'),
+        response: null,
+        requestTruncated: false,
+        responseTruncated: false,
+      },
+    }));
+    await sqliteLogSink(raw).insert(many);
+    sent.length = 0;
+    const deleted = await queries.delete('local', 'many', query([]), undefined);
+    expect(deleted).toBe(4500);
+    expect(raw.prepare("SELECT count(*) AS n FROM logs WHERE gateway_id = 'many'").get()?.['n']).toBe(0);
+    expect(
+      raw.prepare("SELECT count(*) AS n FROM log_payloads WHERE log_id LIKE 'many-%'").get()?.['n'],
+    ).toBe(0);
+    // Three chunks and the read that finds none left; never more than a chunk's rows at once.
+    const reads = sent.filter((c) => c.sql.startsWith('select "created_at", "seq"'));
+    expect(reads).toHaveLength(4);
+    for (const c of reads) expect(c.parameters.at(-1)).toBeLessThanOrEqual(2000);
+    const all = await plans((l) =>
+      l.delete('local', 'default', query([{ key: 'duration', operator: 'gt', value: [190] }]), undefined),
+    );
+    for (const plan of all) {
+      expect(plan).not.toMatch(/TEMP B-TREE|logs_gateway_(model|provider|event_id)/);
+      if (/^SEARCH logs USING INDEX logs_gateway_created/.test(plan)) continue;
+      expect(plan).toMatch(/USING INTEGER PRIMARY KEY|sqlite_autoindex_log_payloads_1/);
+    }
+  });
+
+  it('a DELETE_OLDEST trim reads its edge and its chunks in time order, sorting nothing', async () => {
+    const capped = retainingSink(sqliteLogSink(raw), watched, () => ({
+      ...DEFAULT_SETTINGS,
+      log_management: 20,
+      log_management_strategy: 'DELETE_OLDEST',
+    }));
+    const rows = Array.from({ length: 60 }, (_, i) => ({ ...row(1000 + i), gateway_id: 'capped' }));
+    const trim = await plans(async () => {
+      await capped.insert(rows.slice(0, 30));
+      await capped.insert(rows.slice(30));
+    });
+    const stored = raw.prepare("SELECT id FROM logs WHERE gateway_id = 'capped' ORDER BY seq").all();
+    expect(stored.map((r) => r['id'])).toEqual(rows.slice(40).map((r) => r.id));
+    // The count (any index, read whole) aside: the edge and each chunk in time order.
+    expect(trim.filter((p) => /logs_gateway_created/.test(p)).length).toBeGreaterThanOrEqual(6);
+    for (const plan of trim) expect(plan).not.toMatch(/TEMP B-TREE/);
   });
 });
