@@ -37,9 +37,10 @@ for (const database of DATABASES) {
     const filter = (f: unknown[]) => `filters=${encodeURIComponent(JSON.stringify(f))}`;
     const chat = (model: string, content = 'Hello') => ({ model, messages: [{ role: 'user', content }] });
 
-    beforeAll(async () => {
+    /** A new gateway that logs, with one chat call per model, in order; the log id of each. */
+    async function gatewayLogging(id: string, models: string[]): Promise<Record<string, string>> {
       const created = await ctx.gw.api('POST', '/gateways', {
-        id: 'logged',
+        id,
         cache_ttl: 0,
         cache_invalidate_on_update: false,
         collect_logs: true,
@@ -47,6 +48,22 @@ for (const database of DATABASES) {
         rate_limiting_limit: 0,
       });
       expect(created.status).toBe(200);
+      const logIds: Record<string, string> = {};
+      for (const model of models) {
+        const res = await request(`${ctx.gw.gatewayUrl(id)}/openai/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-secret-key' },
+          body: JSON.stringify(chat(model)),
+        });
+        await res.body.text();
+        logIds[model] = res.headers['cf-aig-log-id'] as string;
+      }
+      await ctx.gw.flushLogs();
+      return logIds;
+    }
+
+    beforeAll(async () => {
+      await gatewayLogging('logged', []);
       await send('mini', 'openai/chat/completions', chat('gpt-4o-mini'), {
         'cf-aig-metadata': '{"user":"alice","tier":3}',
       });
@@ -338,26 +355,7 @@ for (const database of DATABASES) {
     });
 
     it('search and contains ignore the case of ASCII letters and match other letters as typed', async () => {
-      const created = await ctx.gw.api('POST', '/gateways', {
-        id: 'letters',
-        cache_ttl: 0,
-        cache_invalidate_on_update: false,
-        collect_logs: true,
-        rate_limiting_interval: 0,
-        rate_limiting_limit: 0,
-      });
-      expect(created.status).toBe(200);
-      const letterIds: Record<string, string> = {};
-      for (const model of ['Über-Modell', 'GPT-Mixed', 'plain-model']) {
-        const res = await request(`${ctx.gw.gatewayUrl('letters')}/openai/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-secret-key' },
-          body: JSON.stringify(chat(model)),
-        });
-        await res.body.text();
-        letterIds[model] = res.headers['cf-aig-log-id'] as string;
-      }
-      await ctx.gw.flushLogs();
+      const letterIds = await gatewayLogging('letters', ['Über-Modell', 'GPT-Mixed', 'plain-model']);
       const found = async (query: string) => {
         const r = await ctx.gw.api('GET', `/gateways/letters/logs?per_page=100&${query}`);
         expect(r.status, JSON.stringify(r.json)).toBe(200);
@@ -392,25 +390,8 @@ for (const database of DATABASES) {
     });
 
     it('DELETE with a limit removes the first logs in the order asked, and without one every match', async () => {
-      const created = await ctx.gw.api('POST', '/gateways', {
-        id: 'pruned',
-        cache_ttl: 0,
-        cache_invalidate_on_update: false,
-        collect_logs: true,
-        rate_limiting_interval: 0,
-        rate_limiting_limit: 0,
-      });
-      expect(created.status).toBe(200);
       const sent = ['m-3', 'm-1', 'm-5', 'm-2', 'm-4'];
-      for (const model of sent) {
-        const res = await request(`${ctx.gw.gatewayUrl('pruned')}/openai/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-secret-key' },
-          body: JSON.stringify(chat(model)),
-        });
-        await res.body.text();
-      }
-      await ctx.gw.flushLogs();
+      await gatewayLogging('pruned', sent);
       const logs = '/gateways/pruned/logs';
       const left = async () =>
         (
