@@ -21,6 +21,10 @@ export interface LogStoreMeasurements {
   listTwoFiltersMs: number;
   /** The analytics query over the last 24 hours, hourly, grouped by model. */
   analytics24hMs: number;
+  /** `GET /logs` with a filter no index covers (`cached`), first page with the total. */
+  listUnindexedMs: number;
+  /** `GET /logs` ordered by cost (no index), first page with the total. */
+  sortedByCostMs: number;
 }
 
 const PROVIDERS = ['openai', 'anthropic', 'google-ai-studio', 'groq', 'mistral'];
@@ -162,7 +166,23 @@ export async function measureLogStore(
         { dialect: store.dialect },
       ),
     );
-    return { rows, insertMicrosPerRow, listTwoFiltersMs, analytics24hMs };
+    const listUnindexedMs = await time(() =>
+      queries.list(
+        'local',
+        'default',
+        {
+          filters: [{ key: 'cached', operator: 'eq', value: [true] }],
+          orderBy: 'created_at',
+          direction: 'desc',
+        },
+        1,
+        50,
+      ),
+    );
+    const sortedByCostMs = await time(() =>
+      queries.list('local', 'default', { filters: [], orderBy: 'cost', direction: 'desc' }, 1, 50),
+    );
+    return { rows, insertMicrosPerRow, listTwoFiltersMs, analytics24hMs, listUnindexedMs, sortedByCostMs };
   } finally {
     await store.close();
   }
