@@ -110,6 +110,8 @@ export const gatewaySettingsShape = {
           headers: z.record(z.string(), z.string()).default({}),
           authorization: z.string().optional(),
           content_type: z.enum(['json', 'protobuf']).optional(),
+          // Not in the hosted product's setting: OTLP/HTTP's optional gzip, as its SDKs offer it.
+          compression: z.enum(['none', 'gzip']).optional(),
         })
         .strict(),
     )

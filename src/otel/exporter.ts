@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Gateway } from '../gateways/schema.ts';
 import { encodeTraceRequest } from './otlp-protobuf.ts';
 
@@ -70,6 +72,8 @@ const RETRYABLE = new Set([429, 502, 503, 504]);
 /** A batch is sent at most this many times, backing off 1, 2, then 4 s, or as `Retry-After` says. */
 const MAX_ATTEMPTS = 4;
 const MAX_RETRY_DELAY_MS = 30_000;
+/** On the thread pool, not the request thread: a batch of 200 spans with their prompts runs to megabytes. */
+const gzipAsync = promisify(gzip);
 
 /** Milliseconds a `Retry-After` value asks for (seconds or an HTTP date), or undefined. */
 export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
@@ -82,7 +86,8 @@ type Outcome = { ok: true } | { ok: false; error: string; retry: boolean; afterM
 
 /**
  * Exports spans over OTLP/HTTP (`POST {url}`), as JSON or, with `content_type: protobuf`, in
- * the binary encoding, batched per endpoint every second, off the request path. A batch the
+ * the binary encoding (gzipped with `compression: gzip`), batched per endpoint every second, off
+ * the request path. A batch the
  * collector answers busy (429, 502, 503, 504) or cannot be reached for is sent again, up to
  * MAX_ATTEMPTS times; one that still fails, or refuses it (any other status), loses that batch,
  * with a warning. Nothing is retried forever or held without bound.
@@ -100,7 +105,7 @@ export class OtelExporter {
 
   export(targets: readonly OtelTarget[], span: Span): void {
     for (const target of targets) {
-      const key = `${target.url}\u0000${JSON.stringify(target.headers)}\u0000${target.authorization ?? ''}\u0000${target.content_type ?? 'json'}`;
+      const key = `${target.url}\u0000${JSON.stringify(target.headers)}\u0000${target.authorization ?? ''}\u0000${target.content_type ?? 'json'}\u0000${target.compression ?? 'none'}`;
       let q = this.#queues.get(key);
       if (!q) {
         q = { target, spans: [], inFlight: 0 };
@@ -147,9 +152,11 @@ export class OtelExporter {
   async #send(target: OtelTarget, spans: Span[]): Promise<void> {
     const protobuf = target.content_type === 'protobuf';
     const request = traceRequest(spans);
-    const body = protobuf ? encodeTraceRequest(request) : JSON.stringify(request);
+    const encoded = protobuf ? encodeTraceRequest(request) : JSON.stringify(request);
+    const gzipped = target.compression === 'gzip';
+    const body = gzipped ? await gzipAsync(encoded) : encoded;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#post(target, body, protobuf);
+      const outcome = await this.#post(target, body, protobuf, gzipped);
       if (outcome.ok) {
         this.#warned.delete(target.url);
         return;
@@ -171,7 +178,12 @@ export class OtelExporter {
     }
   }
 
-  async #post(target: OtelTarget, body: string | Buffer, protobuf: boolean): Promise<Outcome> {
+  async #post(
+    target: OtelTarget,
+    body: string | Buffer,
+    protobuf: boolean,
+    gzipped: boolean,
+  ): Promise<Outcome> {
     try {
       const res = await fetch(target.url, {
         method: 'POST',
@@ -179,6 +191,7 @@ export class OtelExporter {
           ...target.headers,
           ...(target.authorization ? { authorization: target.authorization } : {}),
           'content-type': protobuf ? 'application/x-protobuf' : 'application/json',
+          ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
         },
         body,
         signal: AbortSignal.timeout(10_000),

@@ -142,6 +142,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: gateways, provider keys, custom provid
     await exporter.getByLabel('Headers').fill('x-team: search');
     await exporter.getByLabel('Authorization').fill('Bearer collector-secret');
     await exporter.getByLabel('Content type').selectOption('json');
+    await exporter.getByLabel('Compression').selectOption('gzip');
 
     await page.getByLabel('S1 on prompts').selectOption('BLOCK');
     await page.getByLabel('P1 on responses').selectOption('FLAG');
@@ -188,6 +189,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: gateways, provider keys, custom provid
           headers: { 'x-team': '[redacted]' },
           authorization: '[redacted]',
           content_type: 'json',
+          compression: 'gzip',
         },
       ],
       guardrails: { prompt: { S1: 'BLOCK' }, response: { P1: 'FLAG' } },

@@ -49,7 +49,7 @@ for (const database of DATABASES) {
           retry_delay: 500,
           retry_backoff: 'exponential',
           guardrails: { prompt: { S1: 'BLOCK' }, response: { P1: 'FLAG' } },
-          otel: [{ url: 'https://otel.example/v1/traces', headers: { a: 'b' } }],
+          otel: [{ url: 'https://otel.example/v1/traces', headers: { a: 'b' }, compression: 'gzip' }],
           spend_limits: {
             enabled: true,
             rules: [
@@ -73,7 +73,9 @@ for (const database of DATABASES) {
         expect(created.status).toBe(200);
         const { created_at, modified_at, ...rest } = created.json.result;
         // A collector's header values are credentials as often as not: write-only, shown redacted.
-        const shownOtel = [{ url: 'https://otel.example/v1/traces', headers: { a: '[redacted]' } }];
+        const shownOtel = [
+          { url: 'https://otel.example/v1/traces', headers: { a: '[redacted]' }, compression: 'gzip' },
+        ];
         expect(rest).toMatchObject({ ...body, otel: shownOtel, is_default: false });
         expect(Date.parse(created_at)).toBeGreaterThan(0);
 
@@ -115,6 +117,7 @@ for (const database of DATABASES) {
           retry_max_attempts: 9,
           retry_backoff: 'random',
           rate_limits: [{ key: 'user', limit: 1, interval: 60 }],
+          otel: [{ url: 'https://otel.example/v1/traces', compression: 'br' }],
         });
         expect(range.status).toBe(400);
         const text = messages(range.json);
@@ -126,6 +129,7 @@ for (const database of DATABASES) {
         );
         expect(text).toContain('retry_max_attempts');
         expect(text).toMatch(/retry_backoff: .*"constant"/);
+        expect(text).toMatch(/otel\.0\.compression: .*"none".*"gzip"/);
 
         const unknown = await gw.api('POST', '/gateways', { id: 'x', ...required, colour: 'blue' });
         expect(unknown.status).toBe(400);

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
@@ -8,12 +9,13 @@ import { decodeTraceRequest } from '../helpers/otlp.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
 /**
- * A test OTLP/HTTP collector: keeps every body POSTed to /v1/traces, and its headers. It reads
- * both encodings, as collectors do, by the request's content type.
+ * A test OTLP/HTTP collector: keeps every body POSTed to /v1/traces, its headers and its size
+ * as sent. It reads both encodings, as collectors do, by the request's content type, and a
+ * gzipped body by its content encoding (gunzip throws on anything else).
  */
 let collector: Server;
 let collectorUrl = '';
-const received: Array<{ headers: Record<string, unknown>; body: any }> = [];
+const received: Array<{ headers: Record<string, unknown>; body: any; bytes: number }> = [];
 /** What the collector answers the next POSTs with, in order; 200 once it is empty. */
 const script: Array<{ status: number; headers?: Record<string, string> }> = [];
 let attempts = 0;
@@ -23,14 +25,16 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks);
+      const sent = Buffer.concat(chunks);
+      const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(sent) : sent;
       const body =
         req.headers['content-type'] === 'application/x-protobuf'
           ? decodeTraceRequest(raw)
           : JSON.parse(raw.toString());
       attempts++;
       const answer = script.shift() ?? { status: 200 };
-      if (req.url === '/v1/traces' && answer.status === 200) received.push({ headers: req.headers, body });
+      if (req.url === '/v1/traces' && answer.status === 200)
+        received.push({ headers: req.headers, body, bytes: sent.length });
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end('{}');
     });
   });
@@ -140,6 +144,41 @@ describe('OpenTelemetry export (gateway otel)', () => {
     expect(a['tier']).toBe('2');
     expect(a['beta']).toBe(false);
     expect(JSON.parse(a['gen_ai.prompt_json'] as string).messages[0].content).toBe('Grüße 🚀');
+  });
+
+  it('gzips the body, in either encoding, for a collector set to compression gzip', async () => {
+    await ctx.gw.gatehouse.app.gateways.create('local', 'traced-gzip', {
+      ...DEFAULT_SETTINGS,
+      otel: [
+        { url: collectorUrl, headers: {}, content_type: 'json', compression: 'none' },
+        { url: collectorUrl, headers: {}, content_type: 'json', compression: 'gzip' },
+        { url: collectorUrl, headers: {}, content_type: 'protobuf', compression: 'gzip' },
+      ],
+    });
+    received.length = 0;
+    // A prompt that repeats, as conversations do: the gzipped bodies must come out smaller.
+    const prompt = 'Summarise the quarterly report for the board. '.repeat(200);
+    const res = await request(`${ctx.gw.gatewayUrl('traced-gzip')}/openai/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-aig-metadata': '{"user":"carol"}' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }] }),
+    });
+    await res.body.text();
+    await ctx.gw.gatehouse.app.otel.flush();
+    expect(received).toHaveLength(3);
+    const plain = received.find((r) => r.headers['content-encoding'] === undefined)!;
+    const gzipped = received.filter((r) => r.headers['content-encoding'] === 'gzip');
+    expect(gzipped.map((r) => r.headers['content-type']).sort()).toEqual([
+      'application/json',
+      'application/x-protobuf',
+    ]);
+    for (const r of gzipped) {
+      expect(r.body).toEqual(plain.body);
+      expect(r.bytes).toBeLessThan(plain.bytes / 5);
+    }
+    const a = attrs(plain.body.resourceSpans[0].scopeSpans[0].spans[0]);
+    expect(JSON.parse(a['gen_ai.prompt_json'] as string).messages[0].content).toBe(prompt);
+    expect(a['user']).toBe('carol');
   });
 
   it('sends a batch again while the collector answers busy (503, 429), as Retry-After says; never one it refused', async () => {

@@ -34,6 +34,7 @@ export interface OtelTarget {
   headers: Record<string, string>;
   authorization?: string;
   content_type?: 'json' | 'protobuf';
+  compression?: 'none' | 'gzip';
 }
 
 export type Verdicts = Partial<Record<string, Verdict>>;

@@ -69,6 +69,7 @@ export interface OtelDraft {
   headers: string;
   authorization: string;
   contentType: '' | 'json' | 'protobuf';
+  compression: '' | 'none' | 'gzip';
 }
 
 export interface Draft {
@@ -176,6 +177,7 @@ export function toDraft(g: Gateway): Draft {
         .join('\n'),
       authorization: o.authorization ?? '',
       contentType: o.content_type ?? '',
+      compression: o.compression ?? '',
     })),
     guardrails: { prompt: verdicts(g.guardrails?.prompt), response: verdicts(g.guardrails?.response) },
     dlp: json(g.dlp),
@@ -268,6 +270,7 @@ export function toBody(g: Gateway, d: Draft): Record<string, unknown> {
     const target: Record<string, unknown> = { ...o.base, url: o.url.trim(), headers };
     put(target, 'authorization', o.authorization || undefined);
     put(target, 'content_type', o.contentType || undefined);
+    put(target, 'compression', o.compression || undefined);
     return target;
   });
   const prompt = onlySet(d.guardrails.prompt);

@@ -10,7 +10,7 @@ import {
 import type { OtelDraft } from './model.ts';
 
 function newOtel(): OtelDraft {
-  return { base: {}, url: '', headers: '', authorization: '', contentType: '' };
+  return { base: {}, url: '', headers: '', authorization: '', contentType: '', compression: '' };
 }
 
 /** The OpenTelemetry collectors that receive a span per attempt. */
@@ -47,6 +47,16 @@ export function OtelSection({ draft, set, editable }: SectionProps) {
                 ['protobuf', 'protobuf'],
               ]}
               onChange={(v) => setOtel(i, { contentType: v })}
+            />
+            <SelectField
+              label="Compression"
+              value={o.compression}
+              options={[
+                ['', 'not set (none)'],
+                ['none', 'none'],
+                ['gzip', 'gzip'],
+              ]}
+              onChange={(v) => setOtel(i, { compression: v })}
             />
           </div>
           <TextArea
