@@ -1,5 +1,6 @@
 import { connectRedis } from '../util/redis-client.ts';
 import { decodeEntry, encodeEntry } from './codec.ts';
+import { RELEASE_WITH_WRITE, RedisClaims } from './redis-claims.ts';
 import type { CacheStore, EntryScope, PurgeFilter } from './types.ts';
 
 /**
@@ -9,6 +10,7 @@ import type { CacheStore, EntryScope, PurgeFilter } from './types.ts';
  *   idx                                         sorted set: every entry key of the gateway, scored by when it expires
  *   idx:p:{provider} / idx:m:{model} / idx:pm:{provider}:{model}   sorted sets: the same, by provider, model, both
  *   idx:tags                                    hash: entry key → "{provider}\n{model}", which sets hold it
+ *   gatehouse:cache-claim:{account}:{gateway}:{key}   string: the node making the call for that entry (`redis-claims.ts`)
  * A null model indexes as "". Index sets and the hash expire with their longest-lived entry (the
  * expiry is raised on each set, never lowered); on a busy gateway that is never, so each store
  * also takes up to 100 expired entries out of the indexes (by score, on Redis's clock): the
@@ -34,8 +36,11 @@ local function forget(prefix, all, tags, entry)
 end
 `;
 
-/** KEYS: entry, idx, idx:tags. ARGV: value, ttl ms, idx, "{provider}\n{model}". */
-const SET_SCRIPT = `${INDEX_SETS}
+/**
+ * KEYS: entry, idx, idx:tags, the entry's claim. ARGV: value, ttl ms, idx, "{provider}\n{model}",
+ * this node's claim token or "" (the write releases the claim: no other round trip).
+ */
+const SET_SCRIPT = `${INDEX_SETS}${RELEASE_WITH_WRITE}
 local entry, all, tags, ttl, prefix, tag = KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -56,6 +61,7 @@ for _, s in ipairs(sets) do
   local left = redis.call('PTTL', s)
   if left == -1 or left < ttl then redis.call('PEXPIRE', s, ttl) end
 end
+release_claim(KEYS[4], ARGV[5])
 return 1`;
 
 /**
@@ -93,6 +99,9 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
     `gatehouse:cache:${base(s)}:${key}`;
   const index = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>, suffix = '') =>
     `gatehouse:cache-index:${base(s)}${suffix}`;
+  const claimKey = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string) =>
+    `gatehouse:cache-claim:${base(s)}:${key}`;
+  const claims = new RedisClaims(redis, down);
 
   return {
     name: 'redis',
@@ -105,20 +114,28 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
         return undefined;
       }
     },
+    claim(scope, key) {
+      return claims.claim(entryKey(scope, key), claimKey(scope, key));
+    },
     async set(scope, key, entry, ttlSeconds) {
       const idx = index(scope);
+      const claim = claimKey(scope, key);
+      const token = claims.token(claim);
       try {
         await redis.eval(
           SET_SCRIPT,
-          3,
+          4,
           entryKey(scope, key),
           idx,
           `${idx}:tags`,
+          claim,
           encodeEntry(entry),
           String(Math.round(ttlSeconds * 1000)),
           idx,
           `${scope.provider}\n${scope.model ?? ''}`,
+          token,
         );
+        if (token) claims.releasedWithWrite(claim, token);
       } catch (err) {
         down(err);
       }

@@ -15,6 +15,14 @@ export interface CachedResponse {
   storedAt: number;
 }
 
+/**
+ * - `lead`: this node makes the call; `release` once its answer is stored or will not be (the
+ *   claim is kept up while the call runs, and lapses within seconds if the node dies);
+ * - `follow`: another node is making it; `done` resolves once that node has released it (or died,
+ *   or the store stopped answering), and the entry is there to read if it was stored.
+ */
+export type NodeClaim = { kind: 'lead'; release(): void } | { kind: 'follow'; done: Promise<void> };
+
 /** Which entries a purge removes: a gateway's, optionally only one provider's and/or model's. */
 export interface PurgeFilter {
   accountId: string;
@@ -41,6 +49,16 @@ export interface CacheStore {
   set(scope: EntryScope, key: string, entry: CachedResponse, ttlSeconds: number): Promise<void>;
   /** Returns how many entries were removed. */
   purge(filter: PurgeFilter): Promise<number>;
+  /**
+   * Stores that every node shares, after `get` found nothing: which node makes the call for the
+   * entry, so that identical requests reaching different nodes at once call the provider once (or
+   * `stored`: it was stored since). Undefined when the store does not answer: the caller then
+   * makes its call.
+   */
+  claim?(
+    scope: Pick<EntryScope, 'accountId' | 'gatewayId'>,
+    key: string,
+  ): Promise<NodeClaim | { kind: 'stored' } | undefined>;
   close(): Promise<void>;
 }
 

@@ -20,6 +20,8 @@ export interface CachePlan {
   settle: ((entry: CachedResponse | undefined) => void) | undefined;
   /** Set with `settle`: passes a streamed answer on to the waiters as it arrives. */
   relay: Leader['relay'] | undefined;
+  /** The write of this request's answer to the store, once it has begun. */
+  storing: Promise<void> | undefined;
 }
 
 /** Where a request that caching applies to gets its answer without a call of its own. */
@@ -48,6 +50,7 @@ export function planCache(ex: Exchange): CachePlan | undefined {
     coalesceKey: `${ex.route.accountId}\u0000${ex.gateway!.id}\u0000${key}`,
     settle: undefined,
     relay: undefined,
+    storing: undefined,
   };
 }
 
@@ -71,13 +74,48 @@ export async function lookupCache(
   plan.relay = leader.relay;
   const scope = { accountId: ex.route.accountId, gatewayId: ex.gateway!.id };
   const entry = await app.cache.get(scope, plan.key).catch(() => undefined);
-  if (entry) {
-    plan.settle(entry);
-    plan.settle = undefined;
-    plan.relay = undefined;
-    return { entry };
+  if (entry) return settled(plan, entry);
+  // A store that every node shares: which of them makes the call (a hit never gets here).
+  const claim = await app.cache.claim?.(scope, plan.key).catch(() => undefined);
+  if (!claim) return undefined;
+  if (claim.kind === 'lead') {
+    leadAcrossNodes(plan, claim.release);
+    return undefined;
   }
-  return undefined;
+  // Another node is making this call: read its answer once it is done, if it was stored (not an
+  // error, not a stream followed live there); otherwise make this node's own call. Or it has
+  // stored it just now.
+  if (claim.kind === 'follow') await claim.done;
+  const stored = await app.cache.get(scope, plan.key).catch(() => undefined);
+  return stored ? settled(plan, stored) : undefined;
+}
+
+/** This request's lookup found the entry: so do the requests waiting on it here. */
+function settled(plan: CachePlan, entry: CachedResponse): CacheFound {
+  plan.settle!(entry);
+  plan.settle = undefined;
+  plan.relay = undefined;
+  return { entry };
+}
+
+/**
+ * This node makes the call other nodes wait for: it lets them go once its answer is in the store
+ * (or will not be), or as soon as the answer turns out to be a stream. A stream is followed live
+ * only on its own node; elsewhere waiting for its end would delay the first token by the whole
+ * generation, so the other nodes make their own calls.
+ */
+function leadAcrossNodes(plan: CachePlan, release: () => void): void {
+  const settleHere = plan.settle!;
+  const relayHere = plan.relay!;
+  plan.settle = (entry) => {
+    settleHere(entry);
+    if (plan.storing) void plan.storing.finally(release);
+    else release();
+  };
+  plan.relay = (status, headers, sofar) => {
+    release();
+    return relayHere(status, headers, sofar);
+  };
 }
 
 /** Collects a response as it streams to the client, up to the cacheable size. */
@@ -144,7 +182,7 @@ export function storeEntry(app: AppContext, ex: Exchange, plan: CachePlan, entry
     provider: entry.provider,
     model: entry.model,
   };
-  app.cache.set(scope, plan.key, entry, plan.ttl).catch((err: unknown) => {
+  plan.storing = app.cache.set(scope, plan.key, entry, plan.ttl).catch((err: unknown) => {
     app.log('warn', `cache store (${app.cache.name}) failed: ${(err as Error).message}`);
   });
 }

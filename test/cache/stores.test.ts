@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryStore } from '../../src/cache/memory-store.ts';
+import { CLAIM_MS } from '../../src/cache/redis-claims.ts';
 import { redisStore } from '../../src/cache/redis-store.ts';
 import { FILE_FROM_BYTES, sqliteStore } from '../../src/cache/sqlite-store.ts';
 import { migrate } from '../../src/db/migrations.ts';
@@ -210,6 +211,47 @@ describe.skipIf(SKIP_REDIS)('redis store', () => {
     } finally {
       redis.disconnect();
       await store.close();
+    }
+  });
+
+  it('claims: one node leads per entry, kept past its lifetime while held; the write or a release lets the others go', async () => {
+    const { url } = await redisServer();
+    const [nodeA, nodeB] = [await redisStore(url), await redisStore(url)];
+    const redis = new Redis(url);
+    const at = { accountId: 'local', gatewayId: 'claims' };
+    const s = scope('claims', 'openai', 'gpt-4o');
+    const claimKey = (k: string) => `gatehouse:cache-claim:local:claims:${k}`;
+    try {
+      const lead = await nodeA.claim!(at, 'k1');
+      expect(lead?.kind).toBe('lead');
+      const follow = await nodeB.claim!(at, 'k1');
+      expect(follow?.kind).toBe('follow');
+      // The leader's call outlasts the claim's lifetime: it is renewed, so no one else leads.
+      await new Promise((r) => setTimeout(r, CLAIM_MS + 500));
+      expect((await nodeB.claim!(at, 'k1'))?.kind).toBe('follow');
+      let done = false;
+      if (follow?.kind === 'follow') void follow.done.then(() => (done = true));
+      expect(done).toBe(false);
+      // The write of the entry releases the claim in the same script.
+      await nodeA.set(s, 'k1', entry(), 60);
+      expect(await redis.exists(claimKey('k1'))).toBe(0);
+      await vi.waitFor(() => expect(done).toBe(true));
+      expect((await nodeB.claim!(at, 'k1'))?.kind).toBe('stored');
+
+      // An answer not stored (an error): release lets the followers go, and only the holder can.
+      const second = await nodeB.claim!(at, 'k2');
+      const waiting = await nodeA.claim!(at, 'k2');
+      if (second?.kind !== 'lead' || waiting?.kind !== 'follow')
+        throw new Error('expected lead, then follow');
+      await nodeA.set(s, 'k2', entry(), 60).then(() => nodeA.purge({ ...at, model: 'gpt-4o' }));
+      expect(await redis.exists(claimKey('k2'))).toBe(1);
+      second.release();
+      await waiting.done;
+      expect(await redis.exists(claimKey('k2'))).toBe(0);
+    } finally {
+      redis.disconnect();
+      await nodeA.close();
+      await nodeB.close();
     }
   });
 
