@@ -78,3 +78,21 @@ export async function checkSpend(
 export async function recordSpend(counter: LimitCounter, matches: SpendMatch[], cost: number): Promise<void> {
   await Promise.all(matches.map((m) => counter.add(m.key, m.window, cost)));
 }
+
+/**
+ * Why a request under spend rules was not charged, for the process log: a budget that silently
+ * misses a model (one the price table lacks, a fine-tune) is worse than one that says so.
+ */
+export function unchargedReason(
+  matches: SpendMatch[],
+  what: { gateway: string; provider: string; model: string | null; priced: boolean; custom: boolean },
+): string {
+  const rules = matches.map((m) => `'${m.name}'`).join(', ');
+  const model = (what.model ?? '(no model)').slice(0, 128);
+  const why = what.custom
+    ? 'its cf-aig-custom-cost is per token, and its answer carried no token counts'
+    : what.priced
+      ? 'its answer carried no token counts, and no cf-aig-custom-cost was sent'
+      : `the price table has no price for it and no cf-aig-custom-cost was sent (add a price with pricing.file; \`gatehouse prices ${what.provider}\` lists the known models)`;
+  return `spend limits: a request to ${what.provider} ${model} on gateway ${what.gateway} was not charged to rule ${rules}: ${why}`;
+}

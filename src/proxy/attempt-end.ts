@@ -1,6 +1,6 @@
 import { cacheSavings, computeCost } from '../costs/compute.ts';
 import { chargeRuleTokens } from '../limits/rule-limits.ts';
-import { recordSpend } from '../limits/spend-limit.ts';
+import { recordSpend, unchargedReason } from '../limits/spend-limit.ts';
 import { UNKNOWN_PROVIDER } from '../metrics/gateway-metrics.ts';
 import { requestSpan } from '../otel/request-span.ts';
 import type { AppContext } from '../server/context.ts';
@@ -33,10 +33,16 @@ export function endAttempt(app: AppContext, ex: Exchange): void {
       app.log('warn', `charging tokens to rate limits: ${(err as Error).message}`);
     });
   }
-  if (ex.spend && ex.spend.length > 0 && ex.cost.cost) {
-    recordSpend(app.limits, ex.spend, ex.cost.cost).catch((err: unknown) => {
-      app.log('warn', `recording spend: ${(err as Error).message}`);
-    });
+  if (ex.spend && ex.spend.length > 0) {
+    if (ex.cost.cost) {
+      recordSpend(app.limits, ex.spend, ex.cost.cost).catch((err: unknown) => {
+        app.log('warn', `recording spend: ${(err as Error).message}`);
+      });
+    } else if (ex.cost.cost === null && ex.succeeded && provider) {
+      const custom = ex.options.customCost !== undefined;
+      const what = { gateway: ex.gateway!.id, provider, model, priced: price !== undefined, custom };
+      app.unchargedSpend(unchargedReason(ex.spend, what));
+    }
   }
   if (ex.gateway) {
     const totalMs = performance.now() - ex.startedAt;

@@ -38,6 +38,7 @@ import { handleProviderRequest } from '../proxy/pipeline.ts';
 import { type DataPlaneRoute, parseDataPlaneUrl } from '../proxy/route.ts';
 import { authenticate, resolveGateway } from '../proxy/stages.ts';
 import { allows, TokenRegistry } from '../tokens/registry.ts';
+import { atMostEvery } from '../util/at-most-every.ts';
 import { settleWithin } from '../util/settle-within.ts';
 import { type AdminToken, resolveAdminToken } from './admin-token.ts';
 import type { AppContext } from './context.ts';
@@ -50,6 +51,8 @@ import { createDashboard, type Dashboard } from './dashboard.ts';
 const LOG_STOP_SPILL_AFTER_MS = 5_000;
 /** On shutdown, how long each connection (database, Redis, exporter) gets to close. */
 const RELEASE_WITHIN_MS = 2_000;
+/** Requests under spend rules that had no cost to charge: reported the first time, then this often. */
+const UNCHARGED_REPORT_MS = 10 * 60_000;
 
 export interface Gatehouse {
   app: AppContext;
@@ -219,6 +222,9 @@ async function assemble(
     }),
     otel,
     coalescer: new Coalescer(),
+    unchargedSpend: atMostEvery(UNCHARGED_REPORT_MS, (message, times) =>
+      log('warn', times > 1 ? `${message} (${times} requests not charged since the last report)` : message),
+    ),
     log,
   };
   const management = createManagementHandler(app);

@@ -47,6 +47,11 @@ export interface AppContext {
   /** Model prices: the shipped table, with the operator's file over it. */
   prices: PriceTable;
   coalescer: Coalescer;
+  /**
+   * Says that a request under spend rules had no cost to charge them (no price, no token counts):
+   * the first time at once, then at most every 10 minutes with a count.
+   */
+  unchargedSpend: (message: string) => void;
   /** Operational messages (never request contents or secrets). */
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }

@@ -1,6 +1,7 @@
 import { request } from 'undici';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS, type GatewaySettings } from '../../src/gateways/schema.ts';
+import { startGatehouse } from '../helpers/gatehouse.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
 const ctx = useGatewayWithMock();
@@ -114,6 +115,56 @@ describe('spend limits (spend_limits)', () => {
     for (const id of ['off', 'rule-off']) {
       expect((await chat(id, { cost: 5 })).status).toBe(200);
       expect((await chat(id, { cost: 5 })).status).toBe(200);
+    }
+  });
+});
+
+describe('requests with no cost to charge', () => {
+  it('pass, and the process log says once why they were not charged: no price, or no token counts', async () => {
+    // A gateway of its own, to read its process log.
+    const warnings: string[] = [];
+    const gw = await startGatehouse(
+      { GATEHOUSE_UPSTREAM_OPENAI: `${ctx.mock.url}/v1` },
+      { log: (level, message) => level === 'warn' && warnings.push(message) },
+    );
+    const report = vi.spyOn(gw.gatehouse.app, 'unchargedSpend');
+    try {
+      await gw.gatehouse.app.gateways.create('local', 'unpriced', {
+        ...DEFAULT_SETTINGS,
+        spend_limits: { rules: [{ id: 'team', limit: 0.000001, limitType: 'cost', window: 3600 }] },
+      });
+      const send = async (body: object, headers: Record<string, string> = {}) => {
+        const res = await request(`${gw.gatewayUrl('unpriced')}/openai/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk', ...headers },
+          body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }),
+        });
+        await res.body.text();
+        return res.statusCode;
+      };
+      // A model the price table does not know: a budget of a millionth of a dollar never fills.
+      for (let i = 0; i < 3; i++) expect(await send({ model: 'ft:gpt-4o-mini:acme::abc', n: i })).toBe(200);
+      const noPrice =
+        "spend limits: a request to openai ft:gpt-4o-mini:acme::abc on gateway unpriced was not charged to rule 'team': the price table has no price for it and no cf-aig-custom-cost was sent (add a price with pricing.file; `gatehouse prices openai` lists the known models)";
+      expect(report.mock.calls.map(([m]) => m)).toEqual([noPrice, noPrice, noPrice]);
+      // Said at once, then at most every 10 minutes: one warning for the three.
+      expect(warnings.filter((w) => w.startsWith('spend limits:'))).toEqual([noPrice]);
+      // A priced model's stream without usage (no stream_options.include_usage), with a per-token custom cost.
+      const perToken = { 'cf-aig-custom-cost': '{"per_token_in":0.001,"per_token_out":0.002}' };
+      expect(await send({ model: 'gpt-4o-mini', stream: true }, perToken)).toBe(200);
+      expect(report.mock.calls[3]![0]).toMatch(
+        /gpt-4o-mini .*: its cf-aig-custom-cost is per token, and its answer carried no token counts$/,
+      );
+      expect(await send({ model: 'gpt-4o-mini', stream: true })).toBe(200);
+      expect(report.mock.calls[4]![0]).toMatch(
+        /: its answer carried no token counts, and no cf-aig-custom-cost was sent$/,
+      );
+      // A priced answer with usage is charged as before, and the budget then refuses.
+      expect(await send({ model: 'gpt-4o-mini' })).toBe(200);
+      expect(await send({ model: 'gpt-4o-mini', n: 2 })).toBe(429);
+      expect(report).toHaveBeenCalledTimes(5);
+    } finally {
+      await gw.close();
     }
   });
 });
