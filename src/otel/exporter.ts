@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Gateway } from '../gateways/schema.ts';
+import { atMostEvery } from '../util/at-most-every.ts';
 import { encodeTraceRequest } from './otlp-protobuf.ts';
+import { type PartialSuccess, readPartialSuccess } from './otlp-response.ts';
 
 type OtelTarget = NonNullable<Gateway['settings']['otel']>[number];
 
@@ -82,7 +84,14 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_DELAY_MS) : undefined;
 }
 
-type Outcome = { ok: true } | { ok: false; error: string; retry: boolean; afterMs?: number | undefined };
+type Outcome =
+  | { ok: true; partial: PartialSuccess | undefined }
+  | { ok: false; error: string; retry: boolean; afterMs?: number | undefined };
+
+/** An accepted export's answer is read this far for a partial success; a longer one is cut off there. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+/** Partial successes are reported the first time, then at most this often. */
+const PARTIAL_REPORT_MS = 60_000;
 
 /**
  * Exports spans over OTLP/HTTP (`POST {url}`), as JSON or, with `content_type: protobuf`, in
@@ -98,9 +107,16 @@ export class OtelExporter {
   #timer: NodeJS.Timeout | undefined;
   #warned = new Set<string>();
   #closing = false;
+  readonly #partial: (message: string) => void;
 
   constructor(log: (level: 'warn', message: string) => void) {
     this.#log = log;
+    this.#partial = atMostEvery(PARTIAL_REPORT_MS, (message, times) =>
+      log(
+        'warn',
+        times > 1 ? `${message} (${times} batches partly rejected since the last report)` : message,
+      ),
+    );
   }
 
   export(targets: readonly OtelTarget[], span: Span): void {
@@ -159,6 +175,14 @@ export class OtelExporter {
       const outcome = await this.#post(target, body, protobuf, gzipped);
       if (outcome.ok) {
         this.#warned.delete(target.url);
+        // Accepted in part: the rest is not sent again (OTLP says so), only reported.
+        const p = outcome.partial;
+        if (p) {
+          const why = p.errorMessage ? `: ${p.errorMessage.slice(0, 300)}` : '';
+          this.#partial(
+            `OpenTelemetry collector at ${new URL(target.url).origin} rejected ${p.rejectedSpans} of ${spans.length} spans${why}`,
+          );
+        }
         return;
       }
       if (outcome.retry && attempt < MAX_ATTEMPTS && !this.#closing) {
@@ -196,8 +220,12 @@ export class OtelExporter {
         body,
         signal: AbortSignal.timeout(10_000),
       });
+      if (res.ok) {
+        // The batch is in: an answer that breaks off while read is no reason to send it again.
+        const answer = await readUpTo(res, MAX_ANSWER_BYTES).catch(() => new Uint8Array(0));
+        return { ok: true, partial: readPartialSuccess(answer, protobuf) };
+      }
       await res.body?.cancel();
-      if (res.ok) return { ok: true };
       return {
         ok: false,
         error: `answered ${res.status}`,
@@ -220,4 +248,23 @@ export class OtelExporter {
     if (this.#timer) clearTimeout(this.#timer);
     await this.flush(true);
   }
+}
+
+/** The start of a response body, at most `max` bytes; the rest is not read. */
+async function readUpTo(res: Response, max: number): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks, Math.min(size, max));
 }

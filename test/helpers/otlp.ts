@@ -13,6 +13,11 @@ interface GeneratedMessage {
 const ExportTraceServiceRequest: GeneratedMessage = (otlpRoot as any).opentelemetry.proto.collector.trace.v1
   .ExportTraceServiceRequest;
 
+const ExportTraceServiceResponse: GeneratedMessage & {
+  fromObject(o: unknown): unknown;
+  encode(m: unknown): { finish(): Uint8Array };
+} = (otlpRoot as any).opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+
 const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 function idsToHex(v: unknown): unknown {
@@ -33,4 +38,13 @@ export function decodeTraceRequest(body: Uint8Array): any {
   return idsToHex(
     ExportTraceServiceRequest.toObject(message, { longs: String, enums: Number, bytes: String }),
   );
+}
+
+/** A collector's answer to an export, in the binary encoding, by the project's own encoder. */
+export function encodeTraceResponse(
+  partialSuccess: { rejectedSpans?: number; errorMessage?: string } | undefined,
+): Uint8Array {
+  return ExportTraceServiceResponse.encode(
+    ExportTraceServiceResponse.fromObject(partialSuccess ? { partialSuccess } : {}),
+  ).finish();
 }

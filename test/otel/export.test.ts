@@ -5,7 +5,8 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
 import { OtelExporter, retryAfterMs, type Span } from '../../src/otel/exporter.ts';
-import { decodeTraceRequest } from '../helpers/otlp.ts';
+import { readPartialSuccess } from '../../src/otel/otlp-response.ts';
+import { decodeTraceRequest, encodeTraceResponse } from '../helpers/otlp.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
 /**
@@ -17,7 +18,7 @@ let collector: Server;
 let collectorUrl = '';
 const received: Array<{ headers: Record<string, unknown>; body: any; bytes: number }> = [];
 /** What the collector answers the next POSTs with, in order; 200 once it is empty. */
-const script: Array<{ status: number; headers?: Record<string, string> }> = [];
+const script: Array<{ status: number; headers?: Record<string, string>; body?: string | Uint8Array }> = [];
 let attempts = 0;
 
 beforeAll(async () => {
@@ -35,7 +36,9 @@ beforeAll(async () => {
       const answer = script.shift() ?? { status: 200 };
       if (req.url === '/v1/traces' && answer.status === 200)
         received.push({ headers: req.headers, body, bytes: sent.length });
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end('{}');
+      res
+        .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+        .end(answer.body ?? '{}');
     });
   });
   await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
@@ -206,6 +209,73 @@ describe('OpenTelemetry export (gateway otel)', () => {
     await ask();
     expect(await spans()).toHaveLength(0);
     expect(attempts).toBe(1);
+  });
+
+  it('reports what a collector rejected of an accepted batch (partial success), in either encoding, and sends none of it again', async () => {
+    const warnings: string[] = [];
+    const exporter = new OtelExporter((_level, message) => warnings.push(message));
+    const span = (i: number): Span => ({
+      traceId: 'b'.repeat(32),
+      spanId: i.toString(16).padStart(16, '0'),
+      name: 'chat',
+      kind: 3,
+      startTimeUnixNano: '1',
+      endTimeUnixNano: '2',
+      attributes: [],
+      status: { code: 0 },
+    });
+    received.length = 0;
+    attempts = 0;
+    script.push(
+      { status: 200, body: '{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too many attributes"}}' },
+      {
+        status: 200,
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: encodeTraceResponse({ rejectedSpans: 1, errorMessage: 'span name too long' }),
+      },
+      // An empty partial success is a full one.
+      { status: 200, body: '{"partialSuccess":{}}' },
+    );
+    try {
+      for (const content_type of ['json', 'protobuf', 'json'] as const) {
+        for (let i = 0; i < 3; i++)
+          exporter.export([{ url: collectorUrl, headers: {}, content_type }], span(i));
+        await exporter.flush();
+      }
+      expect(attempts).toBe(3);
+      expect(received).toHaveLength(3);
+      const origin = new URL(collectorUrl).origin;
+      // The first said at once; the second within the minute is counted into the next report.
+      expect(warnings).toEqual([
+        `OpenTelemetry collector at ${origin} rejected 2 of 3 spans: too many attributes`,
+      ]);
+    } finally {
+      await exporter.close();
+    }
+  });
+
+  it('reads a partial success in both encodings, and nothing from an answer that names none', () => {
+    const json = (body: string) => readPartialSuccess(Buffer.from(body), false);
+    expect(json('{"partialSuccess":{"rejectedSpans":"5","errorMessage":"quota"}}')).toEqual({
+      rejectedSpans: 5,
+      errorMessage: 'quota',
+    });
+    expect(json('{"partialSuccess":{"rejectedSpans":3}}')).toEqual({ rejectedSpans: 3, errorMessage: '' });
+    for (const none of ['{}', '', '{"partialSuccess":{}}', 'not json', '{"partialSuccess":null}'])
+      expect(json(none)).toBeUndefined();
+    const proto = (p: { rejectedSpans?: number; errorMessage?: string } | undefined) =>
+      readPartialSuccess(encodeTraceResponse(p), true);
+    expect(proto({ rejectedSpans: 7, errorMessage: 'über limit' })).toEqual({
+      rejectedSpans: 7,
+      errorMessage: 'über limit',
+    });
+    expect(proto({ errorMessage: 'warning only' })).toEqual({
+      rejectedSpans: 0,
+      errorMessage: 'warning only',
+    });
+    expect(proto(undefined)).toBeUndefined();
+    expect(proto({})).toBeUndefined();
+    expect(readPartialSuccess(Uint8Array.from([0x0a, 0x05, 0x08]), true)).toBeUndefined();
   });
 
   it('reads Retry-After as seconds or an HTTP date, within 30 s', () => {
