@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_MAX_QUEUE_BYTES } from '../logs/writer.ts';
+import { parseResourceAttributes } from '../otel/resource.ts';
 import type { Config, ConfigSources, FileConfig } from './schema.ts';
 import { fileConfigSchema } from './schema.ts';
 
@@ -157,6 +158,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
     );
   }
 
+  const resourceEnv = nonEmpty(env['OTEL_RESOURCE_ATTRIBUTES']);
+  let resourceAttributes: Record<string, string> | undefined;
+  try {
+    resourceAttributes = resourceEnv === undefined ? undefined : parseResourceAttributes(resourceEnv);
+  } catch (err) {
+    throw new ConfigError(
+      `OTEL_RESOURCE_ATTRIBUTES: ${(err as Error).message}; write key=value pairs separated by commas, values percent-encoded`,
+    );
+  }
+
   const config: Config = {
     host,
     port,
@@ -250,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, explicitFile?: s
     },
     redisUrl,
     databaseUrl,
+    otel: { resourceAttributes, serviceName: nonEmpty(env['OTEL_SERVICE_NAME']) },
     databaseQueryTimeoutMs: pick(
       'database_query_timeout_ms',
       'GATEHOUSE_DATABASE_QUERY_TIMEOUT_MS',

@@ -93,6 +93,11 @@ export interface Config {
   pricesFile: string | undefined;
   /** Hosts a custom provider may reach over plain http (local model servers); https otherwise. */
   allowHttpHosts: string[];
+  /**
+   * OpenTelemetry's own variables, read as its SDKs read them, for the resource of every exported
+   * span: `OTEL_RESOURCE_ATTRIBUTES` (parsed) and `OTEL_SERVICE_NAME`.
+   */
+  otel: { resourceAttributes: Record<string, string> | undefined; serviceName: string | undefined };
 }
 
 /** Where each top-level value came from, for the startup banner. */

@@ -44,11 +44,16 @@ export interface TraceRequest {
   }>;
 }
 
-export function traceRequest(spans: Span[]): TraceRequest {
+export function traceRequest(
+  spans: Span[],
+  resource: Record<string, string> = { 'service.name': 'gatehouse' },
+): TraceRequest {
   return {
     resourceSpans: [
       {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'gatehouse' } }] },
+        resource: {
+          attributes: Object.entries(resource).map(([key, v]) => ({ key, value: { stringValue: v } })),
+        },
         scopeSpans: [{ scope: { name: 'gatehouse' }, spans }],
       },
     ],
@@ -109,8 +114,12 @@ export class OtelExporter {
   #closing = false;
   readonly #partial: (message: string) => void;
 
-  constructor(log: (level: 'warn', message: string) => void) {
+  readonly #resource: Record<string, string> | undefined;
+
+  /** `resource`: the attributes of the service that sends the spans (`resource.ts`). */
+  constructor(log: (level: 'warn', message: string) => void, resource?: Record<string, string>) {
     this.#log = log;
+    this.#resource = resource;
     this.#partial = atMostEvery(PARTIAL_REPORT_MS, (message, times) =>
       log(
         'warn',
@@ -167,7 +176,7 @@ export class OtelExporter {
 
   async #send(target: OtelTarget, spans: Span[]): Promise<void> {
     const protobuf = target.content_type === 'protobuf';
-    const request = traceRequest(spans);
+    const request = traceRequest(spans, this.#resource);
     const encoded = protobuf ? encodeTraceRequest(request) : JSON.stringify(request);
     const gzipped = target.compression === 'gzip';
     const body = gzipped ? await gzipAsync(encoded) : encoded;

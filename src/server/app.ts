@@ -33,6 +33,7 @@ import { LogWriter, type Refusal } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import { OtelExporter } from '../otel/exporter.ts';
+import { serviceResource } from '../otel/resource.ts';
 import { compatModels } from '../proxy/compat.ts';
 import { handleProviderRequest } from '../proxy/pipeline.ts';
 import { type DataPlaneRoute, parseDataPlaneUrl } from '../proxy/route.ts';
@@ -190,7 +191,7 @@ async function assemble(
     ? await (await import('../limits/redis-counter.ts')).redisCounter(config.redisUrl, { log })
     : memoryCounter();
 
-  const otel = new OtelExporter(log);
+  const otel = new OtelExporter(log, serviceResource(config.otel));
 
   const dispatcher = new Agent({
     connect: { timeout: config.upstream.connectTimeoutMs },

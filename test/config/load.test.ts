@@ -96,6 +96,31 @@ describe('loadConfig', () => {
     );
   });
 
+  it("reads OpenTelemetry's own OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, and refuses a malformed list", () => {
+    expect(loadConfig({}, dir()).config.otel).toEqual({
+      resourceAttributes: undefined,
+      serviceName: undefined,
+    });
+    const { config } = loadConfig(
+      {
+        OTEL_RESOURCE_ATTRIBUTES: ' deployment.environment=prod , team=search%2Cplatform,,region=eu%20west ',
+        OTEL_SERVICE_NAME: 'llm-gateway',
+      },
+      dir(),
+    );
+    expect(config.otel).toEqual({
+      resourceAttributes: { 'deployment.environment': 'prod', team: 'search,platform', region: 'eu west' },
+      serviceName: 'llm-gateway',
+    });
+    expect(() => loadConfig({ OTEL_RESOURCE_ATTRIBUTES: 'team=search,oops' }, dir())).toThrow(
+      'OTEL_RESOURCE_ATTRIBUTES: "oops" is not key=value; write key=value pairs separated by commas, values percent-encoded',
+    );
+    expect(() => loadConfig({ OTEL_RESOURCE_ATTRIBUTES: 'team=100%' }, dir())).toThrow(
+      /OTEL_RESOURCE_ATTRIBUTES: the value of "team" is not percent-encoded text/,
+    );
+    expect(() => loadConfig({ OTEL_RESOURCE_ATTRIBUTES: '=x' }, dir())).toThrow(/"=x" is not key=value/);
+  });
+
   it('rejects bad values with a message naming the setting and what is allowed', () => {
     expect(() => loadConfig({ GATEHOUSE_PORT: 'eighty' }, dir())).toThrow(
       /GATEHOUSE_PORT: expected an integer from 0 to 65535, got "eighty"/,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/gateways/schema.ts';
 import { OtelExporter, retryAfterMs, type Span } from '../../src/otel/exporter.ts';
 import { readPartialSuccess } from '../../src/otel/otlp-response.ts';
+import { startGatehouse } from '../helpers/gatehouse.ts';
 import { decodeTraceRequest, encodeTraceResponse } from '../helpers/otlp.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
@@ -96,6 +98,13 @@ describe('OpenTelemetry export (gateway otel)', () => {
     expect(JSON.parse(a['gen_ai.completion_json'] as string).object).toBe('chat.completion');
     expect(a['user']).toBe('alice');
     expect(a['gen_ai.ignored']).toBeUndefined();
+    // The service that sent it: gatehouse, this build, and this process.
+    const resource = attrs(received[0]!.body.resourceSpans[0].resource);
+    expect(resource).toEqual({
+      'service.name': 'gatehouse',
+      'service.version': JSON.parse(readFileSync('package.json', 'utf8')).version,
+      'service.instance.id': expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(received[0]!.headers['x-collector-key']).toBe('k1');
     expect(received[0]!.headers['authorization']).toBe('Bearer collector-token');
     expect(JSON.stringify(received)).not.toContain('sk-provider-secret');
@@ -147,6 +156,38 @@ describe('OpenTelemetry export (gateway otel)', () => {
     expect(a['tier']).toBe('2');
     expect(a['beta']).toBe(false);
     expect(JSON.parse(a['gen_ai.prompt_json'] as string).messages[0].content).toBe('Grüße 🚀');
+  });
+
+  it("names the service as OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES say, as OpenTelemetry's SDKs do", async () => {
+    const gw = await startGatehouse({
+      GATEHOUSE_UPSTREAM_OPENAI: `${ctx.mock.url}/v1`,
+      OTEL_SERVICE_NAME: 'llm-gateway',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,team=search%2Cplatform,service.name=ignored',
+    });
+    try {
+      await gw.gatehouse.app.gateways.create('local', 'named', {
+        ...DEFAULT_SETTINGS,
+        otel: [{ url: collectorUrl, headers: {}, content_type: 'protobuf' }],
+      });
+      received.length = 0;
+      const res = await request(`${gw.gatewayUrl('named')}/openai/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+      });
+      await res.body.text();
+      await gw.gatehouse.app.otel.flush();
+      expect(received).toHaveLength(1);
+      expect(attrs(received[0]!.body.resourceSpans[0].resource)).toEqual({
+        'service.name': 'llm-gateway',
+        'service.version': expect.any(String),
+        'service.instance.id': expect.any(String),
+        'deployment.environment': 'prod',
+        team: 'search,platform',
+      });
+    } finally {
+      await gw.close();
+    }
   });
 
   it('gzips the body, in either encoding, for a collector set to compression gzip', async () => {
