@@ -85,7 +85,7 @@ function first(v: string | string[] | undefined): string | null {
 }
 
 /** What kind of model a provider path calls, for the `model_type` filter. */
-function modelType(path: string): string | null {
+export function modelType(path: string): string | null {
   if (/embed/i.test(path)) return 'embeddings';
   if (/chat|messages|completions|generateContent|converse|responses|invoke/i.test(path)) return 'chat';
   if (/image|generations/i.test(path)) return 'images';

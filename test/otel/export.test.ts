@@ -91,6 +91,10 @@ describe('OpenTelemetry export (gateway otel)', () => {
     const a = attrs(span);
     expect(a['gen_ai.request.model']).toBe('gpt-4o-mini');
     expect(a['gen_ai.model.provider']).toBe('openai');
+    expect(a['gen_ai.provider.name']).toBe('openai');
+    expect(a['gen_ai.operation.name']).toBe('chat');
+    expect(a['gen_ai.response.model']).toMatch(/^gpt-4o-mini/);
+    expect(a['error.type']).toBeUndefined();
     expect(Number(a['gen_ai.usage.input_tokens'])).toBeGreaterThan(0);
     expect(Number(a['gen_ai.usage.output_tokens'])).toBeGreaterThan(0);
     expect(a['gen_ai.usage.cost']).toBeGreaterThan(0);
@@ -122,6 +126,26 @@ describe('OpenTelemetry export (gateway otel)', () => {
     expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(span.parentSpanId).toBeUndefined();
     expect(span.status.code).toBe(2);
+    expect(attrs(span)['error.type']).toBe('500');
+  });
+
+  it("names the provider as OpenTelemetry's GenAI conventions do (Gemini: gcp.gemini), beside the hosted product's slug", async () => {
+    received.length = 0;
+    const res = await request(
+      `${ctx.gw.gatewayUrl('traced')}/google-ai-studio/v1beta/models/gemini-2.5-flash:generateContent`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'Hello' }] }] }),
+      },
+    );
+    await res.body.text();
+    expect(res.statusCode).toBe(200);
+    const a = attrs((await spans())[0]);
+    expect(a['gen_ai.model.provider']).toBe('google-ai-studio');
+    expect(a['gen_ai.provider.name']).toBe('gcp.gemini');
+    expect(a['gen_ai.operation.name']).toBe('chat');
+    expect(a['gen_ai.request.model']).toBe('gemini-2.5-flash');
   });
 
   it('sends the same span in the binary encoding to a collector set to protobuf', async () => {
