@@ -56,6 +56,17 @@ async function spans() {
     r.body.resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((s: any) => s.spans)),
   );
 }
+/** A bare span for the exporter's own tests: the i-th of one trace. */
+const span = (i: number): Span => ({
+  traceId: 'a'.repeat(32),
+  spanId: i.toString(16).padStart(16, '0'),
+  name: 'chat',
+  kind: 3,
+  startTimeUnixNano: '1',
+  endTimeUnixNano: '2',
+  attributes: [],
+  status: { code: 0 },
+});
 const attrs = (span: any) =>
   Object.fromEntries(span.attributes.map((a: any) => [a.key, Object.values(a.value)[0]]));
 
@@ -279,16 +290,6 @@ describe('OpenTelemetry export (gateway otel)', () => {
   it('reports what a collector rejected of an accepted batch (partial success), in either encoding, and sends none of it again', async () => {
     const warnings: string[] = [];
     const exporter = new OtelExporter((_level, message) => warnings.push(message));
-    const span = (i: number): Span => ({
-      traceId: 'b'.repeat(32),
-      spanId: i.toString(16).padStart(16, '0'),
-      name: 'chat',
-      kind: 3,
-      startTimeUnixNano: '1',
-      endTimeUnixNano: '2',
-      attributes: [],
-      status: { code: 0 },
-    });
     received.length = 0;
     attempts = 0;
     script.push(
@@ -379,16 +380,6 @@ describe('OpenTelemetry export to a collector that hangs', () => {
     const warnings: string[] = [];
     const exporter = new OtelExporter((_level, message) => warnings.push(message));
     try {
-      const span = (i: number): Span => ({
-        traceId: 'a'.repeat(32),
-        spanId: i.toString(16).padStart(16, '0'),
-        name: 'chat',
-        kind: 3,
-        startTimeUnixNano: '1',
-        endTimeUnixNano: '2',
-        attributes: [],
-        status: { code: 0 },
-      });
       // Ten batches' worth, while the collector answers nothing.
       for (let i = 0; i < 2000; i++) exporter.export([{ url, headers: {} }], span(i));
       void exporter.flush();
