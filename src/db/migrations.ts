@@ -241,6 +241,13 @@ const MIGRATIONS: Migration[] = [
       await db.schema.alterTable('cache_entries').addColumn('file', 'text').execute();
     },
   },
+  {
+    version: 11,
+    name: 'log time to first byte',
+    async up(db) {
+      await db.schema.alterTable('logs').addColumn('upstream_first_byte', 'integer').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect = 'sqlite'): Promise<number[]> {

@@ -51,6 +51,11 @@ export interface LogsTable {
   duration: number;
   /** Milliseconds of `duration` the attempt spent on the provider call; null when none was made (cache hit, rejected before the call). */
   upstream_duration: number | null;
+  /**
+   * Milliseconds from the provider call to its first response body byte: for a stream, its first
+   * event (the time to first token, as the provider gave it); null when no call was made or no body came.
+   */
+  upstream_first_byte: number | null;
   tokens_in: number | null;
   tokens_out: number | null;
   event_id: string;

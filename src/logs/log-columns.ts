@@ -15,6 +15,7 @@ export const LOG_COLUMNS = [
   'cached',
   'duration',
   'upstream_duration',
+  'upstream_first_byte',
   'tokens_in',
   'tokens_out',
   'event_id',

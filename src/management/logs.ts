@@ -22,6 +22,7 @@ export function logResult(r: LogRowRead) {
     cached: r.cached === 1,
     duration: r.duration,
     upstream_duration: r.upstream_duration ?? null,
+    upstream_first_byte: r.upstream_first_byte ?? null,
     tokens_in: r.tokens_in,
     tokens_out: r.tokens_out,
     cost: r.cost,

@@ -17,6 +17,10 @@ export interface AttemptFacts {
   upstreamSeconds: number;
   /** The rest of the attempt's time: the gateway's own work, in seconds. */
   overheadSeconds: number;
+  /** Seconds from the provider call to its first body byte (a stream's first event); null when none came. */
+  firstByteSeconds: number | null;
+  /** Whether the answer was an event stream. */
+  stream: boolean;
 }
 
 /**
@@ -69,6 +73,12 @@ export class GatewayMetrics {
     ['provider'],
     SECONDS,
   );
+  readonly #firstByte = new Histogram(
+    'gatehouse_upstream_first_byte_seconds',
+    'Time from the provider call to its first body byte: for a stream, the time to its first token.',
+    ['provider', 'stream'],
+    SECONDS,
+  );
   readonly #overhead = new Histogram(
     'gatehouse_overhead_duration_seconds',
     "The gateway's own time per attempt (total minus the provider's).",
@@ -112,6 +122,8 @@ export class GatewayMetrics {
     if (f.cost > 0) this.#cost.inc(where, f.cost);
     if (f.cached) this.#hits.inc([f.gateway, f.provider]);
     else this.#upstream.observe([f.provider], f.upstreamSeconds);
+    if (f.firstByteSeconds !== null)
+      this.#firstByte.observe([f.provider, f.stream ? 'true' : 'false'], f.firstByteSeconds);
     this.#overhead.observe([f.provider], f.overheadSeconds);
   }
 
@@ -123,6 +135,7 @@ export class GatewayMetrics {
       this.#cost,
       this.#hits,
       this.#upstream,
+      this.#firstByte,
       this.#overhead,
       this.#queue,
       this.#spilled,

@@ -58,6 +58,8 @@ export function endAttempt(app: AppContext, ex: Exchange): void {
       cost: ex.cost.cost ?? 0,
       upstreamSeconds: ex.upstreamMs / 1000,
       overheadSeconds: Math.max(0, totalMs - ex.upstreamMs) / 1000,
+      firstByteSeconds: ex.upstreamFirstByteMs === null ? null : ex.upstreamFirstByteMs / 1000,
+      stream: ex.upstreamStreamed,
     });
   }
   const otel = ex.gateway?.settings.otel;

@@ -77,9 +77,11 @@ export async function attempt(
         ex.upstreamHead = headers;
         const ct = headers['content-type'];
         tee = new ResponseTee(provider, Array.isArray(ct) ? ct[0] : ct);
+        ex.upstreamStreamed = tee.isStream;
         recorder?.onHead(status, headers);
       },
       onData: (chunk) => {
+        ex.upstreamFirstByteMs ??= performance.now() - upstreamStart;
         tee!.push(chunk);
         if (payloadLimit > 0) ex.capture(chunk, payloadLimit);
         recorder?.onData(chunk);

@@ -54,6 +54,10 @@ export class Exchange {
   upstreamHead: IncomingHttpHeaders | undefined;
   /** Milliseconds the current attempt spent on the provider call (0 for a cache hit). */
   upstreamMs = 0;
+  /** Milliseconds from the provider call to its first body byte, once one came (this attempt). */
+  upstreamFirstByteMs: number | null = null;
+  /** Whether the provider answered this attempt with an event stream. */
+  upstreamStreamed = false;
   /** Response body bytes the client got. */
   responseBytes = 0;
   /** The response body as it passed, up to the log's cap (empty when payloads are not kept). */
@@ -124,6 +128,8 @@ export class Exchange {
     this.ended = false;
     this.upstreamHead = undefined;
     this.upstreamMs = 0;
+    this.upstreamFirstByteMs = null;
+    this.upstreamStreamed = false;
     this.responseBytes = 0;
     this.captured = [];
     this.capturedBytes = 0;

@@ -130,6 +130,7 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     duration: ex.durationMs,
     // upstreamMs stays 0 (reset per attempt) unless attempt() made the provider call; a hit makes none.
     upstream_duration: ex.cached || ex.upstreamMs === 0 ? null : Math.round(ex.upstreamMs),
+    upstream_first_byte: ex.upstreamFirstByteMs === null ? null : Math.round(ex.upstreamFirstByteMs),
     tokens_in: int32(usage?.tokensIn ?? null, MAX_TOKENS),
     tokens_out: int32(usage?.tokensOut ?? null, MAX_TOKENS),
     event_id: ex.eventId,

@@ -327,6 +327,12 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
         .filter({ hasText: /^Gateway overhead$/ })
         .count(),
     ).resolves.toBe(1);
+    await expect(
+      page
+        .getByRole('term')
+        .filter({ hasText: /^Provider's first byte$/ })
+        .count(),
+    ).resolves.toBe(1);
 
     await page.goto(`${gw.url}/#/logs/${ids.bare}?gateway=default`);
     await page.getByRole('region', { name: 'Response' }).getByText('Body not stored').waitFor(WAIT);

@@ -107,6 +107,7 @@ for (const database of DATABASES) {
       expect(hit['cost']).toBe(0);
       // A hit makes no provider call; every other row (the 500 included) made one, within its duration.
       expect(hit['upstream_duration']).toBeNull();
+      expect(hit['upstream_first_byte']).toBeNull();
       for (const l of logs.filter((x) => !x['cached'])) {
         expect(typeof l['upstream_duration']).toBe('number');
         expect(l['upstream_duration']).toBeGreaterThanOrEqual(0);

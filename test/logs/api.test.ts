@@ -109,6 +109,9 @@ for (const database of DATABASES) {
       expect(typeof log.upstream_duration).toBe('number');
       expect(log.upstream_duration).toBeGreaterThanOrEqual(0);
       expect(log.upstream_duration).toBeLessThanOrEqual(log.duration);
+      // The provider's first body byte came within its call.
+      expect(typeof log.upstream_first_byte).toBe('number');
+      expect(log.upstream_first_byte).toBeLessThanOrEqual(log.upstream_duration);
       expect(log.request_size).toBeGreaterThan(0);
       expect(log.response_size).toBeGreaterThan(0);
       const head = JSON.parse(log.request_head);

@@ -15,6 +15,7 @@ export const row = (i: number): LogRow => ({
   cached: 0,
   duration: i,
   upstream_duration: i % 4 === 0 ? null : Math.floor(i / 2),
+  upstream_first_byte: i % 4 === 0 ? null : Math.floor(i / 3),
   tokens_in: i,
   tokens_out: null,
   event_id: `evt-${i}`,

@@ -41,7 +41,12 @@ describe('/metrics (Prometheus)', () => {
     const upstream = m.get('gatehouse_upstream_duration_seconds')!;
     expect(upstream.type).toBe('HISTOGRAM');
     expect(Number(upstream.metrics[0]!.buckets!['+Inf'])).toBe(2); // the hit never went upstream
+    expect(upstream.metrics[0]!).toMatchObject({ labels: { provider: 'openai' }, count: '2' });
     expect(Number(m.get('gatehouse_overhead_duration_seconds')!.metrics[0]!.buckets!['+Inf'])).toBe(3);
+    // Both calls had a body (the 500's error included); the hit made no call.
+    expect(m.get('gatehouse_upstream_first_byte_seconds')!.metrics).toEqual([
+      expect.objectContaining({ labels: { provider: 'openai', stream: 'false' }, count: '2' }),
+    ]);
     expect(m.get('gatehouse_log_queue_depth')!.type).toBe('GAUGE');
     const spilled = m.get('gatehouse_log_rows_spilled_total')!;
     expect(spilled.type).toBe('COUNTER');
@@ -49,6 +54,31 @@ describe('/metrics (Prometheus)', () => {
     const dropped = m.get('gatehouse_log_rows_dropped_total')!;
     expect(dropped.type).toBe('COUNTER');
     expect(dropped.metrics[0]!.value).toBe('0');
+  });
+
+  it("times the provider's first byte: a stream's first event, in the histogram and the log", async () => {
+    // The first event after 150 ms, the next ones 100 ms apart: both bounds hold on any machine.
+    const res = await request(`${ctx.gw.gatewayUrl()}/openai/chat/completions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer sk',
+        'x-mock-scenario': 'slow-first-byte=150;frame-gap=100',
+      },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [], stream: true, n: 'first-byte' }),
+    });
+    await res.body.text();
+    const m = await scrape();
+    const firstByte = m.get('gatehouse_upstream_first_byte_seconds')!;
+    expect(firstByte.type).toBe('HISTOGRAM');
+    const streams = firstByte.metrics.filter((x) => x.labels?.['stream'] === 'true');
+    expect(streams).toHaveLength(1);
+    expect(Number(streams[0]!.count)).toBe(1);
+    expect(Number(streams[0]!.sum)).toBeGreaterThanOrEqual(0.15);
+    await ctx.gw.flushLogs();
+    const [log] = (await ctx.gw.api('GET', '/gateways/default/logs?per_page=1')).json.result;
+    expect(log.upstream_first_byte).toBeGreaterThanOrEqual(150);
+    expect(log.upstream_duration).toBeGreaterThanOrEqual(log.upstream_first_byte + 100);
   });
 
   it('the spilled- and dropped-rows counters read the log writer’s counts', () => {

@@ -13,6 +13,8 @@ const attempt = (model: string) => ({
   cost: 0,
   upstreamSeconds: 0.01,
   overheadSeconds: 0.001,
+  firstByteSeconds: 0.005,
+  stream: false,
 });
 
 describe('the model label of /metrics', () => {

@@ -15,6 +15,7 @@ export interface LogEntry {
   duration: number;
   /** Milliseconds of `duration` spent on the provider call; null when none was made (e.g. a cache hit). */
   upstream_duration: number | null;
+  upstream_first_byte: number | null;
   tokens_in: number | null;
   tokens_out: number | null;
   cost: number | null;

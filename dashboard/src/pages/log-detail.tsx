@@ -218,6 +218,14 @@ export function LogDetailPage({ id, gateway }: { id: string; gateway: string }) 
                     <span class="muted"> (no provider call)</span>
                   ) : null}
                 </dd>
+                {log.upstream_first_byte != null ? (
+                  <>
+                    <dt>Provider's first byte</dt>
+                    <dd title="from the call to the provider's first response byte: for a stream, its first token">
+                      {format.ms(log.upstream_first_byte)}
+                    </dd>
+                  </>
+                ) : null}
                 {log.upstream_duration != null ? (
                   <>
                     <dt>Gateway overhead</dt>
