@@ -67,6 +67,11 @@ export class GatewayMetrics {
     'gateway',
     'provider',
   ]);
+  readonly #uncharged = new Counter(
+    'gatehouse_spend_uncharged_total',
+    'Successful requests under spend rules that charged them nothing: no price for the model, or no token counts.',
+    ['gateway'],
+  );
   readonly #upstream = new Histogram(
     'gatehouse_upstream_duration_seconds',
     'Time waiting on the provider, per attempt.',
@@ -127,6 +132,11 @@ export class GatewayMetrics {
     this.#overhead.observe([f.provider], f.overheadSeconds);
   }
 
+  /** A request under spend rules whose cost was unknown, so no budget was charged. */
+  uncharged(gateway: string): void {
+    this.#uncharged.inc([gateway]);
+  }
+
   expose(): string {
     return exposition([
       this.#requests,
@@ -134,6 +144,7 @@ export class GatewayMetrics {
       this.#tokens,
       this.#cost,
       this.#hits,
+      this.#uncharged,
       this.#upstream,
       this.#firstByte,
       this.#overhead,

@@ -41,6 +41,7 @@ export function endAttempt(app: AppContext, ex: Exchange): void {
     } else if (ex.cost.cost === null && ex.succeeded && provider) {
       const custom = ex.options.customCost !== undefined;
       const what = { gateway: ex.gateway!.id, provider, model, priced: price !== undefined, custom };
+      app.metrics.uncharged(ex.gateway!.id);
       app.unchargedSpend(unchargedReason(ex.spend, what));
     }
   }

@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS, type GatewaySettings } from '../../src/gateways/schema.ts';
 import { startGatehouse } from '../helpers/gatehouse.ts';
+import { scrapeMetrics } from '../helpers/prometheus.ts';
 import { useGatewayWithMock } from '../helpers/setup.ts';
 
 const ctx = useGatewayWithMock();
@@ -163,6 +164,11 @@ describe('requests with no cost to charge', () => {
       expect(await send({ model: 'gpt-4o-mini' })).toBe(200);
       expect(await send({ model: 'gpt-4o-mini', n: 2 })).toBe(429);
       expect(report).toHaveBeenCalledTimes(5);
+      // And counted, for an alert.
+      const metrics = await scrapeMetrics(gw.url, gw.adminToken);
+      expect(metrics.get('gatehouse_spend_uncharged_total')!.metrics).toEqual([
+        { labels: { gateway: 'unpriced' }, value: '5' },
+      ]);
     } finally {
       await gw.close();
     }
