@@ -32,13 +32,14 @@ import { workerLogSink } from '../logs/worker-sink.ts';
 import { LogWriter, type Refusal } from '../logs/writer.ts';
 import { createManagementHandler } from '../management/router.ts';
 import { GatewayMetrics } from '../metrics/gateway-metrics.ts';
+import { serveMetrics } from '../metrics/serve.ts';
 import { OtelExporter } from '../otel/exporter.ts';
 import { serviceResource } from '../otel/resource.ts';
 import { compatModels } from '../proxy/compat.ts';
 import { handleProviderRequest } from '../proxy/pipeline.ts';
 import { type DataPlaneRoute, parseDataPlaneUrl } from '../proxy/route.ts';
 import { authenticate, resolveGateway } from '../proxy/stages.ts';
-import { allows, TokenRegistry } from '../tokens/registry.ts';
+import { TokenRegistry } from '../tokens/registry.ts';
 import { atMostEvery } from '../util/at-most-every.ts';
 import { settleWithin } from '../util/settle-within.ts';
 import { type AdminToken, resolveAdminToken } from './admin-token.ts';
@@ -358,34 +359,6 @@ function route(
     res,
     new GatewayError('notFound', `no route for ${req.method} ${url.split('?')[0]!.slice(0, 200)}`),
   );
-}
-
-/**
- * Prometheus text format. It names gateways, providers and models, so it takes a token like the
- * management API does (the admin token or one with `read`); Prometheus sends it with
- * `authorization: {credentials: …}` in the scrape config.
- */
-function serveMetrics(app: AppContext, req: IncomingMessage, res: ServerResponse): void {
-  req.resume();
-  const header = req.headers.authorization;
-  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-  const principal = token ? app.tokens.authenticate(token) : undefined;
-  if (!principal || !allows(principal, 'read')) {
-    sendGatewayError(
-      res,
-      new GatewayError(
-        'unauthorized',
-        '/metrics takes Authorization: Bearer <admin token or a token with read>',
-      ),
-    );
-    return;
-  }
-  const body = app.metrics.expose();
-  res.writeHead(200, {
-    'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
 }
 
 /** `GET /v1/{account}/{gateway}/compat/models`: behind the gateway's own authentication, like its data plane. */
