@@ -101,10 +101,10 @@ const PARTIAL_REPORT_MS = 60_000;
 /**
  * Exports spans over OTLP/HTTP (`POST {url}`), as JSON or, with `content_type: protobuf`, in
  * the binary encoding (gzipped with `compression: gzip`), batched per endpoint every second, off
- * the request path. A batch the
- * collector answers busy (429, 502, 503, 504) or cannot be reached for is sent again, up to
- * MAX_ATTEMPTS times; one that still fails, or refuses it (any other status), loses that batch,
- * with a warning. Nothing is retried forever or held without bound.
+ * the request path. A batch the collector answers busy (429, 502, 503, 504) or cannot be reached
+ * for is sent again, up to MAX_ATTEMPTS times; one that still fails, or refuses it (any other
+ * status), loses that batch, with a warning. One it accepts in part (a partial success) is
+ * reported, never sent again. Nothing is retried forever or held without bound.
  */
 export class OtelExporter {
   readonly #queues = new Map<string, { target: OtelTarget; spans: Span[]; inFlight: number }>();
@@ -113,7 +113,6 @@ export class OtelExporter {
   #warned = new Set<string>();
   #closing = false;
   readonly #partial: (message: string) => void;
-
   readonly #resource: Record<string, string> | undefined;
 
   /** `resource`: the attributes of the service that sends the spans (`resource.ts`). */
