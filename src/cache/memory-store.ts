@@ -49,5 +49,6 @@ export function memoryStore(maxBytes: number): MemoryStore {
       lru.clear();
     },
     bytes: () => lru.calculatedSize,
+    held: () => ({ entries: lru.size, bytes: lru.calculatedSize }),
   };
 }

@@ -35,6 +35,7 @@ export function purgesAcrossNodes(
       feed.publishPurge(filter);
       return purged;
     },
+    ...(store.held ? { held: () => store.held!() } : {}),
     close: () => store.close(),
   };
 }

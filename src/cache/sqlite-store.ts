@@ -279,6 +279,7 @@ export function sqliteStore(
       for (const row of gone) if (Number(row['expires_at']) > now) n++;
       return n;
     },
+    held: () => ({ entries: rows, bytes: total }),
     async close() {
       // The database belongs to the gateway, which closes it; only the sweep stops here.
       closed = true;

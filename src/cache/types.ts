@@ -50,6 +50,11 @@ export interface CacheStore {
   /** Returns how many entries were removed. */
   purge(filter: PurgeFilter): Promise<number>;
   /**
+   * What the store holds now, expired entries not yet swept included (they take the space until
+   * then), for `/metrics`; stores that cannot tell cheaply (Redis, shared by every node) leave it out.
+   */
+  held?(): { entries: number; bytes: number };
+  /**
    * Stores that every node shares, after `get` found nothing: which node makes the call for the
    * entry, so that identical requests reaching different nodes at once call the provider once (or
    * `stored`: it was stored since). Undefined when the store does not answer: the caller then

@@ -94,8 +94,33 @@ export class GatewayMetrics {
   readonly #spilled: Gauge;
   readonly #dropped: Gauge;
 
-  constructor(logs: { queueDepth: () => number; spilled: () => number; dropped: () => number }) {
+  readonly #cacheGauges: Gauge[] = [];
+
+  /** `cache`: what the response cache holds, when its store can tell (not Redis). */
+  constructor(
+    logs: { queueDepth: () => number; spilled: () => number; dropped: () => number },
+    cache?: { held: () => { entries: number; bytes: number }; maxBytes: number },
+  ) {
     this.#queue = new Gauge('gatehouse_log_queue_depth', 'Log rows waiting to be written.', logs.queueDepth);
+    if (cache) {
+      this.#cacheGauges.push(
+        new Gauge(
+          'gatehouse_cache_entries',
+          'Responses the cache store holds on this node.',
+          () => cache.held().entries,
+        ),
+        new Gauge(
+          'gatehouse_cache_bytes',
+          'Bytes the cache store holds on this node (cache.max_bytes bounds it).',
+          () => cache.held().bytes,
+        ),
+        new Gauge(
+          'gatehouse_cache_max_bytes',
+          'The bound of the cache store (cache.max_bytes).',
+          () => cache.maxBytes,
+        ),
+      );
+    }
     // Rises only while the database is not keeping up: worth an alert.
     this.#spilled = new Gauge(
       'gatehouse_log_rows_spilled_total',
@@ -151,6 +176,7 @@ export class GatewayMetrics {
       this.#queue,
       this.#spilled,
       this.#dropped,
+      ...this.#cacheGauges,
     ]);
   }
 }

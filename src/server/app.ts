@@ -217,11 +217,10 @@ async function assemble(
     cache,
     limits,
     prices: loadPriceTable(config.pricesFile),
-    metrics: new GatewayMetrics({
-      queueDepth: () => logs.pending,
-      spilled: () => logs.spilled,
-      dropped: () => logs.dropped,
-    }),
+    metrics: new GatewayMetrics(
+      { queueDepth: () => logs.pending, spilled: () => logs.spilled, dropped: () => logs.dropped },
+      cache.held && { held: () => cache.held!(), maxBytes: config.cache.maxBytes },
+    ),
     otel,
     coalescer: new Coalescer(),
     unchargedSpend: atMostEvery(UNCHARGED_REPORT_MS, (message, times) =>

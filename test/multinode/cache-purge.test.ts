@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from '../helpers/gatehouse.ts';
+import { scrapeMetrics } from '../helpers/prometheus.ts';
 import { cutListeningConnections, POSTGRES, useTwoNodes } from '../helpers/two-nodes.ts';
 
 const SETTINGS = {
@@ -53,6 +54,11 @@ describe.skipIf(POSTGRES.skip)('cache purges across two nodes with their own sto
 
   it('a purge through one node’s API purges the other node too; a filter that does not match leaves it', async () => {
     await cachedOnBoth();
+    // Each node's own store shows on its /metrics (through the purge-passing wrapper).
+    for (const node of [nodes.a, nodes.b]) {
+      const held = (await scrapeMetrics(node.url, node.adminToken)).get('gatehouse_cache_entries');
+      expect(Number(held!.metrics[0]!.value)).toBe(1);
+    }
     const other = await nodes.a.api('DELETE', '/gateways/cached/cache?model=some-other-model');
     expect(other.status).toBe(200);
     await new Promise((r) => setTimeout(r, 200));
