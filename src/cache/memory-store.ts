@@ -15,8 +15,8 @@ interface Slot {
 }
 
 export interface MemoryStore extends CacheStore {
-  /** Bytes held now (never above the bound). */
-  bytes(): number;
+  /** What it holds now; its bytes never above the bound. */
+  held(): { entries: number; bytes: number };
 }
 
 /** The default store: an LRU bounded in bytes (`cache.max_bytes`), gone on restart. */
@@ -48,7 +48,6 @@ export function memoryStore(maxBytes: number): MemoryStore {
     async close() {
       lru.clear();
     },
-    bytes: () => lru.calculatedSize,
     held: () => ({ entries: lru.size, bytes: lru.calculatedSize }),
   };
 }

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { atMostEvery } from '../util/at-most-every.ts';
+import { atMostEvery, sinceLastReport } from '../util/at-most-every.ts';
 import { yieldToRequests } from '../util/yield-to-requests.ts';
 import { decodeEntry, encodeEntryParts } from './codec.ts';
 import { EntryFiles } from './entry-files.ts';
@@ -66,7 +66,7 @@ export function sqliteStore(
   const failed = atMostEvery(REPORT_EVERY_MS, (message, times) =>
     log(
       'warn',
-      `cache (sqlite): ${message}; serving without those entries${times > 1 ? ` (${times} failures since the last report)` : ''}`,
+      `cache (sqlite): ${message}; serving without those entries${sinceLastReport(times, 'failures')}`,
     ),
   );
   const select = db.prepare(

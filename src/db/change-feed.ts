@@ -1,5 +1,5 @@
 import type { PurgeFilter } from '../cache/types.ts';
-import { atMostEvery } from '../util/at-most-every.ts';
+import { atMostEvery, sinceLastReport } from '../util/at-most-every.ts';
 import { CONNECT_TIMEOUT_MS } from './open.ts';
 import { createPostgresPool, dropConnection } from './postgres-pool.ts';
 
@@ -164,10 +164,7 @@ export async function postgresFeed(
   // Behind a pooler in transaction mode a node reconnects every ~10 s for good: once a minute is
   // enough to say so.
   const lostFeed = atMostEvery(60_000, (message, times) =>
-    log(
-      'warn',
-      `config change feed: ${message}; reconnecting${times > 1 ? ` (${times} times since the last report)` : ''}`,
-    ),
+    log('warn', `config change feed: ${message}; reconnecting${sinceLastReport(times, 'times')}`),
   );
   let closed = false;
   let client: import('pg').Client | undefined;

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type pgModule from 'pg';
 import type { Client, Pool } from 'pg';
-import { atMostEvery } from '../util/at-most-every.ts';
+import { atMostEvery, sinceLastReport } from '../util/at-most-every.ts';
 
 export interface PostgresPoolOptions {
   connectionString: string;
@@ -154,10 +154,7 @@ export function createPostgresPool(pg: typeof pgModule, o: PostgresPoolOptions):
   // An idle connection the server drops (restart, failover) is replaced on next use; say so, do
   // not crash. A restart drops every idle connection at once: one line, with how many.
   const lost = atMostEvery(LOSS_REPORT_MS, (message, times) =>
-    o.log(
-      'warn',
-      `database connection lost: ${message}${times > 1 ? ` (${times} connections since the last report)` : ''}`,
-    ),
+    o.log('warn', `database connection lost: ${message}${sinceLastReport(times, 'connections')}`),
   );
   pool.on('error', (err) => lost(err.message));
   // A connection that drops while a query is on it gives that query the error, and then emits

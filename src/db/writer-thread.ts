@@ -2,7 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { EncodedBatch } from '../logs/batch-codec.ts';
 import type { Refusal } from '../logs/writer.ts';
-import { atMostEvery } from '../util/at-most-every.ts';
+import { atMostEvery, sinceLastReport } from '../util/at-most-every.ts';
 import type { StatementResult } from './run-statement.ts';
 
 /** WAL pages after which a connection checkpoints inside its own commit (the thread's safety net). */
@@ -70,9 +70,7 @@ export function startWriterThread(
   let restartTimer: NodeJS.Timeout | undefined;
 
   const checkpointFailed = atMostEvery(CHECKPOINT_REPORT_EVERY_MS, (message, times) =>
-    onError(
-      `WAL checkpoint: ${message}${times > 1 ? ` (${times} failed checkpoints since the last report)` : ''}`,
-    ),
+    onError(`WAL checkpoint: ${message}${sinceLastReport(times, 'failed checkpoints')}`),
   );
   const end = (err: Error) => {
     if (!alive) return;

@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { LogsTable } from '../db/tables.ts';
-import { atMostEvery } from '../util/at-most-every.ts';
+import { atMostEvery, sinceLastReport } from '../util/at-most-every.ts';
 import { settleWithin } from '../util/settle-within.ts';
 import type { LogJournal } from './journal.ts';
 
@@ -111,9 +111,7 @@ export class LogWriter {
     this.#maxQueueBytes = opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.#journal = opts.journal;
     this.#reportFailure = atMostEvery(REPORT_EVERY_MS, (message, times) =>
-      opts.onError(
-        new Error(times > 1 ? `${message} (${times} failed writes since the last report)` : message),
-      ),
+      opts.onError(new Error(`${message}${sinceLastReport(times, 'failed writes')}`)),
     );
     this.#reportDrop = atMostEvery(REPORT_EVERY_MS, (message, times) =>
       opts.onError(

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Gateway } from '../gateways/schema.ts';
-import { atMostEvery } from '../util/at-most-every.ts';
+import { atMostEvery, sinceLastReport } from '../util/at-most-every.ts';
 import { encodeTraceRequest } from './otlp-protobuf.ts';
 import { type PartialSuccess, readPartialSuccess } from './otlp-response.ts';
 
@@ -120,10 +120,7 @@ export class OtelExporter {
     this.#log = log;
     this.#resource = resource;
     this.#partial = atMostEvery(PARTIAL_REPORT_MS, (message, times) =>
-      log(
-        'warn',
-        times > 1 ? `${message} (${times} batches partly rejected since the last report)` : message,
-      ),
+      log('warn', `${message}${sinceLastReport(times, 'batches partly rejected')}`),
     );
   }
 

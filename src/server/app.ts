@@ -40,7 +40,7 @@ import { handleProviderRequest } from '../proxy/pipeline.ts';
 import { type DataPlaneRoute, parseDataPlaneUrl } from '../proxy/route.ts';
 import { authenticate, resolveGateway } from '../proxy/stages.ts';
 import { TokenRegistry } from '../tokens/registry.ts';
-import { atMostEvery } from '../util/at-most-every.ts';
+import { atMostEvery, sinceLastReport } from '../util/at-most-every.ts';
 import { settleWithin } from '../util/settle-within.ts';
 import { type AdminToken, resolveAdminToken } from './admin-token.ts';
 import type { AppContext } from './context.ts';
@@ -224,7 +224,7 @@ async function assemble(
     otel,
     coalescer: new Coalescer(),
     unchargedSpend: atMostEvery(UNCHARGED_REPORT_MS, (message, times) =>
-      log('warn', times > 1 ? `${message} (${times} requests not charged since the last report)` : message),
+      log('warn', `${message}${sinceLastReport(times, 'requests not charged')}`),
     ),
     log,
   };

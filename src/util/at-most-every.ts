@@ -4,6 +4,11 @@
  * `intervalMs`, told how many times it happened since the last report (this one included). A
  * report per occurrence would flood the process log, and on a full disk fill it further.
  */
+/** What a report adds when it stands for more than one occurrence: ` (N {what} since the last report)`. */
+export function sinceLastReport(times: number, what: string): string {
+  return times > 1 ? ` (${times} ${what} since the last report)` : '';
+}
+
 export function atMostEvery(
   intervalMs: number,
   report: (message: string, times: number) => void,

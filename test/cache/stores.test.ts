@@ -85,13 +85,13 @@ describe('memory store bound', () => {
     const store = memoryStore(bound);
     for (let i = 0; i < 300; i++) {
       await store.set(scope(), `k${i}`, entry(Buffer.alloc(100 + ((i * 997) % 9000))), 60);
-      expect(store.bytes()).toBeLessThanOrEqual(bound);
+      expect(store.held().bytes).toBeLessThanOrEqual(bound);
     }
     expect(await store.get(scope(), 'k299')).toBeDefined();
     expect(await store.get(scope(), 'k0')).toBeUndefined();
     await store.set(scope(), 'huge', entry(Buffer.alloc(bound + 1)), 60);
     expect(await store.get(scope(), 'huge')).toBeUndefined();
-    expect(store.bytes()).toBeLessThanOrEqual(bound);
+    expect(store.held().bytes).toBeLessThanOrEqual(bound);
   });
 });
 
