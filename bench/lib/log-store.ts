@@ -21,6 +21,8 @@ export interface LogStoreMeasurements {
   listTwoFiltersMs: number;
   /** The analytics query over the last 24 hours, hourly, grouped by model. */
   analytics24hMs: number;
+  /** The same with `first_byte=true`: the provider's first-byte percentiles too, a second histogram. */
+  analytics24hFirstByteMs: number;
   /** `GET /logs` with a filter no index covers (`cached`), first page with the total. */
   listUnindexedMs: number;
   /** `GET /logs` ordered by cost (no index), first page with the total. */
@@ -106,6 +108,8 @@ export async function measureLogStore(
           success: j % 50 === 0 ? 0 : 1,
           cached: j % 10 === 0 ? 1 : 0,
           duration: 200 + (j % 900),
+          // A hit makes no provider call.
+          upstream_first_byte: j % 10 === 0 ? null : 30 + (j % 170),
           tokens_in: 20 + (j % 400),
           tokens_out: 50 + (j % 700),
           event_id: `e${j}`,
@@ -151,7 +155,7 @@ export async function measureLogStore(
         50,
       ),
     );
-    const analytics24hMs = await time(() =>
+    const lastDay = (firstByte: boolean) =>
       analytics(
         db,
         {
@@ -162,10 +166,12 @@ export async function measureLogStore(
           bucket: 'hour',
           groupBy: 'model',
           filters: [],
+          firstByte,
         },
         { dialect: store.dialect },
-      ),
-    );
+      );
+    const analytics24hMs = await time(() => lastDay(false));
+    const analytics24hFirstByteMs = await time(() => lastDay(true));
     const listUnindexedMs = await time(() =>
       queries.list(
         'local',
@@ -182,7 +188,15 @@ export async function measureLogStore(
     const sortedByCostMs = await time(() =>
       queries.list('local', 'default', { filters: [], orderBy: 'cost', direction: 'desc' }, 1, 50),
     );
-    return { rows, insertMicrosPerRow, listTwoFiltersMs, analytics24hMs, listUnindexedMs, sortedByCostMs };
+    return {
+      rows,
+      insertMicrosPerRow,
+      listTwoFiltersMs,
+      analytics24hMs,
+      analytics24hFirstByteMs,
+      listUnindexedMs,
+      sortedByCostMs,
+    };
   } finally {
     await store.close();
   }

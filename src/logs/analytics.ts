@@ -16,6 +16,8 @@ export interface AnalyticsQuery {
   bucket: Bucket;
   groupBy: GroupBy;
   filters: LogFilter[];
+  /** Also the percentiles of the provider's first byte (`upstream_first_byte`), from a second histogram. */
+  firstByte?: boolean;
 }
 
 export interface Point {
@@ -31,6 +33,14 @@ export interface Point {
   latency_p50: number | null;
   latency_p90: number | null;
   latency_p99: number | null;
+  /**
+   * Asked for with `first_byte`: percentiles of the time to the provider's first byte (a
+   * stream's first event), over the requests that reached one: not cache hits, not calls that
+   * failed before an answer began. Null where the bucket has none.
+   */
+  first_byte_p50?: number | null;
+  first_byte_p90?: number | null;
+  first_byte_p99?: number | null;
 }
 
 /**
@@ -76,6 +86,8 @@ interface Acc {
   savedCost: number;
   /** [latency, count] pairs: latencies come as a histogram. */
   bins: Array<[number, number]>;
+  /** The same for the provider's first byte, when asked for. */
+  firstByteBins: Array<[number, number]>;
 }
 
 const empty = (): Acc => ({
@@ -87,6 +99,7 @@ const empty = (): Acc => ({
   cost: 0,
   savedCost: 0,
   bins: [],
+  firstByteBins: [],
 });
 
 /** p50, p90 and p99 by nearest rank over [latency, count] pairs sorted by latency, in one pass. */
@@ -104,6 +117,15 @@ function percentiles(steps: Array<[number, number]>): [number | null, number | n
     if (next === 3) break;
   }
   return out;
+}
+
+/**
+ * A time column's histogram step (1 ms below 100 ms, 10 ms below 1 s, 100 ms below 10 s, 1 s
+ * beyond), so percentiles read from the histogram are within one step of the exact value.
+ */
+function steps(column: 'duration' | 'upstream_first_byte') {
+  const c = sql.ref(column);
+  return sql<number>`case when ${c} < 100 then ${c} when ${c} < 1000 then ${c} / 10 * 10 when ${c} < 10000 then ${c} / 100 * 100 else ${c} / 1000 * 1000 end`;
 }
 
 /** Pairs past which equal latencies are added up before sorting: totals gather every point's. */
@@ -168,16 +190,14 @@ export async function analytics(
   };
   // Integer division on both databases: bound numbers arrive as doubles unless cast.
   const bucketExpr = sql<number>`(created_at - cast(${firstBucket} as bigint)) / cast(${size} as bigint)`;
-  // The database sums per bucket, group and latency step (1 ms below 100 ms, 10 ms below 1 s,
-  // 100 ms below 10 s, 1 s beyond), so latency percentiles come from a histogram and are within
-  // one step of the exact value.
+  // The database sums per bucket, group and latency step (see `steps`): percentiles come from a histogram.
   const groupExpr = q.groupBy?.startsWith('metadata.')
     ? metadataValue(q.groupBy.slice('metadata.'.length), opts.dialect ?? 'sqlite')
     : q.groupBy
       ? sql<string | null>`${sql.ref(q.groupBy === 'gateway' ? 'gateway_id' : q.groupBy)}`
       : sql<string | null>`null`;
-  const bin = sql<number>`case when duration < 100 then duration when duration < 1000 then duration / 10 * 10 when duration < 10000 then duration / 100 * 100 else duration / 1000 * 1000 end`;
-  const aggregate = (on: Kysely<Database>, from: number, to: number) =>
+  const bin = steps('duration');
+  const sums = (on: Kysely<Database>, from: number, to: number) =>
     base(on, from, to)
       .select([
         bucketExpr.as('b'),
@@ -190,9 +210,31 @@ export async function analytics(
         sql<number>`coalesce(sum(tokens_out), 0)`.as('tokens_out'),
         sql<number>`coalesce(sum(cost), 0)`.as('cost'),
         sql<number>`coalesce(sum(saved_cost), 0)`.as('saved_cost'),
+        sql<number>`0`.as('first_byte'),
       ])
-      .groupBy([sql`1`, sql`2`, sql`3`])
-      .execute();
+      .groupBy([sql`1`, sql`2`, sql`3`]);
+  // The first byte's histogram is a second scan of the same rows, in the same statement so both
+  // see the same rows (logs keep arriving): grouped in one scan with the latency's, the groups
+  // would multiply by the steps of both. Its rows carry only the count, in `requests`.
+  const firstBytes = (on: Kysely<Database>, from: number, to: number) =>
+    base(on, from, to)
+      .where('upstream_first_byte', 'is not', null)
+      .select([
+        bucketExpr.as('b'),
+        groupExpr.as('g'),
+        steps('upstream_first_byte').as('d'),
+        sql<number>`count(*)`.as('requests'),
+        sql<number>`0`.as('errors'),
+        sql<number>`0`.as('cached'),
+        sql<number>`0`.as('tokens_in'),
+        sql<number>`0`.as('tokens_out'),
+        sql<number>`0`.as('cost'),
+        sql<number>`0`.as('saved_cost'),
+        sql<number>`1`.as('first_byte'),
+      ])
+      .groupBy([sql`1`, sql`2`, sql`3`]);
+  const aggregate = (on: Kysely<Database>, from: number, to: number) =>
+    (q.firstByte ? sums(on, from, to).unionAll(firstBytes(on, from, to)) : sums(on, from, to)).execute();
   // Postgres cannot tell how few groups these expressions make (~12 000 for a day of a million
   // rows), plans for about one per row, and sorts them all, spilling to disk at the default
   // work_mem. Room for a hash table (which Postgres spills itself past that) halves the time.
@@ -222,6 +264,10 @@ export async function analytics(
       if (!a) {
         a = empty();
         byBucket.set(bucket, a);
+      }
+      if (Number(r.first_byte) === 1) {
+        a.firstByteBins.push([Number(r.d), Number(r.requests)]);
+        continue;
       }
       a.requests += Number(r.requests);
       a.errors += Number(r.errors);
@@ -261,14 +307,17 @@ export async function analytics(
     const points: Point[] = [];
     const all = empty();
     const byStep = new Map<number, number>();
+    const firstByteByStep = new Map<number, number>();
     for (const [i, a] of accs.entries()) {
       if (i > 0 && i % POINTS_PER_TURN === 0) await yieldToRequests();
-      points.push({ time: new Date(firstBucket + i * size).toISOString(), ...summary(a) });
+      points.push({ time: new Date(firstBucket + i * size).toISOString(), ...summary(a, q.firstByte) });
       addSums(all, a);
       for (const [v, c] of a.bins) byStep.set(v, (byStep.get(v) ?? 0) + c);
+      for (const [v, c] of a.firstByteBins) firstByteByStep.set(v, (firstByteByStep.get(v) ?? 0) + c);
     }
     all.bins = [...byStep];
-    return { group, points, totals: summary(all) };
+    all.firstByteBins = [...firstByteByStep];
+    return { group, points, totals: summary(all, q.firstByte) };
   };
   const result: Series[] = [];
   const ordered = [...series.entries()].sort(
@@ -292,11 +341,12 @@ function addSums(all: Acc, a: Acc): void {
 function addInto(all: Acc, a: Acc): void {
   addSums(all, a);
   for (const b of a.bins) all.bins.push(b);
+  for (const b of a.firstByteBins) all.firstByteBins.push(b);
 }
 
-function summary(a: Acc): Omit<Point, 'time'> {
+function summary(a: Acc, firstByte: boolean | undefined): Omit<Point, 'time'> {
   const [p50, p90, p99] = percentiles(sortedSteps(a.bins));
-  return {
+  const point: Omit<Point, 'time'> = {
     requests: a.requests,
     errors: a.errors,
     cached: a.cached,
@@ -308,6 +358,13 @@ function summary(a: Acc): Omit<Point, 'time'> {
     latency_p90: p90,
     latency_p99: p99,
   };
+  if (firstByte) {
+    const [f50, f90, f99] = percentiles(sortedSteps(a.firstByteBins));
+    point.first_byte_p50 = f50;
+    point.first_byte_p90 = f90;
+    point.first_byte_p99 = f99;
+  }
+  return point;
 }
 
 const total = (accs: Acc[]) => accs.reduce((n, a) => n + a.requests, 0);

@@ -25,8 +25,8 @@ function time(query: URLSearchParams, name: string, fallback: number): number {
  * `GET /analytics`: time series over the account's logs, for charts (SPEC §8's analytics:
  * requests, errors, cached requests, tokens, cost, what the cache saved, latency). `start` / `end`
  * (ISO or unix ms; default the last 24 hours), `bucket` (minute, hour, day), `group_by` (provider,
- * model, gateway, metadata.<key>), `gateway` (repeatable; default all the caller may read) and the
- * logs API's `filters`.
+ * model, gateway, metadata.<key>), `gateway` (repeatable; default all the caller may read), the
+ * logs API's `filters`, and `first_byte=true` for the provider's first-byte percentiles too.
  */
 export const analyticsRoutes: Route[] = [
   {
@@ -78,6 +78,11 @@ export const analyticsRoutes: Route[] = [
         if (err instanceof FilterError) throw new ApiError(400, 7001, err.message, ['filters']);
         throw err;
       }
+      const firstByte = query.get('first_byte') ?? 'false';
+      if (firstByte !== 'true' && firstByte !== 'false')
+        throw new ApiError(400, 7001, `first_byte must be true or false; got "${firstByte.slice(0, 40)}"`, [
+          'first_byte',
+        ]);
       await app.logs.flush();
       const series = await app.analytics({
         accountId,
@@ -87,6 +92,7 @@ export const analyticsRoutes: Route[] = [
         bucket,
         groupBy,
         filters,
+        firstByte: firstByte === 'true',
       });
       return {
         result: {

@@ -47,7 +47,10 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
       (v) => v === want,
       { what: `the ${label} card` },
     );
-  /** A breakdown row's cells after its name: requests, errors, cached, tokens in, out, cost, saved, p50. */
+  /**
+   * A breakdown row's cells after its name: requests, errors, cached, tokens in, out, cost, saved,
+   * p50, first byte p50.
+   */
   const rowCells = async (name: string) =>
     page
       .getByRole('table', { name: /^Breakdown by/ })
@@ -69,7 +72,9 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
     });
     expect(quiet.status).toBe(200);
 
-    for (let i = 0; i < 3; i++) expect((await chat('gpt-4o-mini')).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await chat('gpt-4o-mini')).status).toBe(200);
+    // The provider's first byte: this one's is the slowest of the six that reach the provider.
+    expect((await chat('gpt-4o-mini', { 'x-mock-scenario': 'slow-first-byte=250' })).status).toBe(200);
     expect((await chat('gpt-4o-mini', { 'x-mock-scenario': 'status=500' })).status).toBe(500);
     const miss = await chat('gpt-4o', { 'cf-aig-cache-ttl': '300' }, 'Cache me');
     expect(miss.headers.get('cf-aig-cache-status')).toBe('MISS');
@@ -118,6 +123,19 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
     // Three significant digits on screen.
     expect(Math.abs(shown - saved) / saved).toBeLessThan(0.01);
     expect(await card('Cost').textContent()).toMatch(/^\$0\.0*[1-9]/);
+    // The provider's first byte, over the six requests that reached the provider (not the hit).
+    const firstByte = stored.json.result.series[0].totals;
+    expect(firstByte).not.toHaveProperty('first_byte_p99');
+    const asked = (await gw.api('GET', `/analytics?start=${Date.now() - 3_600_000}&first_byte=true`)).json
+      .result.series[0].totals;
+    expect(asked.first_byte_p99).toBeGreaterThanOrEqual(250);
+    expect(
+      await page
+        .locator('.card')
+        .filter({ has: page.locator('dt', { hasText: /^Latency p50$/ }) })
+        .locator('dd.detail')
+        .textContent(),
+    ).toBe(`p99 ${asked.latency_p99} ms; provider's first byte p50 ${asked.first_byte_p50} ms`);
 
     for (const title of [
       'Requests and errors per hour',
@@ -134,12 +152,20 @@ describe.skipIf(SKIP_BROWSER)('dashboard: overview', () => {
       { what: 'the chart canvases' },
     );
     expect(canvases).toBeGreaterThanOrEqual(4);
-    await page.getByRole('img', { name: /Latency p50 and p99 per hour/ }).waitFor({ timeout: UNTIL_MS });
-    expect(await page.getByRole('img', { name: /Latency p50 and p99 per hour/ }).count()).toBe(1);
+    const latency = page.getByRole('img', {
+      name: /Latency p50 and p99, and the provider's first byte p50, per hour/,
+    });
+    await latency.waitFor({ timeout: UNTIL_MS });
+    expect(await latency.count()).toBe(1);
 
     // Provider is the default breakdown: requests, errors, cached first.
     expect((await rowCells('openai')).slice(0, 3)).toEqual(['6', '1', '1']);
     expect((await rowCells('anthropic')).slice(0, 3)).toEqual(['1', '0', '0']);
+    const byProvider = (
+      await gw.api('GET', `/analytics?start=${Date.now() - 3_600_000}&first_byte=true&group_by=provider`)
+    ).json.result.series as Array<{ group: string; totals: { first_byte_p50: number } }>;
+    for (const { group, totals } of byProvider)
+      expect((await rowCells(group)).at(-1), group).toBe(`${totals.first_byte_p50} ms`);
     await screenshot(page, 'overview');
   });
 

@@ -243,6 +243,85 @@ for (const database of DATABASES) {
       expect(range.json.result.series[0].points.length).toBe(11);
     });
 
+    it('first_byte=true adds the provider’s first-byte percentiles, over the requests that reached one', async () => {
+      await ctx.gw.gatehouse.app.gateways.create('local', 'first-byte', { ...DEFAULT_SETTINGS });
+      const call = async (scenario: string, headers: Record<string, string> = {}) => {
+        const res = await request(`${ctx.gw.gatewayUrl('first-byte')}/openai/chat/completions`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: 'Bearer sk',
+            'x-mock-scenario': scenario,
+            ...headers,
+          },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: scenario }] }),
+        });
+        await res.body.text();
+        return res.headers['cf-aig-cache-status'];
+      };
+      await call('slow-first-byte=120');
+      expect(await call('slow-first-byte=130', { 'cf-aig-cache-ttl': '600' })).toBe('MISS');
+      // A hit and a call that got no answer have no first byte: they count as requests, not here.
+      expect(await call('slow-first-byte=130', { 'cf-aig-cache-ttl': '600' })).toBe('HIT');
+      await call('reset');
+      await call('slow-first-byte=400');
+      await ctx.gw.flushLogs();
+      const logs = (await ctx.gw.api('GET', '/gateways/first-byte/logs?per_page=100')).json.result as Array<
+        Record<string, any>
+      >;
+      expect(logs).toHaveLength(5);
+      const firstBytes = logs
+        .map((l) => l['upstream_first_byte'] as number | null)
+        .filter((v) => v !== null)
+        .sort((a, b) => a - b);
+      expect(firstBytes).toHaveLength(3);
+      expect(firstBytes[0]).toBeGreaterThanOrEqual(120);
+      expect(firstBytes[2]).toBeGreaterThanOrEqual(400);
+
+      const result = await get('gateway=first-byte&bucket=minute&first_byte=true');
+      const totals = result.series[0].totals;
+      expect(totals.requests).toBe(5);
+      const rank = (p: number) => firstBytes[Math.ceil(p * firstBytes.length) - 1]!;
+      const step = (v: number) => (v < 100 ? 1 : v < 1000 ? 10 : v < 10_000 ? 100 : 1000);
+      for (const [k, p] of [
+        ['first_byte_p50', 0.5],
+        ['first_byte_p90', 0.9],
+        ['first_byte_p99', 0.99],
+      ] as const) {
+        expect(totals[k], k).toBeLessThanOrEqual(rank(p));
+        expect(totals[k], k).toBeGreaterThan(rank(p) - step(rank(p)));
+      }
+      // The second histogram leaves the first one's sums alone.
+      const plain = await get('gateway=first-byte&bucket=minute');
+      expect({ ...totals, first_byte_p50: 0, first_byte_p90: 0, first_byte_p99: 0 }).toEqual({
+        ...plain.series[0].totals,
+        first_byte_p50: 0,
+        first_byte_p90: 0,
+        first_byte_p99: 0,
+      });
+      // Only when asked for; null in buckets with no first byte.
+      expect(plain.series[0].totals).not.toHaveProperty('first_byte_p50');
+      for (const point of result.series[0].points) {
+        if (point.requests === 0) expect(point.first_byte_p50).toBeNull();
+        else expect(point.first_byte_p50).toBeGreaterThanOrEqual(firstBytes[0]! - 10);
+      }
+      // Grouped: each group's own, and a group with none has null.
+      const byStatus = await get(
+        `gateway=first-byte&bucket=hour&first_byte=true&group_by=metadata.none&filters=${encodeURIComponent(
+          JSON.stringify([{ key: 'success', operator: 'eq', value: [false] }]),
+        )}`,
+      );
+      expect(byStatus.series).toHaveLength(1);
+      expect(byStatus.series[0].totals).toMatchObject({
+        requests: 1,
+        first_byte_p50: null,
+        first_byte_p99: null,
+      });
+      const r = await ctx.gw.api('GET', '/analytics?first_byte=yes');
+      expect(r.status).toBe(400);
+      expect(r.json.errors[0].message).toBe('first_byte must be true or false; got "yes"');
+    });
+
     it('explains bad parameters', async () => {
       expect((await ctx.gw.api('GET', '/analytics?bucket=week')).json.errors[0].message).toMatch(
         /minute, hour or day/,

@@ -18,6 +18,8 @@ interface Numbers {
   latency_p50: number | null;
   latency_p90: number | null;
   latency_p99: number | null;
+  /** The provider's first byte (a stream's first event), over the requests that reached one. */
+  first_byte_p50: number | null;
 }
 
 interface Series {
@@ -152,6 +154,7 @@ export function OverviewPage() {
         start: String(end - range.ms),
         end: String(end),
         bucket: range.bucket,
+        first_byte: 'true',
       });
       if (gateway) p.set('gateway', gateway);
       if (groupBy) p.set('group_by', groupBy);
@@ -267,7 +270,7 @@ export function OverviewPage() {
             <Card
               label="Latency p50"
               value={format.ms(t.latency_p50)}
-              detail={`p99 ${format.ms(t.latency_p99)}`}
+              detail={`p99 ${format.ms(t.latency_p99)}; provider's first byte p50 ${format.ms(t.first_byte_p50)}`}
             />
           </dl>
 
@@ -306,11 +309,12 @@ export function OverviewPage() {
             </Panel>
             <Panel title={`Latency ${per}`}>
               <Chart
-                label={`Latency p50 and p99 ${per}, ${shown.label.toLowerCase()}`}
+                label={`Latency p50 and p99, and the provider's first byte p50, ${per}, ${shown.label.toLowerCase()}`}
                 times={times}
                 series={[
                   { label: 'p50', values: total.points.map((p) => p.latency_p50), colour: 1 },
                   { label: 'p99', values: total.points.map((p) => p.latency_p99), colour: 2 },
+                  { label: 'First byte p50', values: total.points.map((p) => p.first_byte_p50), colour: 3 },
                 ]}
                 format={format.ms}
               />
@@ -347,6 +351,9 @@ export function OverviewPage() {
                     <th scope="col" class="num">
                       p50
                     </th>
+                    <th scope="col" class="num">
+                      First byte p50
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -363,6 +370,7 @@ export function OverviewPage() {
                       <td class="num">{money(s.totals.cost)}</td>
                       <td class="num">{money(s.totals.saved_cost)}</td>
                       <td class="num">{format.ms(s.totals.latency_p50)}</td>
+                      <td class="num">{format.ms(s.totals.first_byte_p50)}</td>
                     </tr>
                   ))}
                 </tbody>
