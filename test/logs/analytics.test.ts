@@ -208,7 +208,7 @@ for (const database of DATABASES) {
       const end = Date.now() + 60_000;
       const r = await ctx.gw.api(
         'GET',
-        `/analytics?gateway=many-users&bucket=minute&start=${end - 9_999 * 60_000}&end=${end}&group_by=metadata.user`,
+        `/analytics?gateway=many-users&bucket=minute&start=${end - 9_999 * 60_000}&end=${end}&group_by=metadata.user&first_byte=true`,
       );
       expect(r.status, JSON.stringify(r.json).slice(0, 300)).toBe(200);
       const series = r.json.result.series as Array<{
@@ -223,6 +223,9 @@ for (const database of DATABASES) {
         ['u1', 2],
       ]);
       expect(series[9]).toMatchObject({ group: '(other)', others: 5, totals: { requests: 5 } });
+      // The first byte's histogram is summed with the rest: every one of the five reached the provider.
+      const firstBytes = series.map((s) => (s.totals as { first_byte_p50?: number | null }).first_byte_p50);
+      expect(firstBytes.every((v) => typeof v === 'number' && v >= 0)).toBe(true);
       expect(series.slice(0, 9).every((s) => s.others === undefined)).toBe(true);
       expect(series.reduce((n, s) => n + s.totals.requests, 0)).toBe(users.length);
       expect(series.reduce((n, s) => n + s.points.length, 0)).toBeLessThanOrEqual(100_000);
