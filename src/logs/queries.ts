@@ -17,6 +17,8 @@ export const ORDER_BY = [
   'tokens_in',
   'tokens_out',
   'duration',
+  'upstream_duration',
+  'upstream_first_byte',
   'feedback',
 ] as const;
 export type OrderBy = (typeof ORDER_BY)[number];
@@ -52,6 +54,8 @@ const NULLABLE_ORDER = new Set<OrderBy>([
   'cost',
   'tokens_in',
   'tokens_out',
+  'upstream_duration',
+  'upstream_first_byte',
   'feedback',
 ]);
 

@@ -87,7 +87,11 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     ids.plain = await chat('gpt-4.1');
     ids.streamed = await chat('gpt-4o-mini', { stream: true });
     ids.tagged = await chat('gpt-4.1', {
-      headers: { 'cf-aig-metadata': JSON.stringify({ team: 'search' }) },
+      // The slowest first byte of them all.
+      headers: {
+        'cf-aig-metadata': JSON.stringify({ team: 'search' }),
+        'x-mock-scenario': 'slow-first-byte=80',
+      },
     });
     ids.bare = await chat('gpt-4o-mini', { headers: { 'cf-aig-collect-log-payload': 'false' } });
     ids.failed = await chat('gpt-4o-mini', { headers: { 'x-mock-scenario': 'status=500' } });
@@ -118,6 +122,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     expect(cells[5]).toBe(stored.tokens_out.toLocaleString('en-US'));
     expect(cells[6]).toMatch(/^\$0\.\d+/);
     expect(cells[7]).toMatch(/ ms$|\d s$/);
+    expect(cells[8]).toBe(`${stored.upstream_first_byte} ms`);
     const failed = await page.locator(`tr[data-log-id="${ids.failed}"] td`).nth(1).textContent();
     expect(failed).toBe('Error 500');
     await screenshot(page, 'logs');
@@ -151,6 +156,14 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
       .toBe('gpt-4.1');
     expect(new URL(page.url()).hash).toContain('order_by=model');
     expect(new URL(page.url()).hash).toContain('dir=asc');
+    // The slowest first byte on top.
+    await listed(() => page.getByRole('button', { name: 'First byte', exact: true }).click());
+    expect(new URL(page.url()).hash).toContain('order_by=upstream_first_byte');
+    await expect
+      .poll(async () => (await rows().first().getAttribute('data-log-id')) ?? '', WAIT)
+      .toBe(ids.tagged);
+    const firstBytes = await rows().locator('td:nth-child(9)').allTextContents();
+    expect(Number.parseInt(firstBytes[0]!, 10)).toBeGreaterThanOrEqual(80);
     await listed(() => page.getByRole('button', { name: 'Time', exact: true }).click());
     await expect
       .poll(() => page.getByRole('columnheader', { name: 'Time' }).getAttribute('aria-sort'), WAIT)

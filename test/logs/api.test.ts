@@ -392,6 +392,58 @@ for (const database of DATABASES) {
       }
     });
 
+    it('orders by the provider’s time and first byte, the logs without one (no answer) last', async () => {
+      await gatewayLogging('first-bytes', []);
+      const sent: Record<string, string> = {};
+      for (const scenario of ['slow-first-byte=60', 'reset', 'slow-first-byte=150', 'slow-first-byte=0']) {
+        const res = await request(`${ctx.gw.gatewayUrl('first-bytes')}/openai/chat/completions`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: 'Bearer sk-secret-key',
+            'x-mock-scenario': scenario,
+          },
+          body: JSON.stringify(chat('gpt-4o-mini', scenario)),
+        });
+        await res.body.text();
+        sent[res.headers['cf-aig-log-id'] as string] = scenario;
+      }
+      await ctx.gw.flushLogs();
+      const ordered = async (column: string, direction: string) => {
+        const r = await ctx.gw.api(
+          'GET',
+          `/gateways/first-bytes/logs?order_by=${column}&order_by_direction=${direction}`,
+        );
+        expect(r.status, JSON.stringify(r.json)).toBe(200);
+        return r.json.result as Array<Record<string, any>>;
+      };
+      // The reset call has no first byte: last both ways.
+      const desc = await ordered('upstream_first_byte', 'desc');
+      expect(desc.map((row) => sent[row['id']])).toEqual([
+        'slow-first-byte=150',
+        'slow-first-byte=60',
+        'slow-first-byte=0',
+        'reset',
+      ]);
+      expect(desc.at(-1)!['upstream_first_byte']).toBeNull();
+      const asc = await ordered('upstream_first_byte', 'asc');
+      expect(asc.map((row) => sent[row['id']])).toEqual([
+        'slow-first-byte=0',
+        'slow-first-byte=60',
+        'slow-first-byte=150',
+        'reset',
+      ]);
+      // It has a provider time, though: the call was made, and failed at once.
+      const byTime = await ordered('upstream_duration', 'desc');
+      expect(byTime.slice(0, 2).map((row) => sent[row['id']])).toEqual([
+        'slow-first-byte=150',
+        'slow-first-byte=60',
+      ]);
+      const times = byTime.map((row) => row['upstream_duration'] as number);
+      expect(times.every((t) => typeof t === 'number')).toBe(true);
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+    });
+
     it('DELETE with a limit removes the first logs in the order asked, and without one every match', async () => {
       const sent = ['m-3', 'm-1', 'm-5', 'm-2', 'm-4'];
       await gatewayLogging('pruned', sent);

@@ -56,6 +56,7 @@ export type SortKey =
   | 'tokens_in'
   | 'tokens_out'
   | 'duration'
+  | 'upstream_first_byte'
   | 'feedback';
 
 /**
@@ -112,6 +113,7 @@ const SORT_KEYS: SortKey[] = [
   'tokens_in',
   'tokens_out',
   'duration',
+  'upstream_first_byte',
   'feedback',
 ];
 

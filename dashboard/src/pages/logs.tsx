@@ -32,6 +32,7 @@ const COLUMNS: Array<{ label: string; sort: SortKey; num?: boolean }> = [
   { label: 'Tokens out', sort: 'tokens_out', num: true },
   { label: 'Cost', sort: 'cost', num: true },
   { label: 'Duration', sort: 'duration', num: true },
+  { label: 'First byte', sort: 'upstream_first_byte', num: true },
   { label: 'Cached', sort: 'cached' },
   { label: 'Feedback', sort: 'feedback' },
 ];
@@ -359,6 +360,9 @@ export function LogsPage() {
                     <td class="num">{format.count(r.tokens_out)}</td>
                     <td class="num">{cost(r.cost)}</td>
                     <td class="num">{format.ms(r.duration)}</td>
+                    <td class="num" title="The provider's first byte">
+                      {format.ms(r.upstream_first_byte)}
+                    </td>
                     <td>{r.cached ? <span class="badge">Cached</span> : <span class="muted">—</span>}</td>
                     <td>
                       <FeedbackMark log={r} />
