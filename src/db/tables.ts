@@ -48,6 +48,11 @@ export interface LogsTable {
   status_code: number;
   success: number;
   cached: number;
+  /**
+   * The cache key (its SHA-256 hex digest, as stored) when caching applied to the request, hit or
+   * miss; null otherwise. Requests with the same key share one entry.
+   */
+  cache_key: string | null;
   duration: number;
   /** Milliseconds of `duration` the attempt spent on the provider call; null when none was made (cache hit, rejected before the call). */
   upstream_duration: number | null;

@@ -11,6 +11,7 @@ export const FILTER_KEYS = [
   'request_type',
   'success',
   'cached',
+  'cache_key',
   'provider',
   'model',
   'model_type',

@@ -13,6 +13,7 @@ export const LOG_COLUMNS = [
   'status_code',
   'success',
   'cached',
+  'cache_key',
   'duration',
   'upstream_duration',
   'upstream_first_byte',

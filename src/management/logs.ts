@@ -20,6 +20,7 @@ export function logResult(r: LogRowRead) {
     status_code: r.status_code,
     success: r.success === 1,
     cached: r.cached === 1,
+    cache_key: r.cache_key ?? null,
     duration: r.duration,
     upstream_duration: r.upstream_duration ?? null,
     upstream_first_byte: r.upstream_first_byte ?? null,

@@ -31,6 +31,7 @@ export type CacheFound =
 
 export function planCache(ex: Exchange): CachePlan | undefined {
   const ttl = cacheTtl(ex.method, ex.body?.length ?? 0, ex.gateway!, ex.options);
+  ex.cacheKey = null;
   if (ttl === undefined) return undefined;
   const provider = ex.provider!;
   const key =
@@ -44,6 +45,7 @@ export function planCache(ex: Exchange): CachePlan | undefined {
           credentials: ex.signedWith ? [ex.signedWith] : provider.authHeaders.map((h) => ex.header(h) ?? ''),
           body: ex.body!,
         });
+  ex.cacheKey = key;
   return {
     ttl,
     key,

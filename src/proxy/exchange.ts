@@ -38,6 +38,8 @@ export class Exchange {
   body: Buffer | undefined;
   status = 0;
   cached = false;
+  /** The cache key (a digest) of the current step, when caching applies to it. */
+  cacheKey: string | null = null;
   facts: ResponseFacts | undefined;
   /** A short reason when the request did not succeed; never a secret. */
   error: string | undefined;

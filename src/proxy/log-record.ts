@@ -127,6 +127,7 @@ export function recordLog(app: AppContext, ex: Exchange): void {
     status_code: ex.status,
     success: ex.succeeded ? 1 : 0,
     cached: ex.cached ? 1 : 0,
+    cache_key: ex.cacheKey,
     duration: ex.durationMs,
     // upstreamMs stays 0 (reset per attempt) unless attempt() made the provider call; a hit makes none.
     upstream_duration: ex.cached || ex.upstreamMs === 0 ? null : Math.round(ex.upstreamMs),

@@ -346,6 +346,40 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
         .filter({ hasText: /^Provider's first byte$/ })
         .count(),
     ).resolves.toBe(1);
+    // Caching did not apply to it: no key.
+    await expect(
+      page
+        .getByRole('term')
+        .filter({ hasText: /^Cache key$/ })
+        .count(),
+    ).resolves.toBe(0);
+
+    // A cached request's log shows the key its hit shares.
+    expect(
+      (
+        await gw.api('POST', '/gateways', {
+          id: 'keyed',
+          cache_ttl: 600,
+          cache_invalidate_on_update: false,
+          collect_logs: true,
+          rate_limiting_interval: 0,
+          rate_limiting_limit: 0,
+        })
+      ).status,
+    ).toBe(200);
+    const cachedCall = await fetch(`${gw.gatewayUrl('keyed')}/openai/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Cache me' }] }),
+    });
+    await cachedCall.text();
+    expect(cachedCall.headers.get('cf-aig-cache-status')).toBe('MISS');
+    const cachedId = cachedCall.headers.get('cf-aig-log-id')!;
+    await gw.flushLogs();
+    const cacheKey = (await gw.api('GET', `/gateways/keyed/logs/${cachedId}`)).json.result.cache_key;
+    expect(cacheKey).toMatch(/^[0-9a-f]{64}$/);
+    await page.goto(`${gw.url}/#/logs/${cachedId}?gateway=keyed`);
+    await page.getByRole('definition').filter({ hasText: cacheKey }).waitFor(WAIT);
 
     await page.goto(`${gw.url}/#/logs/${ids.bare}?gateway=default`);
     await page.getByRole('region', { name: 'Response' }).getByText('Body not stored').waitFor(WAIT);

@@ -392,6 +392,62 @@ for (const database of DATABASES) {
       }
     });
 
+    it('cache_key: the digest a hit shares with its miss, per credential; null without caching; a filter', async () => {
+      await gatewayLogging('keyed', []);
+      const call = async (headers: Record<string, string>, content = 'Hello') => {
+        const res = await request(`${ctx.gw.gatewayUrl('keyed')}/openai/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer sk-one', ...headers },
+          body: JSON.stringify(chat('gpt-4o-mini', content)),
+        });
+        await res.body.text();
+        return { id: res.headers['cf-aig-log-id'] as string, status: res.headers['cf-aig-cache-status'] };
+      };
+      const ttl = { 'cf-aig-cache-ttl': '600' };
+      const miss = await call(ttl);
+      const hit = await call(ttl);
+      const otherKey = await call({ ...ttl, authorization: 'Bearer sk-two' });
+      const custom = await call({ ...ttl, 'cf-aig-cache-key': 'faq:hello' }, 'Something else');
+      const uncached = await call({});
+      expect([miss.status, hit.status, otherKey.status, custom.status, uncached.status]).toEqual([
+        'MISS',
+        'HIT',
+        'MISS',
+        'MISS',
+        undefined,
+      ]);
+      await ctx.gw.flushLogs();
+      const key = async (id: string) =>
+        (await ctx.gw.api('GET', `/gateways/keyed/logs/${id}`)).json.result.cache_key as string | null;
+      const shared = await key(miss.id);
+      expect(shared).toMatch(/^[0-9a-f]{64}$/);
+      expect(await key(hit.id)).toBe(shared);
+      const second = await key(otherKey.id);
+      expect(second).toMatch(/^[0-9a-f]{64}$/);
+      expect(second).not.toBe(shared);
+      const own = await key(custom.id);
+      expect(own).toMatch(/^[0-9a-f]{64}$/);
+      expect(own).not.toContain('faq');
+      expect(await key(uncached.id)).toBeNull();
+      // The digest, never the credential it was made from.
+      const all = await ctx.gw.api('GET', '/gateways/keyed/logs?per_page=100');
+      expect(JSON.stringify(all.json)).not.toContain('sk-one');
+      // Every request that shared an entry.
+      const byKey = await ctx.gw.api(
+        'GET',
+        `/gateways/keyed/logs?per_page=100&${filter([{ key: 'cache_key', operator: 'eq', value: [shared] }])}`,
+      );
+      expect(byKey.status, JSON.stringify(byKey.json)).toBe(200);
+      expect((byKey.json.result as Array<{ id: string }>).map((r) => r.id).sort()).toEqual(
+        [miss.id, hit.id].sort(),
+      );
+      const unkeyed = await ctx.gw.api(
+        'GET',
+        `/gateways/keyed/logs?per_page=100&${filter([{ key: 'cache_key', operator: 'eq', value: [null] }])}`,
+      );
+      expect((unkeyed.json.result as Array<{ id: string }>).map((r) => r.id)).toEqual([uncached.id]);
+    });
+
     it('orders by the provider’s time and first byte, the logs without one (no answer) last', async () => {
       await gatewayLogging('first-bytes', []);
       const sent: Record<string, string> = {};

@@ -13,6 +13,7 @@ export const row = (i: number): LogRow => ({
   status_code: 200,
   success: 1,
   cached: 0,
+  cache_key: i % 5 === 0 ? `${String(i).padStart(4, '0')}`.repeat(16) : null,
   duration: i,
   upstream_duration: i % 4 === 0 ? null : Math.floor(i / 2),
   upstream_first_byte: i % 4 === 0 ? null : Math.floor(i / 3),

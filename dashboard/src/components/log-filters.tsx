@@ -12,6 +12,8 @@ export interface LogEntry {
   status_code: number;
   success: boolean;
   cached: boolean;
+  /** The cache key's digest when caching applied (hit or miss); requests with the same one share an entry. */
+  cache_key: string | null;
   duration: number;
   /** Milliseconds of `duration` spent on the provider call; null when none was made (e.g. a cache hit). */
   upstream_duration: number | null;

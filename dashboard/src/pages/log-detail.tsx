@@ -247,6 +247,17 @@ export function LogDetailPage({ id, gateway }: { id: string; gateway: string }) 
                 </dd>
                 <dt>Cached</dt>
                 <dd>{log.cached ? 'Yes, answered from the cache' : 'No'}</dd>
+                {log.cache_key ? (
+                  <>
+                    <dt>Cache key</dt>
+                    <dd
+                      class="mono"
+                      title="SHA-256 of the provider, endpoint, model, credentials and body, or of cf-aig-cache-key: requests with the same key share one entry"
+                    >
+                      {log.cache_key}
+                    </dd>
+                  </>
+                ) : null}
                 <dt>Step / attempt</dt>
                 <dd>
                   {log.step == null ? '—' : `step ${log.step}`} · attempt {log.attempt}
