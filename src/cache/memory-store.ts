@@ -11,6 +11,7 @@ import {
 
 interface Slot {
   scope: EntryScope;
+  key: string;
   entry: CachedResponse;
 }
 
@@ -34,12 +35,19 @@ export function memoryStore(maxBytes: number): MemoryStore {
       return lru.get(entryId(scope, key))?.entry;
     },
     async set(scope, key, entry, ttlSeconds) {
-      lru.set(entryId(scope, key), { scope, entry }, { ttl: ttlSeconds * 1000 });
+      lru.set(entryId(scope, key), { scope, key, entry }, { ttl: ttlSeconds * 1000 });
     },
     async purge(filter: PurgeFilter) {
+      if (filter.key !== undefined) {
+        // One entry: no walk over the others. An expired one is not counted (`get` is undefined).
+        const id = entryId(filter, filter.key);
+        const live = lru.get(id) !== undefined;
+        lru.delete(id);
+        return live ? 1 : 0;
+      }
       let n = 0;
       for (const [k, slot] of lru.entries()) {
-        if (!purgeTakes(filter, slot.scope)) continue;
+        if (!purgeTakes(filter, slot.scope, slot.key)) continue;
         lru.delete(k);
         n++;
       }

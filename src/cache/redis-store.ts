@@ -80,6 +80,12 @@ for i = 1, #popped, 2 do
 end
 return {n, redis.call('ZCARD', target)}`;
 
+/** KEYS: the entry, idx, idx:tags. ARGV: idx. Deletes one entry and takes it out of every index. */
+const PURGE_ONE_SCRIPT = `${INDEX_SETS}
+local n = redis.call('DEL', KEYS[1])
+forget(ARGV[1], KEYS[2], KEYS[3], KEYS[1])
+return n`;
+
 const PURGE_BATCH = 500;
 
 type Log = (level: 'warn', message: string) => void;
@@ -142,6 +148,8 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
     },
     async purge(f: PurgeFilter) {
       const idx = index(f);
+      if (f.key !== undefined)
+        return (await redis.eval(PURGE_ONE_SCRIPT, 3, entryKey(f, f.key), idx, `${idx}:tags`, idx)) as number;
       const suffix =
         f.provider !== undefined && f.model !== undefined
           ? `:pm:${f.provider}:${f.model}`

@@ -8,6 +8,7 @@ import { type CachedResponse, type CacheStore, type EntryScope, entryId, purgeTa
 /** An entry whose file is being written; `purged` once a purge has taken it. */
 interface Writing {
   scope: EntryScope;
+  key: string;
   entry: CachedResponse;
   purged?: boolean;
 }
@@ -89,6 +90,7 @@ export function sqliteStore(
   const purgeProvider = batchOf('account_id = ? AND gateway_id = ? AND provider = ?');
   const purgeModel = batchOf('account_id = ? AND gateway_id = ? AND model = ?');
   const purgeBoth = batchOf('account_id = ? AND gateway_id = ? AND provider = ? AND model = ?');
+  const purgeKey = batchOf('account_id = ? AND gateway_id = ? AND key = ?');
   const sweep = batchOf('expires_at <= ?');
   const sizeOfOne = db.prepare(
     'SELECT size, file FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND key = ?',
@@ -212,7 +214,7 @@ export function sqliteStore(
       if (files && size >= fileFrom) {
         file = files.name(key);
         const id = entryId(scope, key);
-        const mine: Writing = { scope, entry };
+        const mine: Writing = { scope, key, entry };
         writing.set(id, mine);
         try {
           await files.write(file, head, body);
@@ -259,19 +261,21 @@ export function sqliteStore(
     async purge(f) {
       let inFlight = 0;
       for (const [id, w] of writing) {
-        if (!purgeTakes(f, w.scope)) continue;
+        if (!purgeTakes(f, w.scope, w.key)) continue;
         w.purged = true;
         writing.delete(id);
         inFlight++;
       }
       const gone =
-        f.provider !== undefined && f.model !== undefined
-          ? await deleteInBatches(purgeBoth, [f.accountId, f.gatewayId, f.provider, f.model])
-          : f.provider !== undefined
-            ? await deleteInBatches(purgeProvider, [f.accountId, f.gatewayId, f.provider])
-            : f.model !== undefined
-              ? await deleteInBatches(purgeModel, [f.accountId, f.gatewayId, f.model])
-              : await deleteInBatches(purgeAll, [f.accountId, f.gatewayId]);
+        f.key !== undefined
+          ? await deleteInBatches(purgeKey, [f.accountId, f.gatewayId, f.key])
+          : f.provider !== undefined && f.model !== undefined
+            ? await deleteInBatches(purgeBoth, [f.accountId, f.gatewayId, f.provider, f.model])
+            : f.provider !== undefined
+              ? await deleteInBatches(purgeProvider, [f.accountId, f.gatewayId, f.provider])
+              : f.model !== undefined
+                ? await deleteInBatches(purgeModel, [f.accountId, f.gatewayId, f.model])
+                : await deleteInBatches(purgeAll, [f.accountId, f.gatewayId]);
       // Expired rows the sweep has not reached yet go too, but only live entries count, as in
       // the memory and Redis stores.
       const now = Date.now();

@@ -23,12 +23,16 @@ export interface CachedResponse {
  */
 export type NodeClaim = { kind: 'lead'; release(): void } | { kind: 'follow'; done: Promise<void> };
 
-/** Which entries a purge removes: a gateway's, optionally only one provider's and/or model's. */
+/**
+ * Which entries a purge removes: a gateway's, optionally only one provider's and/or model's, or
+ * the one entry with this key (a digest, as a log's `cache_key` shows it; never with the others).
+ */
 export interface PurgeFilter {
   accountId: string;
   gatewayId: string;
   provider?: string;
   model?: string;
+  key?: string;
 }
 
 /** Where an entry lives; stores index by these so purges by gateway, provider and model are cheap. */
@@ -71,9 +75,10 @@ export interface CacheStore {
 export const entryId = (scope: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string): string =>
   `${scope.accountId}\u0000${scope.gatewayId}\u0000${key}`;
 
-/** Whether a purge takes an entry of this scope. */
-export function purgeTakes(filter: PurgeFilter, scope: EntryScope): boolean {
+/** Whether a purge takes the entry with this scope and key. */
+export function purgeTakes(filter: PurgeFilter, scope: EntryScope, key: string): boolean {
   if (scope.accountId !== filter.accountId || scope.gatewayId !== filter.gatewayId) return false;
+  if (filter.key !== undefined && key !== filter.key) return false;
   if (filter.provider !== undefined && scope.provider !== filter.provider) return false;
   return filter.model === undefined || scope.model === filter.model;
 }

@@ -111,13 +111,14 @@ export function readPurge(self: string, payload: string | undefined): PurgeFilte
     const f = o.f;
     if (o.n === self || !f || typeof f['accountId'] !== 'string' || typeof f['gatewayId'] !== 'string')
       return undefined;
-    for (const k of ['provider', 'model'] as const)
+    for (const k of ['provider', 'model', 'key'] as const)
       if (f[k] !== undefined && typeof f[k] !== 'string') return undefined;
     return {
       accountId: f['accountId'],
       gatewayId: f['gatewayId'],
       ...(f['provider'] === undefined ? {} : { provider: f['provider'] as string }),
       ...(f['model'] === undefined ? {} : { model: f['model'] as string }),
+      ...(f['key'] === undefined ? {} : { key: f['key'] as string }),
     };
   } catch {
     return undefined;

@@ -3,7 +3,10 @@ import { findGateway } from './gateways.ts';
 import { requirePermission } from './request.ts';
 import type { Route } from './router.ts';
 
-/** `DELETE /gateways/{id}/cache[?provider=…&model=…]`: purge a gateway's cached responses. */
+/**
+ * `DELETE /gateways/{id}/cache[?provider=…&model=…]`: purge a gateway's cached responses;
+ * `?key=…` (a log's `cache_key`) purges the one entry.
+ */
 export const cacheRoutes: Route[] = [
   {
     method: 'DELETE',
@@ -14,8 +17,25 @@ export const cacheRoutes: Route[] = [
       findGateway(app, accountId, id);
       // With no filter this purges the whole gateway, so a misspelt filter must not become that.
       for (const name of query.keys()) {
-        if (name !== 'provider' && name !== 'model')
-          throw new ApiError(400, 7001, `DELETE /cache takes provider and model; got "${name.slice(0, 64)}"`);
+        if (name !== 'provider' && name !== 'model' && name !== 'key')
+          throw new ApiError(
+            400,
+            7001,
+            `DELETE /cache takes provider and model, or key; got "${name.slice(0, 64)}"`,
+          );
+      }
+      const key = query.get('key');
+      if (key !== null) {
+        if (!/^[0-9a-f]{64}$/.test(key))
+          throw new ApiError(
+            400,
+            7001,
+            `key must be a cache key as a log's cache_key shows it: 64 lowercase hex digits; got "${key.slice(0, 80)}"`,
+            ['key'],
+          );
+        if (query.has('provider') || query.has('model'))
+          throw new ApiError(400, 7001, 'key names one entry: send it without provider or model');
+        return { result: { purged: await app.cache.purge({ accountId, gatewayId: id, key }) } };
       }
       const provider = query.get('provider') ?? undefined;
       const model = query.get('model') ?? undefined;

@@ -143,6 +143,23 @@ export function describeCacheStore(name: string, make: MakeStore, opts: { skip?:
       expect(await text(s(), scope('purge-other'), 'k5')).toBe('hello');
     });
 
+    it('purges one entry by its key, and no other', async () => {
+      const gw = 'purge-key';
+      await s().set(scope(gw, 'openai', 'a'), 'k1', entry(), 60);
+      await s().set(scope(gw, 'openai', 'a'), 'k2', entry(), 60);
+      await s().set(scope('purge-key-other', 'openai', 'a'), 'k1', entry(), 60);
+      expect(await s().purge({ accountId: 'local', gatewayId: gw, key: 'k1' })).toBe(1);
+      expect(await s().get(scope(gw), 'k1')).toBeUndefined();
+      expect(await text(s(), scope(gw), 'k2')).toBe('hello');
+      expect(await text(s(), scope('purge-key-other'), 'k1')).toBe('hello');
+      expect(await s().purge({ accountId: 'local', gatewayId: gw, key: 'k1' })).toBe(0);
+      // Set again, it is purged again by the other filters: its indexes were left right.
+      await s().set(scope(gw, 'openai', 'b'), 'k1', entry(), 60);
+      expect(await s().purge({ accountId: 'local', gatewayId: gw, model: 'a' })).toBe(1);
+      expect(await s().purge({ accountId: 'local', gatewayId: gw, model: 'b' })).toBe(1);
+      expect(await s().get(scope(gw), 'k1')).toBeUndefined();
+    });
+
     it('purges by model alone', async () => {
       const gw = 'purge-model';
       await s().set(scope(gw, 'openai', 'm'), 'k1', entry(), 60);

@@ -55,6 +55,9 @@ describe('cache purge announcements', () => {
   it('a filter NOTIFY carries goes as it is', () => {
     const f = { ...base, provider: 'openai', model: 'gpt-4o' };
     expect(readPurge('node-b', purgePayload('node-a', f))).toEqual(f);
+    const one = { ...base, key: 'ab'.repeat(32) };
+    expect(readPurge('node-b', purgePayload('node-a', one))).toEqual(one);
+    expect(readPurge('node-b', JSON.stringify({ n: 'node-a', f: { ...base, key: 7 } }))).toBeUndefined();
   });
 
   it('one it cannot carry is widened, never dropped: other nodes purge more, not nothing', () => {

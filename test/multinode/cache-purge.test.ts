@@ -68,6 +68,21 @@ describe.skipIf(POSTGRES.skip)('cache purges across two nodes with their own sto
     expect(await purgedOnB()).toBe(true);
   });
 
+  it('a purge of one entry by its key reaches the other node too', async () => {
+    await cachedOnBoth();
+    // The same request has the same key on both nodes; a different key leaves B's entry.
+    const other = await nodes.a.api('DELETE', `/gateways/cached/cache?key=${'0'.repeat(64)}`);
+    expect(other.json.result.purged).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await ask(nodes.b)).toBe('HIT');
+    await nodes.a.flushLogs();
+    const logs = await nodes.a.api('GET', '/gateways/cached/logs?per_page=1');
+    const key = logs.json.result[0].cache_key as string;
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect((await nodes.a.api('DELETE', `/gateways/cached/cache?key=${key}`)).json.result.purged).toBe(1);
+    expect(await purgedOnB()).toBe(true);
+  });
+
   it('updating the gateway with cache_invalidate_on_update on one node purges the other', async () => {
     await cachedOnBoth();
     const updated = await nodes.a.api('PUT', '/gateways/cached', {

@@ -286,11 +286,44 @@ for (const store of CACHE_STORES) {
       // A misspelt filter is refused rather than read as "purge everything".
       const typo = await gw.api('DELETE', '/gateways/cached/cache?modle=gpt-4o-mini');
       expect(typo.status).toBe(400);
-      expect(typo.json.errors[0].message).toMatch(/DELETE \/cache takes provider and model; got "modle"/);
+      expect(typo.json.errors[0].message).toMatch(
+        /DELETE \/cache takes provider and model, or key; got "modle"/,
+      );
       expect((await send('cached')).headers['cf-aig-cache-status']).toBe('HIT');
       const all = await gw.api('DELETE', '/gateways/cached/cache');
       expect(all.json.result.purged).toBe(2);
       expect((await gw.api('DELETE', '/gateways/nope/cache')).status).toBe(404);
+    });
+
+    it('purges the one entry a log’s cache_key names', async () => {
+      const first = await send('cached', { body: body('one') });
+      await send('cached', { body: body('two') });
+      expect((await send('cached', { body: body('one') })).headers['cf-aig-cache-status']).toBe('HIT');
+      await gw.flushLogs();
+      const log = await gw.api('GET', `/gateways/cached/logs/${first.headers['cf-aig-log-id']}`);
+      const key = log.json.result.cache_key as string;
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+      const purged = await gw.api('DELETE', `/gateways/cached/cache?key=${key}`);
+      expect(purged.status, JSON.stringify(purged.json)).toBe(200);
+      expect(purged.json.result.purged).toBe(1);
+      expect((await send('cached', { body: body('one') })).headers['cf-aig-cache-status']).toBe('MISS');
+      expect((await send('cached', { body: body('two') })).headers['cf-aig-cache-status']).toBe('HIT');
+      // Another gateway's entry under the same key is its own.
+      await send('volatile', { body: body('one') });
+      expect((await gw.api('DELETE', `/gateways/cached/cache?key=${key}`)).json.result.purged).toBe(1);
+      expect((await send('volatile', { body: body('one') })).headers['cf-aig-cache-status']).toBe('HIT');
+      // Gone already: nothing to purge, and not an error.
+      expect((await gw.api('DELETE', `/gateways/cached/cache?key=${key}`)).json.result.purged).toBe(0);
+      const bad = await gw.api('DELETE', '/gateways/cached/cache?key=sk-one');
+      expect(bad.status).toBe(400);
+      expect(bad.json.errors[0].message).toBe(
+        'key must be a cache key as a log\'s cache_key shows it: 64 lowercase hex digits; got "sk-one"',
+      );
+      const mixed = await gw.api('DELETE', `/gateways/cached/cache?key=${key}&provider=openai`);
+      expect(mixed.status).toBe(400);
+      expect(mixed.json.errors[0].message).toBe('key names one entry: send it without provider or model');
+      // Neither refusal purged anything.
+      expect((await send('cached', { body: body('two') })).headers['cf-aig-cache-status']).toBe('HIT');
     });
 
     it('updating a gateway with cache_invalidate_on_update purges its entries', async () => {
