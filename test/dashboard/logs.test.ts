@@ -21,7 +21,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
   let mock: MockUpstream;
   let browser: Browser;
   let page: Page;
-  const ids = { plain: '', streamed: '', tagged: '', bare: '', failed: '' };
+  const ids = { plain: '', streamed: '', tagged: '', bare: '', failed: '', cached: '' };
 
   async function chat(
     model: string,
@@ -375,11 +375,25 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     await cachedCall.text();
     expect(cachedCall.headers.get('cf-aig-cache-status')).toBe('MISS');
     const cachedId = cachedCall.headers.get('cf-aig-log-id')!;
+    ids.cached = cachedId;
     await gw.flushLogs();
     const cacheKey = (await gw.api('GET', `/gateways/keyed/logs/${cachedId}`)).json.result.cache_key;
     expect(cacheKey).toMatch(/^[0-9a-f]{64}$/);
     await page.goto(`${gw.url}/#/logs/${cachedId}?gateway=keyed`);
     await page.getByRole('definition').filter({ hasText: cacheKey }).waitFor(WAIT);
+    // Purged from here, the entry alone: the same request misses once more.
+    await page.getByRole('button', { name: 'Purge this entry' }).click();
+    await page.getByText('Purged: the next identical request goes to the provider.').waitFor(WAIT);
+    // Pressed again, there is nothing left to purge, and it says so.
+    await page.getByRole('button', { name: 'Purge this entry' }).click();
+    await page.getByText('Nothing to purge: the entry had expired or was purged already.').waitFor(WAIT);
+    const again = await fetch(`${gw.gatewayUrl('keyed')}/openai/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Cache me' }] }),
+    });
+    await again.text();
+    expect(again.headers.get('cf-aig-cache-status')).toBe('MISS');
 
     await page.goto(`${gw.url}/#/logs/${ids.bare}?gateway=default`);
     await page.getByRole('region', { name: 'Response' }).getByText('Body not stored').waitFor(WAIT);
@@ -490,6 +504,13 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
       await expect(reader.getByRole('button', { name: 'Thumbs down' }).count()).resolves.toBe(0);
       await expect(reader.getByRole('button', { name: 'Save score' }).count()).resolves.toBe(0);
       await expect(reader.getByLabel('Score (0–100)').count()).resolves.toBe(0);
+      // A cached request's key is shown, but purging its entry takes edit.
+      await reader.goto(`${gw.url}/#/logs/${ids.cached}?gateway=keyed`);
+      await reader
+        .getByRole('term')
+        .filter({ hasText: /^Cache key$/ })
+        .waitFor(WAIT);
+      await expect(reader.getByRole('button', { name: 'Purge this entry' }).count()).resolves.toBe(0);
     } finally {
       await context.close();
     }

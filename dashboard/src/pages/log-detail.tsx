@@ -162,6 +162,34 @@ function Feedback({ log, path, onSaved }: { log: LogDetail; path: string; onSave
   );
 }
 
+/** The cache entry this log's request used or made: purged alone, so a bad answer stops being served. */
+function CacheEntry({ gateway, cacheKey }: { gateway: string; cacheKey: string }) {
+  const { api } = useSession();
+  const purging = useAction();
+  const purge = () =>
+    purging.run(async () => {
+      const { result } = await api.request<{ purged: number }>(
+        'DELETE',
+        `/gateways/${encodeURIComponent(gateway)}/cache?key=${cacheKey}`,
+      );
+      return result.purged > 0
+        ? 'Purged: the next identical request goes to the provider.'
+        : 'Nothing to purge: the entry had expired or was purged already.';
+    });
+  return (
+    <Panel title="Cache entry">
+      <ErrorBox error={purging.error} />
+      <p class="muted">Identical requests get the stored answer until it expires.</p>
+      <button type="button" disabled={purging.busy} onClick={purge}>
+        Purge this entry
+      </button>
+      <p class="muted" role="status">
+        {purging.done}
+      </p>
+    </Panel>
+  );
+}
+
 export function LogDetailPage({ id, gateway }: { id: string; gateway: string }) {
   const { api, identity } = useSession();
   const path = `/gateways/${encodeURIComponent(gateway)}/logs/${encodeURIComponent(id)}`;
@@ -289,6 +317,9 @@ export function LogDetailPage({ id, gateway }: { id: string; gateway: string }) 
             <div class="grid">
               {canEdit(identity, gateway) ? (
                 <Feedback key={log.id} log={log} path={path} onSaved={setLog} />
+              ) : null}
+              {log.cache_key && canEdit(identity, gateway) ? (
+                <CacheEntry key={log.cache_key} gateway={gateway} cacheKey={log.cache_key} />
               ) : null}
               <Panel title="Metadata">
                 {meta && Object.keys(meta).length > 0 ? (
