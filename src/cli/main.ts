@@ -18,6 +18,7 @@ const COMMANDS: Record<
   keys: { summary: 'store, list, rotate and remove provider keys (BYOK)', load: () => import('./keys.ts') },
   providers: { summary: 'add and list custom providers', load: () => import('./providers.ts') },
   logs: { summary: "follow a gateway's log as it is written (tail)", load: () => import('./logs.ts') },
+  cache: { summary: "purge a gateway's cached answers, or one entry", load: () => import('./cache.ts') },
   prices: { summary: 'what a model costs, and where the price came from', load: () => import('./prices.ts') },
 };
 
