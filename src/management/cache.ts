@@ -26,11 +26,12 @@ export const cacheRoutes: Route[] = [
       }
       const key = query.get('key');
       if (key !== null) {
+        // Not echoed: a key pasted into the wrong place (a provider's) must not come back in an answer.
         if (!/^[0-9a-f]{64}$/.test(key))
           throw new ApiError(
             400,
             7001,
-            `key must be a cache key as a log's cache_key shows it: 64 lowercase hex digits; got "${key.slice(0, 80)}"`,
+            `key must be a cache key as a log's cache_key shows it: 64 lowercase hex digits; got ${key.length} characters that are not that`,
             ['key'],
           );
         if (query.has('provider') || query.has('model'))
