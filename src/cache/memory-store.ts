@@ -37,6 +37,10 @@ export function memoryStore(maxBytes: number): MemoryStore {
     async set(scope, key, entry, ttlSeconds) {
       lru.set(entryId(scope, key), { scope, key, entry }, { ttl: ttlSeconds * 1000 });
     },
+    async expiresAt(scope, key) {
+      const left = lru.getRemainingTTL(entryId(scope, key));
+      return left > 0 && Number.isFinite(left) ? Math.round(Date.now() + left) : undefined;
+    },
     async purge(filter: PurgeFilter) {
       if (filter.key !== undefined) {
         // One entry: no walk over the others. An expired one is not counted (`get` is undefined).

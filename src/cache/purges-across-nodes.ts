@@ -30,6 +30,7 @@ export function purgesAcrossNodes(
     name: store.name,
     get: (scope, key) => store.get(scope, key),
     set: (scope, key, entry, ttl) => store.set(scope, key, entry, ttl),
+    expiresAt: (scope, key) => store.expiresAt(scope, key),
     async purge(filter) {
       const purged = await store.purge(filter);
       feed.publishPurge(filter);

@@ -120,6 +120,15 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
         return undefined;
       }
     },
+    async expiresAt(scope, key) {
+      try {
+        const left = await redis.pttl(entryKey(scope, key));
+        return left > 0 ? Date.now() + left : undefined;
+      } catch (err) {
+        down(err);
+        return undefined;
+      }
+    },
     claim(scope, key) {
       return claims.claim(entryKey(scope, key), claimKey(scope, key));
     },

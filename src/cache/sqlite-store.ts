@@ -10,6 +10,7 @@ interface Writing {
   scope: EntryScope;
   key: string;
   entry: CachedResponse;
+  expiresAt: number;
   purged?: boolean;
 }
 
@@ -92,6 +93,9 @@ export function sqliteStore(
   const purgeBoth = batchOf('account_id = ? AND gateway_id = ? AND provider = ? AND model = ?');
   const purgeKey = batchOf('account_id = ? AND gateway_id = ? AND key = ?');
   const sweep = batchOf('expires_at <= ?');
+  const expiryOf = db.prepare(
+    'SELECT expires_at FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND key = ? AND expires_at > ?',
+  );
   const sizeOfOne = db.prepare(
     'SELECT size, file FROM cache_entries WHERE account_id = ? AND gateway_id = ? AND key = ?',
   );
@@ -214,7 +218,7 @@ export function sqliteStore(
       if (files && size >= fileFrom) {
         file = files.name(key);
         const id = entryId(scope, key);
-        const mine: Writing = { scope, key, entry };
+        const mine: Writing = { scope, key, entry, expiresAt: Date.now() + ttlSeconds * 1000 };
         writing.set(id, mine);
         try {
           await files.write(file, head, body);
@@ -257,6 +261,12 @@ export function sqliteStore(
         files?.drop(file);
         failed(`storing an entry failed (${(err as Error).message})`);
       }
+    },
+    async expiresAt(scope, key) {
+      const row = expiryOf.get(scope.accountId, scope.gatewayId, key, Date.now()) as
+        | { expires_at: number | bigint }
+        | undefined;
+      return row ? Number(row.expires_at) : writing.get(entryId(scope, key))?.expiresAt;
     },
     async purge(f) {
       let inFlight = 0;

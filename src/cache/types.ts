@@ -51,6 +51,8 @@ export interface CacheStore {
   readonly name: 'memory' | 'sqlite' | 'redis';
   get(scope: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string): Promise<CachedResponse | undefined>;
   set(scope: EntryScope, key: string, entry: CachedResponse, ttlSeconds: number): Promise<void>;
+  /** When a live entry expires (epoch ms), for the API that shows an entry; undefined when there is none. */
+  expiresAt(scope: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string): Promise<number | undefined>;
   /** Returns how many entries were removed. */
   purge(filter: PurgeFilter): Promise<number>;
   /**

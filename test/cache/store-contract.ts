@@ -143,6 +143,20 @@ export function describeCacheStore(name: string, make: MakeStore, opts: { skip?:
       expect(await text(s(), scope('purge-other'), 'k5')).toBe('hello');
     });
 
+    it('tells when a live entry expires, and nothing for one that is gone', async () => {
+      const gw = 'expiry';
+      const before = Date.now();
+      await s().set(scope(gw), 'k', entry(), 60);
+      const at = await s().expiresAt(scope(gw), 'k');
+      expect(at).toBeGreaterThanOrEqual(before + 59_000);
+      // The memory store's clock is the monotonic one, a few ms apart from the wall clock.
+      expect(at).toBeLessThanOrEqual(Date.now() + 60_050);
+      expect(await s().expiresAt(scope(gw), 'missing')).toBeUndefined();
+      await s().set(scope(gw), 'short', entry(), 1);
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(await s().expiresAt(scope(gw), 'short')).toBeUndefined();
+    });
+
     it('purges one entry by its key, and no other', async () => {
       const gw = 'purge-key';
       await s().set(scope(gw, 'openai', 'a'), 'k1', entry(), 60);

@@ -381,9 +381,15 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     expect(cacheKey).toMatch(/^[0-9a-f]{64}$/);
     await page.goto(`${gw.url}/#/logs/${cachedId}?gateway=keyed`);
     await page.getByRole('definition').filter({ hasText: cacheKey }).waitFor(WAIT);
+    // The entry is there, until the gateway's TTL runs out.
+    const shown = (await gw.api('GET', `/gateways/keyed/cache/${cacheKey}`)).json.result;
+    const expires = page.locator('dl[aria-label="Cache entry"] dd').nth(1);
+    await expires.waitFor(WAIT);
+    await expect(expires.getAttribute('title')).resolves.toBe(shown.expires_at);
     // Purged from here, the entry alone: the same request misses once more.
     await page.getByRole('button', { name: 'Purge this entry' }).click();
     await page.getByText('Purged: the next identical request goes to the provider.').waitFor(WAIT);
+    await page.getByText('Not in the cache now: it expired or was purged.').waitFor(WAIT);
     // Pressed again, there is nothing left to purge, and it says so.
     await page.getByRole('button', { name: 'Purge this entry' }).click();
     await page.getByText('Nothing to purge: the entry had expired or was purged already.').waitFor(WAIT);
@@ -510,6 +516,8 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
         .getByRole('term')
         .filter({ hasText: /^Cache key$/ })
         .waitFor(WAIT);
+      // It sees the entry (the MISS above stored it again), but purging it takes edit.
+      await reader.locator('dl[aria-label="Cache entry"]').waitFor(WAIT);
       await expect(reader.getByRole('button', { name: 'Purge this entry' }).count()).resolves.toBe(0);
     } finally {
       await context.close();

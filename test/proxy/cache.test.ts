@@ -303,6 +303,24 @@ for (const store of CACHE_STORES) {
       const log = await gw.api('GET', `/gateways/cached/logs/${first.headers['cf-aig-log-id']}`);
       const key = log.json.result.cache_key as string;
       expect(key).toMatch(/^[0-9a-f]{64}$/);
+      // What the entry holds and until when (the gateway's TTL is 300 s).
+      const shown = await gw.api('GET', `/gateways/cached/cache/${key}`);
+      expect(shown.status, JSON.stringify(shown.json)).toBe(200);
+      expect(shown.json.result).toMatchObject({
+        key,
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        status: 200,
+        content_type: 'application/json',
+        stream: false,
+      });
+      expect(shown.json.result.size).toBeGreaterThan(0);
+      expect(shown.json.result.tokens_in).toBeGreaterThan(0);
+      const stored = Date.parse(shown.json.result.stored_at);
+      const expires = Date.parse(shown.json.result.expires_at);
+      expect(Math.abs(stored - Date.now())).toBeLessThan(60_000);
+      expect(expires - stored).toBeGreaterThan(290_000);
+      expect(expires - stored).toBeLessThanOrEqual(301_000);
       const purged = await gw.api('DELETE', `/gateways/cached/cache?key=${key}`);
       expect(purged.status, JSON.stringify(purged.json)).toBe(200);
       expect(purged.json.result.purged).toBe(1);
@@ -312,8 +330,14 @@ for (const store of CACHE_STORES) {
       await send('volatile', { body: body('one') });
       expect((await gw.api('DELETE', `/gateways/cached/cache?key=${key}`)).json.result.purged).toBe(1);
       expect((await send('volatile', { body: body('one') })).headers['cf-aig-cache-status']).toBe('HIT');
-      // Gone already: nothing to purge, and not an error.
+      // Gone already: nothing to purge, and not an error; nothing to show, and a 404 that says why.
       expect((await gw.api('DELETE', `/gateways/cached/cache?key=${key}`)).json.result.purged).toBe(0);
+      const gone = await gw.api('GET', `/gateways/cached/cache/${key}`);
+      expect(gone.status).toBe(404);
+      expect(gone.json.errors[0].message).toBe(
+        `No cache entry ${key} in gateway "cached": it expired, was purged, or was never stored`,
+      );
+      expect((await gw.api('GET', '/gateways/cached/cache/sk-one')).status).toBe(400);
       const bad = await gw.api('DELETE', '/gateways/cached/cache?key=sk-one');
       expect(bad.status).toBe(400);
       expect(bad.json.errors[0].message).toBe(

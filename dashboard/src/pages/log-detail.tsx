@@ -162,27 +162,67 @@ function Feedback({ log, path, onSaved }: { log: LogDetail; path: string; onSave
   );
 }
 
-/** The cache entry this log's request used or made: purged alone, so a bad answer stops being served. */
-function CacheEntry({ gateway, cacheKey }: { gateway: string; cacheKey: string }) {
+/** `GET …/cache/{key}`: what an entry holds and until when. */
+interface CacheEntryInfo {
+  stored_at: string;
+  expires_at: string | null;
+  size: number;
+}
+
+/**
+ * The cache entry this log's request used or made: whether it is still there and until when, and
+ * (with edit) a purge of it alone, so a bad answer stops being served. Null when it is gone.
+ */
+function CacheEntry({
+  gateway,
+  cacheKey,
+  editable,
+}: {
+  gateway: string;
+  cacheKey: string;
+  editable: boolean;
+}) {
   const { api } = useSession();
+  const path = `/gateways/${encodeURIComponent(gateway)}/cache`;
+  const entry = useLoad(
+    () =>
+      api
+        .get<CacheEntryInfo>(`${path}/${cacheKey}`)
+        .catch((err: unknown) =>
+          err instanceof ApiFailure && err.status === 404 ? null : Promise.reject(err),
+        ),
+    [path, cacheKey],
+  );
   const purging = useAction();
   const purge = () =>
     purging.run(async () => {
-      const { result } = await api.request<{ purged: number }>(
-        'DELETE',
-        `/gateways/${encodeURIComponent(gateway)}/cache?key=${cacheKey}`,
-      );
+      const { result } = await api.request<{ purged: number }>('DELETE', `${path}?key=${cacheKey}`);
+      entry.reload();
       return result.purged > 0
         ? 'Purged: the next identical request goes to the provider.'
         : 'Nothing to purge: the entry had expired or was purged already.';
     });
+  const info = entry.data;
   return (
     <Panel title="Cache entry">
-      <ErrorBox error={purging.error} />
-      <p class="muted">Identical requests get the stored answer until it expires.</p>
-      <button type="button" disabled={purging.busy} onClick={purge}>
-        Purge this entry
-      </button>
+      <ErrorBox error={entry.error ?? purging.error} />
+      {info === undefined ? null : info === null ? (
+        <p class="muted">Not in the cache now: it expired or was purged.</p>
+      ) : (
+        <dl class="facts" aria-label="Cache entry">
+          <dt>Stored</dt>
+          <dd title={info.stored_at}>{format.time(info.stored_at)}</dd>
+          <dt>Expires</dt>
+          <dd title={info.expires_at ?? undefined}>{info.expires_at ? format.time(info.expires_at) : '—'}</dd>
+          <dt>Size</dt>
+          <dd>{bytes(info.size)}</dd>
+        </dl>
+      )}
+      {editable ? (
+        <button type="button" disabled={purging.busy} onClick={purge}>
+          Purge this entry
+        </button>
+      ) : null}
       <p class="muted" role="status">
         {purging.done}
       </p>
@@ -318,8 +358,13 @@ export function LogDetailPage({ id, gateway }: { id: string; gateway: string }) 
               {canEdit(identity, gateway) ? (
                 <Feedback key={log.id} log={log} path={path} onSaved={setLog} />
               ) : null}
-              {log.cache_key && canEdit(identity, gateway) ? (
-                <CacheEntry key={log.cache_key} gateway={gateway} cacheKey={log.cache_key} />
+              {log.cache_key ? (
+                <CacheEntry
+                  key={log.cache_key}
+                  gateway={gateway}
+                  cacheKey={log.cache_key}
+                  editable={canEdit(identity, gateway)}
+                />
               ) : null}
               <Panel title="Metadata">
                 {meta && Object.keys(meta).length > 0 ? (
