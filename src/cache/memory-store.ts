@@ -13,6 +13,8 @@ interface Slot {
   scope: EntryScope;
   key: string;
   entry: CachedResponse;
+  /** Absolute, so every read of it tells the same instant (a remaining TTL drifts by the read's time). */
+  expiresAt: number;
 }
 
 export interface MemoryStore extends CacheStore {
@@ -35,11 +37,13 @@ export function memoryStore(maxBytes: number): MemoryStore {
       return lru.get(entryId(scope, key))?.entry;
     },
     async set(scope, key, entry, ttlSeconds) {
-      lru.set(entryId(scope, key), { scope, key, entry }, { ttl: ttlSeconds * 1000 });
+      const ttl = ttlSeconds * 1000;
+      lru.set(entryId(scope, key), { scope, key, entry, expiresAt: Date.now() + ttl }, { ttl });
     },
     async expiresAt(scope, key) {
-      const left = lru.getRemainingTTL(entryId(scope, key));
-      return left > 0 && Number.isFinite(left) ? Math.round(Date.now() + left) : undefined;
+      // `peek`: looking at an entry must not make it the most recently used.
+      const at = lru.peek(entryId(scope, key))?.expiresAt;
+      return at !== undefined && at > Date.now() ? at : undefined;
     },
     async purge(filter: PurgeFilter) {
       if (filter.key !== undefined) {

@@ -108,6 +108,7 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
   const claimKey = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string) =>
     `gatehouse:cache-claim:${base(s)}:${key}`;
   const claims = new RedisClaims(redis, down);
+  let absoluteExpiry = true;
 
   return {
     name: 'redis',
@@ -122,7 +123,18 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
     },
     async expiresAt(scope, key) {
       try {
-        const left = await redis.pttl(entryKey(scope, key));
+        const id = entryKey(scope, key);
+        // PEXPIRETIME (Redis 7) tells the instant itself; before 7, the remaining TTL from now.
+        if (absoluteExpiry) {
+          try {
+            const at = await redis.pexpiretime(id);
+            return at > 0 ? at : undefined;
+          } catch (err) {
+            if (!/unknown command/i.test(String((err as Error).message))) throw err;
+            absoluteExpiry = false;
+          }
+        }
+        const left = await redis.pttl(id);
         return left > 0 ? Date.now() + left : undefined;
       } catch (err) {
         down(err);
