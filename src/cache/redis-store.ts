@@ -1,12 +1,13 @@
+import { atMostEvery, sinceLastReport } from '../util/at-most-every.ts';
 import { connectRedis } from '../util/redis-client.ts';
-import { decodeEntry, encodeEntry } from './codec.ts';
+import { decodeCompressedEntry, encodeCompressedEntry, encodeEntry } from './codec.ts';
 import { RELEASE_WITH_WRITE, RedisClaims } from './redis-claims.ts';
 import type { CacheStore, EntryScope, PurgeFilter } from './types.ts';
 
 /**
  * Entries in Redis, shared by every gateway node. Layout, with `idx` = gatehouse:cache-index:{account}:{gateway}
  * (account and gateway ids are letters, digits, "_" and "-", so ":" separates without ambiguity):
- *   gatehouse:cache:{account}:{gateway}:{key}   string: the `codec.ts` entry, with a PX ttl
+ *   gatehouse:cache:{account}:{gateway}:{key}   string: the `codec.ts` entry (a body from 4 KiB compressed), with a PX ttl
  *   idx                                         sorted set: every entry key of the gateway, scored by when it expires
  *   idx:p:{provider} / idx:m:{model} / idx:pm:{provider}:{model}   sorted sets: the same, by provider, model, both
  *   idx:tags                                    hash: entry key → "{provider}\n{model}", which sets hold it
@@ -87,6 +88,8 @@ forget(ARGV[1], KEYS[2], KEYS[3], KEYS[1])
 return n`;
 
 const PURGE_BATCH = 500;
+/** An entry that cannot be read is reported at most this often. */
+const UNREADABLE_REPORT_MS = 60_000;
 
 type Log = (level: 'warn', message: string) => void;
 
@@ -108,16 +111,31 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
   const claimKey = (s: Pick<EntryScope, 'accountId' | 'gatewayId'>, key: string) =>
     `gatehouse:cache-claim:${base(s)}:${key}`;
   const claims = new RedisClaims(redis, down);
+  const unreadable = atMostEvery(UNREADABLE_REPORT_MS, (reason, times) =>
+    log(
+      'warn',
+      `cache: an entry in Redis could not be read (${reason}); answered as a miss${sinceLastReport(times, 'unreadable entries')}`,
+    ),
+  );
   let absoluteExpiry = true;
 
   return {
     name: 'redis',
     async get(scope, key) {
+      let bytes: Buffer | null;
       try {
-        const bytes = await redis.getBuffer(entryKey(scope, key));
-        return bytes ? decodeEntry(bytes) : undefined;
+        bytes = await redis.getBuffer(entryKey(scope, key));
       } catch (err) {
         down(err);
+        return undefined;
+      }
+      if (!bytes) return undefined;
+      try {
+        return await decodeCompressedEntry(bytes);
+      } catch (err) {
+        // Bytes that are not an entry (another program's value under our key, a node of a later
+        // version) are a miss, and the answer stored then replaces them. Redis itself is fine.
+        unreadable((err as Error).message);
         return undefined;
       }
     },
@@ -147,6 +165,8 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
     async set(scope, key, entry, ttlSeconds) {
       const idx = index(scope);
       const claim = claimKey(scope, key);
+      // Compressing fails only short of memory; the entry is then stored as it is.
+      const value = await encodeCompressedEntry(entry).catch(() => encodeEntry(entry));
       const token = claims.token(claim);
       try {
         await redis.eval(
@@ -156,7 +176,7 @@ export async function redisStore(url: string, opts: { log?: Log } = {}): Promise
           idx,
           `${idx}:tags`,
           claim,
-          encodeEntry(entry),
+          value,
           String(Math.round(ttlSeconds * 1000)),
           idx,
           `${scope.provider}\n${scope.model ?? ''}`,

@@ -214,6 +214,78 @@ describe.skipIf(SKIP_REDIS)('redis store', () => {
     }
   });
 
+  it('compresses a body from 4 KiB unless that saves little, and reads every form back', async () => {
+    const { url } = await redisServer();
+    const store = await redisStore(url);
+    const redis = new Redis(url);
+    const stored = (key: string) => redis.getBuffer(`gatehouse:cache:local:g1:${key}`);
+    try {
+      // A streamed answer: 300 SSE frames, the same JSON envelope each time with another token.
+      const frames: number[] = [];
+      let sse = '';
+      for (let i = 0; i < 300; i++) {
+        sse += `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"token ${i} "}}]}\n\n`;
+        frames.push(Buffer.byteLength(sse));
+      }
+      const stream = entry(sse, frames);
+      await store.set(scope(), 'stream', stream, 60);
+      const packed = (await stored('stream'))!;
+      expect(packed.length).toBeLessThan(stream.body.length / 5);
+      const got = await store.get(scope(), 'stream');
+      expect(got?.body.toString()).toBe(sse);
+      expect(got?.frames).toEqual(frames);
+      expect(got?.headers).toEqual(stream.headers);
+
+      // Below 4 KiB, and bytes that do not compress (an image), are stored as they are: the
+      // format earlier versions wrote, whose first byte is the head length's high byte, 0.
+      await store.set(scope(), 'small', entry('x'.repeat(4095)), 60);
+      const noise = randomBytes(8192);
+      await store.set(scope(), 'noise', entry(noise), 60);
+      for (const [key, body] of [
+        ['small', Buffer.from('x'.repeat(4095))],
+        ['noise', noise],
+      ] as const) {
+        const raw = (await stored(key))!;
+        expect(raw[0], key).toBe(0);
+        expect(raw.length, key).toBeGreaterThan(body.length);
+        expect((await store.get(scope(), key))?.body.equals(body), key).toBe(true);
+      }
+    } finally {
+      redis.disconnect();
+      await store.close();
+    }
+  });
+
+  it('an entry it cannot read is a miss, reported at most once a minute, and Redis stays in use', async () => {
+    const { url } = await redisServer();
+    const warnings: string[] = [];
+    const store = await redisStore(url, { log: (_level, message) => warnings.push(message) });
+    const redis = new Redis(url);
+    try {
+      await redis.set('gatehouse:cache:local:g1:foreign', 'not an entry');
+      await redis.set(
+        'gatehouse:cache:local:g1:broken',
+        // The marker, a body of 4 096 bytes, a head of 2 bytes ("{}"), then bytes that do not inflate.
+        Buffer.concat([
+          Buffer.of(0x7a, 0, 0, 0x10, 0, 0, 0, 0, 2),
+          Buffer.from('{}'),
+          Buffer.alloc(40, 0xff),
+        ]),
+      );
+      expect(await store.get(scope(), 'foreign')).toBeUndefined();
+      expect(await store.get(scope(), 'broken')).toBeUndefined();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^cache: an entry in Redis could not be read \(.+\); answered as a miss$/);
+      // Not taken for an outage: the answer stored next replaces the bytes, and is read.
+      await store.set(scope(), 'foreign', entry('fresh'), 60);
+      expect((await store.get(scope(), 'foreign'))?.body.toString()).toBe('fresh');
+      expect(warnings).toHaveLength(1);
+    } finally {
+      redis.disconnect();
+      await store.close();
+    }
+  });
+
   it('claims: one node leads per entry, kept past its lifetime while held; the write or a release lets the others go', async () => {
     const { url } = await redisServer();
     const [nodeA, nodeB] = [await redisStore(url), await redisStore(url)];

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -18,10 +19,12 @@ for (const store of CACHE_STORES) {
     let gw: TestGateway;
     let mock: MockUpstream;
     let teardown: () => Promise<void> = async () => undefined;
+    let env: Record<string, string> = {};
 
     beforeAll(async () => {
       const started = await store.setup();
       teardown = started.teardown;
+      env = started.env;
       ({ gw, mock } = await startWithMock(started.env));
       const gws = gw.gatehouse.app.gateways;
       await gws.create('local', 'cached', { ...DEFAULT_SETTINGS, cache_ttl: 300 });
@@ -249,6 +252,16 @@ for (const store of CACHE_STORES) {
       // Written in the background: the hit above was answered from memory if it came first.
       if (store.name === 'sqlite') await vi.waitFor(() => expect(files()).toHaveLength(1));
       else expect(files()).toEqual([]);
+      if (store.name === 'redis') {
+        // Redis holds it compressed (these bytes repeat every 256), and the hit above was it, restored.
+        const redis = new Redis(env['GATEHOUSE_REDIS_URL']!);
+        try {
+          const [key] = await redis.keys('gatehouse:cache:local:cached:*');
+          expect(await redis.strlen(key!)).toBeLessThan(30_000);
+        } finally {
+          redis.disconnect();
+        }
+      }
       await gw.api('DELETE', '/gateways/cached/cache');
       if (store.name === 'sqlite') await vi.waitFor(() => expect(files()).toEqual([]));
     });
