@@ -20,6 +20,10 @@ export const FILTER_KEYS = [
   'tokens_in',
   'tokens_out',
   'duration',
+  // Gatehouse's own, beyond the hosted API's: the provider's part of `duration` (null for a hit or
+  // a call that never answered), and its time to the first byte (a stream's first token).
+  'upstream_duration',
+  'upstream_first_byte',
   'feedback',
   'event_id',
   'metadata.key',
@@ -46,7 +50,16 @@ export interface LogFilter {
 export class FilterError extends Error {}
 
 const BOOLEAN_KEYS = new Set(['success', 'cached', 'authentication', 'compatibilityMode', 'wholesale']);
-const NUMBER_KEYS = new Set(['cost', 'tokens', 'tokens_in', 'tokens_out', 'duration', 'feedback']);
+const NUMBER_KEYS = new Set([
+  'cost',
+  'tokens',
+  'tokens_in',
+  'tokens_out',
+  'duration',
+  'upstream_duration',
+  'upstream_first_byte',
+  'feedback',
+]);
 
 /** What a key takes, when `v` is not that (a number compared with "abc" would match nothing, silently). */
 function wrongKind(key: FilterKey, v: string | number | boolean): string | undefined {
@@ -203,6 +216,8 @@ const INT32: readonly [number, number] = [-2_147_483_648, 2_147_483_647];
 /** The filter keys whose columns hold integers, with what their Postgres type can hold. */
 const INTEGER_RANGE: Partial<Record<FilterKey, readonly [number, number]>> = {
   duration: INT32,
+  upstream_duration: INT32,
+  upstream_first_byte: INT32,
   tokens_in: INT32,
   tokens_out: INT32,
   tokens: INT32,

@@ -170,7 +170,7 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
       .toBe('descending');
   });
 
-  it('filters by model, kept in the hash across a reload; and by metadata, status, search, cost, duration, time', async () => {
+  it('filters by model, kept in the hash across a reload; and by metadata, status, search, cost, duration, first byte, time', async () => {
     await filter('Model', 'gpt-4.1');
     await rowCount(2);
     expect(await shownModels()).toEqual(['gpt-4.1', 'gpt-4.1']);
@@ -221,6 +221,13 @@ describe.skipIf(SKIP_BROWSER)('dashboard: logs and a log', () => {
     await filter('Duration over (ms)', '');
     await filter('Duration under (ms)', '600000');
     await rowCount(26);
+    await clearFilters(26);
+
+    // The provider's first byte: only the call the mock held back 80 ms before answering.
+    await filter('First byte over (ms)', '75');
+    await rowCount(1);
+    await expect(rows().first().getAttribute('data-log-id')).resolves.toBe(ids.tagged);
+    expect(new URL(page.url()).hash).toContain('first_byte_min=75');
     await clearFilters(26);
 
     await filter('Until', '2001-01-01T00:00');

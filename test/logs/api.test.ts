@@ -448,7 +448,7 @@ for (const database of DATABASES) {
       expect((unkeyed.json.result as Array<{ id: string }>).map((r) => r.id)).toEqual([uncached.id]);
     });
 
-    it('orders by the provider’s time and first byte, the logs without one (no answer) last', async () => {
+    it('orders and filters by the provider’s time and first byte, the logs without one (no answer) last', async () => {
       await gatewayLogging('first-bytes', []);
       const sent: Record<string, string> = {};
       for (const scenario of ['slow-first-byte=60', 'reset', 'slow-first-byte=150', 'slow-first-byte=0']) {
@@ -498,6 +498,33 @@ for (const database of DATABASES) {
       const times = byTime.map((row) => row['upstream_duration'] as number);
       expect(times.every((t) => typeof t === 'number')).toBe(true);
       expect(times).toEqual([...times].sort((a, b) => b - a));
+
+      // Both are filter keys too: "first tokens slower than 100 ms", "calls that never answered".
+      const matching = async (filters: unknown[]) => {
+        const r = await ctx.gw.api('GET', `/gateways/first-bytes/logs?${filter(filters)}`);
+        expect(r.status, JSON.stringify(r.json)).toBe(200);
+        return (r.json.result as Array<Record<string, any>>).map((row) => sent[row['id']]).sort();
+      };
+      expect(await matching([{ key: 'upstream_first_byte', operator: 'gt', value: [100] }])).toEqual([
+        'slow-first-byte=150',
+      ]);
+      expect(await matching([{ key: 'upstream_first_byte', operator: 'lt', value: [100] }])).toEqual([
+        'slow-first-byte=0',
+        'slow-first-byte=60',
+      ]);
+      expect(await matching([{ key: 'upstream_first_byte', operator: 'eq', value: [null] }])).toEqual([
+        'reset',
+      ]);
+      expect(await matching([{ key: 'upstream_duration', operator: 'gt', value: [55] }])).toEqual([
+        'slow-first-byte=150',
+        'slow-first-byte=60',
+      ]);
+      const bad = await ctx.gw.api(
+        'GET',
+        `/gateways/first-bytes/logs?${filter([{ key: 'upstream_first_byte', operator: 'gt', value: ['slow'] }])}`,
+      );
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.json)).toContain('upstream_first_byte takes numbers');
     });
 
     it('DELETE with a limit removes the first logs in the order asked, and without one every match', async () => {

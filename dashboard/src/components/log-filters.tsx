@@ -81,6 +81,8 @@ export interface LogsState {
   costMax: string;
   durationMin: string;
   durationMax: string;
+  /** The provider's time to its first byte (a stream's first token), over this many ms. */
+  firstByteMin: string;
   /** `key=value` pairs (or bare keys), comma-separated. */
   metadata: string;
   /** ISO times. */
@@ -99,6 +101,7 @@ export type FilterFields = Pick<
   | 'costMax'
   | 'durationMin'
   | 'durationMax'
+  | 'firstByteMin'
   | 'metadata'
   | 'start'
   | 'end'
@@ -130,6 +133,7 @@ const PARAM: Record<keyof FilterFields, string> = {
   costMax: 'cost_max',
   durationMin: 'duration_min',
   durationMax: 'duration_max',
+  firstByteMin: 'first_byte_min',
   metadata: 'metadata',
   start: 'start',
   end: 'end',
@@ -145,6 +149,7 @@ export const EMPTY_FILTERS: FilterFields = {
   costMax: '',
   durationMin: '',
   durationMax: '',
+  firstByteMin: '',
   metadata: '',
   start: '',
   end: '',
@@ -215,6 +220,7 @@ export function apiFilters(f: FilterFields): ApiFilter[] {
   num('cost', 'lt', f.costMax);
   num('duration', 'gt', f.durationMin);
   num('duration', 'lt', f.durationMax);
+  num('upstream_first_byte', 'gt', f.firstByteMin);
   for (const pair of list(f.metadata)) {
     const eq = pair.indexOf('=');
     const key = (eq < 0 ? pair : pair.slice(0, eq)).trim();
@@ -364,6 +370,10 @@ export function LogFilters({
       <label class="field narrow">
         Duration under (ms)
         <input type="number" min="0" step="1" inputMode="numeric" {...text('durationMax')} />
+      </label>
+      <label class="field narrow">
+        First byte over (ms)
+        <input type="number" min="0" step="1" inputMode="numeric" {...text('firstByteMin')} />
       </label>
       <label class="field">
         Metadata
