@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type MockUpstream, parseScenario, startMockUpstream } from './fixtures/mock-upstream.ts';
 
@@ -295,7 +296,7 @@ describe('faults', () => {
     expect(mock.requests[0]!.body.equals(sent)).toBe(true);
   });
 
-  it('bytes=N answers N deterministic bytes; header:NAME=VALUE adds response headers', async () => {
+  it('bytes=N answers N deterministic bytes, noise=N bytes that do not compress; header:NAME=VALUE adds response headers', async () => {
     const get = () =>
       fetch(`${mock.url}/blob`, {
         headers: { 'x-mock-scenario': 'bytes=100000;header:x-upstream=yes;header:keep-alive=timeout=5' },
@@ -308,6 +309,18 @@ describe('faults', () => {
     const bytesB = Buffer.from(await (await get()).arrayBuffer());
     expect(bytesA.length).toBe(100000);
     expect(bytesA.equals(bytesB)).toBe(true);
+    expect(deflateRawSync(bytesA).length).toBeLessThan(10_000);
+    // noise=N: as deterministic, and incompressible.
+    const noise = async () =>
+      Buffer.from(
+        await (
+          await fetch(`${mock.url}/blob`, { headers: { 'x-mock-scenario': 'noise=100000' } })
+        ).arrayBuffer(),
+      );
+    const noiseA = await noise();
+    expect(noiseA.length).toBe(100000);
+    expect(noiseA.equals(await noise())).toBe(true);
+    expect(deflateRawSync(noiseA).length).toBeGreaterThan(100_000);
   });
 
   it('usage=IN,OUT reports those counts in a JSON answer, as written', async () => {

@@ -78,32 +78,45 @@ export function entrySize(entry: CachedResponse): number {
 }
 
 /**
- * The entry for a store whose memory costs more than a little CPU (Redis, shared by every node):
- * a body of COMPRESS_FROM_BYTES or more is deflated, unless that saves under a tenth (images,
+ * The entry for a store that keeps bytes (Redis's memory, shared by every node; SQLite's pages,
+ * within its bound): a body of COMPRESS_FROM_BYTES or more is deflated, unless that saves under a tenth (images,
  * audio, anything compressed already), when the entry is stored as `encodeEntry` writes it. Raw
  * deflate, not zstd: node:zlib's zstd sets up a context per call, which cost a 12 KB hit two to
  * three times the CPU of inflating it, for about the same size. The frames' offsets stay those of
  * the whole body.
  */
 export async function encodeCompressedEntry(entry: CachedResponse): Promise<Buffer> {
-  const { body } = entry;
-  if (body.length < COMPRESS_FROM_BYTES) return encodeEntry(entry);
-  const packed = body.length < DEFLATE_HERE_BELOW ? deflateRawSync(body, FAST) : await deflate(body, FAST);
-  if (packed.length > body.length * 0.9) return encodeEntry(entry);
-  const [head] = encodeEntryParts(entry);
-  // The marker, then the body's own length: the reader knows where to inflate it before it does.
-  const prefix = Buffer.allocUnsafe(5);
-  prefix[0] = COMPRESSED;
-  prefix.writeUInt32BE(body.length, 1);
-  return Buffer.concat([prefix, head, packed], prefix.length + head.length + packed.length);
+  const [head, body] = await encodeCompressedEntryParts(entry);
+  return Buffer.concat([head, body], head.length + body.length);
 }
 
 /**
- * The entry `encodeCompressedEntry` (or `encodeEntry`) wrote. A compressed body is never inflated
- * to more than it was, nor than a cacheable response can be. Throws on bytes that are not an entry.
+ * The same in two parts, for a writer that takes both (a file): the head, with the marker and the
+ * body's own length before it when compressed, and the body, compressed or as it is (not copied).
  */
-export async function decodeCompressedEntry(bytes: Buffer): Promise<CachedResponse> {
-  if (bytes[0] !== COMPRESSED) return decodeEntry(bytes);
+export async function encodeCompressedEntryParts(
+  entry: CachedResponse,
+): Promise<[head: Buffer, body: Buffer]> {
+  const { body } = entry;
+  if (body.length < COMPRESS_FROM_BYTES) return encodeEntryParts(entry);
+  const packed = body.length < DEFLATE_HERE_BELOW ? deflateRawSync(body, FAST) : await deflate(body, FAST);
+  if (packed.length > body.length * 0.9) return encodeEntryParts(entry);
+  const [head] = encodeEntryParts(entry);
+  // The marker, then the body's own length: the reader knows where to inflate it before it does.
+  const prefixed = Buffer.allocUnsafe(5 + head.length);
+  prefixed[0] = COMPRESSED;
+  prefixed.writeUInt32BE(body.length, 1);
+  head.copy(prefixed, 5);
+  return [prefixed, packed];
+}
+
+/**
+ * The entry `encodeCompressedEntry` (or `encodeEntry`) wrote; `owned` as for `decodeEntry` (an
+ * inflated body is new anyway). A compressed body is never inflated to more than it was, nor than
+ * a cacheable response can be. Throws on bytes that are not an entry.
+ */
+export async function decodeCompressedEntry(bytes: Buffer, owned = false): Promise<CachedResponse> {
+  if (bytes[0] !== COMPRESSED) return decodeEntry(bytes, owned);
   const size = bytes.readUInt32BE(1);
   const { body: packed, ...meta } = decodeEntry(bytes.subarray(5), true);
   // Inflated into one buffer of the size it was, not in 16 KB pieces then joined.

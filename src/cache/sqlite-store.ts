@@ -1,11 +1,11 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { atMostEvery, sinceLastReport } from '../util/at-most-every.ts';
 import { yieldToRequests } from '../util/yield-to-requests.ts';
-import { decodeEntry, encodeEntryParts } from './codec.ts';
+import { decodeCompressedEntry, encodeCompressedEntryParts } from './codec.ts';
 import { EntryFiles } from './entry-files.ts';
 import { type CachedResponse, type CacheStore, type EntryScope, entryId, purgeTakes } from './types.ts';
 
-/** An entry whose file is being written; `purged` once a purge has taken it. */
+/** An entry being compressed or written to its file; `purged` once a purge has taken it. */
 interface Writing {
   scope: EntryScope;
   key: string;
@@ -188,6 +188,60 @@ export function sqliteStore(
     )
     .catch((err: unknown) => failed(`removing orphaned entry files failed (${(err as Error).message})`));
 
+  /** Writes an entry `set` holds in `writing`, unless a purge takes it first. */
+  const store = async (mine: Writing, ttlSeconds: number) => {
+    const { scope, key } = mine;
+    const [head, body] = await encodeCompressedEntryParts(mine.entry);
+    const size = head.length + body.length;
+    // An entry bigger than the whole bound is refused rather than evicting everything.
+    if (size > maxBytes || mine.purged || closed) return;
+    let file: string | null = null;
+    if (files && size >= fileFrom) {
+      file = files.name(key);
+      try {
+        await files.write(file, head, body);
+      } catch (err) {
+        failed(`storing an entry failed (${(err as Error).message})`);
+        return;
+      }
+      // Purged while its file was written, or the store closed: it is not stored.
+      if (mine.purged || closed) {
+        files.drop(file);
+        return;
+      }
+    }
+    try {
+      if (!counted) recount();
+      const replaced = sizeOfOne.get(scope.accountId, scope.gatewayId, key);
+      upsert.run(
+        scope.accountId,
+        scope.gatewayId,
+        key,
+        scope.provider,
+        scope.model,
+        Date.now() + ttlSeconds * 1000,
+        size,
+        file === null ? Buffer.concat([head, body], size) : NO_BYTES,
+        file,
+      );
+      // Its row answers from here on (an eviction below may take it, like any other).
+      const id = entryId(scope, key);
+      if (writing.get(id) === mine) writing.delete(id);
+      if (replaced) dropFiles([replaced]);
+      total += size - Number(replaced?.['size'] ?? 0);
+      if (!replaced) rows++;
+      if (total > maxBytes) {
+        evicting ??= evict().finally(() => {
+          evicting = undefined;
+        });
+        await evicting;
+      }
+    } catch (err) {
+      files?.drop(file);
+      failed(`storing an entry failed (${(err as Error).message})`);
+    }
+  };
+
   return {
     name: 'sqlite',
     async get(scope, key) {
@@ -199,67 +253,35 @@ export function sqliteStore(
         return undefined;
       }
       if (!row) return writing.get(entryId(scope, key))?.entry;
+      let bytes: Buffer;
       if (row.file === null)
-        return decodeEntry(Buffer.from(row.value.buffer, row.value.byteOffset, row.value.byteLength), true);
-      if (!files) return undefined;
+        bytes = Buffer.from(row.value.buffer, row.value.byteOffset, row.value.byteLength);
+      else {
+        if (!files) return undefined;
+        try {
+          bytes = await files.read(row.file);
+        } catch {
+          // Deleted meanwhile (a purge, an eviction): a miss.
+          return undefined;
+        }
+      }
       try {
-        return decodeEntry(await files.read(row.file), true);
-      } catch {
-        // Deleted meanwhile (a purge, an eviction): a miss.
+        return await decodeCompressedEntry(bytes, true);
+      } catch (err) {
+        failed(`reading an entry failed (${(err as Error).message})`);
         return undefined;
       }
     },
     async set(scope, key, entry, ttlSeconds) {
-      const [head, body] = encodeEntryParts(entry);
-      const size = head.length + body.length;
-      // An entry bigger than the whole bound is refused rather than evicting everything.
-      if (size > maxBytes) return;
-      let file: string | null = null;
-      if (files && size >= fileFrom) {
-        file = files.name(key);
-        const id = entryId(scope, key);
-        const mine: Writing = { scope, key, entry, expiresAt: Date.now() + ttlSeconds * 1000 };
-        writing.set(id, mine);
-        try {
-          await files.write(file, head, body);
-        } catch (err) {
-          failed(`storing an entry failed (${(err as Error).message})`);
-          return;
-        } finally {
-          if (writing.get(id) === mine) writing.delete(id);
-        }
-        // Purged while its file was written, or the store closed: it is not stored.
-        if (mine.purged || closed) {
-          files.drop(file);
-          return;
-        }
-      }
+      const id = entryId(scope, key);
+      const mine: Writing = { scope, key, entry, expiresAt: Date.now() + ttlSeconds * 1000 };
+      // Answered from memory until its row is in: compressing a large body and writing its file
+      // take a while, and the next identical request must not miss meanwhile.
+      writing.set(id, mine);
       try {
-        if (!counted) recount();
-        const replaced = sizeOfOne.get(scope.accountId, scope.gatewayId, key);
-        upsert.run(
-          scope.accountId,
-          scope.gatewayId,
-          key,
-          scope.provider,
-          scope.model,
-          Date.now() + ttlSeconds * 1000,
-          size,
-          file === null ? Buffer.concat([head, body], size) : NO_BYTES,
-          file,
-        );
-        if (replaced) dropFiles([replaced]);
-        total += size - Number(replaced?.['size'] ?? 0);
-        if (!replaced) rows++;
-        if (total > maxBytes) {
-          evicting ??= evict().finally(() => {
-            evicting = undefined;
-          });
-          await evicting;
-        }
-      } catch (err) {
-        files?.drop(file);
-        failed(`storing an entry failed (${(err as Error).message})`);
+        await store(mine, ttlSeconds);
+      } finally {
+        if (writing.get(id) === mine) writing.delete(id);
       }
     },
     async expiresAt(scope, key) {

@@ -118,6 +118,30 @@ describe('sqlite store', () => {
     expect(rows()).toBe(1); // the shared database is still usable
     raw.close();
   });
+
+  it('keeps a body from 4 KiB compressed: a long stream in a row, not a file, and read back exactly', async () => {
+    const dir = tempDir();
+    const { store, raw } = await openSqliteStore(join(dir, 'gatehouse.db'), undefined, {
+      fileDir: join(dir, 'cache-entries'),
+    });
+    const frames: number[] = [];
+    let sse = '';
+    for (let i = 0; i < 2000; i++) {
+      sse += `data: {"object":"chat.completion.chunk","choices":[{"delta":{"content":"token ${i} "}}]}\n\n`;
+      frames.push(sse.length);
+    }
+    const stream = entry(sse, frames);
+    expect(stream.body.length).toBeGreaterThan(FILE_FROM_BYTES);
+    await store.set(scope(), 'stream', stream, 60);
+    const row = raw.prepare("SELECT size, file FROM cache_entries WHERE key = 'stream'").get();
+    expect(Number(row?.['size'])).toBeLessThan(stream.body.length / 5);
+    expect(row?.['file']).toBeNull();
+    const got = await store.get(scope(), 'stream');
+    expect(got?.body.toString()).toBe(sse);
+    expect(got?.frames).toEqual(frames);
+    await store.close();
+    raw.close();
+  });
 });
 
 describe('sqlite store, many entries at once', () => {
@@ -156,7 +180,7 @@ describe('sqlite store bound', () => {
       Number(raw.prepare('SELECT coalesce(sum(size), 0) AS n FROM cache_entries').get()?.['n']);
     // Each later entry lives longer, so the earliest are the first to go.
     for (let i = 0; i < 300; i++) {
-      await store.set(scope(), `k${i}`, entry(Buffer.alloc(100 + ((i * 997) % 9000))), 60 + i);
+      await store.set(scope(), `k${i}`, entry(randomBytes(100 + ((i * 997) % 9000))), 60 + i);
       expect(held()).toBeLessThanOrEqual(bound);
     }
     expect(await store.get(scope(), 'k299')).toBeDefined();
@@ -164,7 +188,7 @@ describe('sqlite store bound', () => {
     expect(held()).toBeGreaterThan(bound * 0.5);
 
     // An entry replaced under its own key counts once.
-    for (let i = 0; i < 50; i++) await store.set(scope(), 'same', entry(Buffer.alloc(5_000)), 3600);
+    for (let i = 0; i < 50; i++) await store.set(scope(), 'same', entry(randomBytes(5_000)), 3600);
     expect(await store.get(scope(), 'k299')).toBeDefined();
 
     // A restart reads what the table holds, and keeps the bound.
@@ -172,13 +196,19 @@ describe('sqlite store bound', () => {
     raw.close();
     ({ store, raw } = await openSqliteStore(path, bound));
     for (let i = 300; i < 320; i++) {
-      await store.set(scope(), `k${i}`, entry(Buffer.alloc(4_000)), 60 + i);
+      await store.set(scope(), `k${i}`, entry(randomBytes(4_000)), 60 + i);
       expect(held()).toBeLessThanOrEqual(bound);
     }
     expect(await store.get(scope(), 'k319')).toBeDefined();
 
-    await store.set(scope(), 'huge', entry(Buffer.alloc(bound + 1)), 3600);
+    await store.set(scope(), 'huge', entry(randomBytes(bound + 1)), 3600);
     expect(await store.get(scope(), 'huge')).toBeUndefined();
+    expect(held()).toBeLessThanOrEqual(bound);
+    // The bound is in the bytes stored: a body that compresses takes what it compressed to.
+    const squeezed = Buffer.from('data: {"choices":[{"delta":{"content":"word"}}]}\n\n'.repeat(2000));
+    expect(squeezed.length).toBeGreaterThan(bound);
+    await store.set(scope(), 'squeezed', entry(squeezed), 3600);
+    expect((await store.get(scope(), 'squeezed'))?.body.equals(squeezed)).toBe(true);
     expect(held()).toBeLessThanOrEqual(bound);
     await store.close();
     raw.close();
