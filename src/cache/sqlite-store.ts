@@ -36,6 +36,7 @@ const DELETE_BATCH = 100;
  */
 export const FILE_FROM_BYTES = 64 * 1024;
 const NO_BYTES = new Uint8Array(0);
+const NO_ENTRY = Buffer.alloc(0);
 
 /**
  * Entries in the gateway's own SQLite database (`cache_entries`, migration 2), so they survive
@@ -254,9 +255,14 @@ export function sqliteStore(
       }
       if (!row) return writing.get(entryId(scope, key))?.entry;
       let bytes: Buffer;
-      if (row.file === null)
-        bytes = Buffer.from(row.value.buffer, row.value.byteOffset, row.value.byteLength);
-      else {
+      if (row.file === null) {
+        const { value } = row;
+        // Anything but a blob (a hand edit) is as unreadable as a damaged one.
+        bytes =
+          value instanceof Uint8Array
+            ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+            : NO_ENTRY;
+      } else {
         if (!files) return undefined;
         try {
           bytes = await files.read(row.file);

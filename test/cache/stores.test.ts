@@ -142,6 +142,32 @@ describe('sqlite store', () => {
     await store.close();
     raw.close();
   });
+
+  it('a row it cannot read is a miss, reported, and the next answer stored replaces it', async () => {
+    const warnings: string[] = [];
+    const { db, raw } = openSqlite(join(tempDir(), 'gatehouse.db'));
+    await migrate(db);
+    const store = sqliteStore(raw, { log: (_level, message) => warnings.push(message) });
+    await store.set(scope(), 'k', entry('x'.repeat(10_000)), 60);
+    // Its compressed body damaged (a bad sector): the marker and lengths still say it is one.
+    const value = Buffer.from(
+      raw.prepare("SELECT value FROM cache_entries WHERE key = 'k'").get()?.['value'] as Uint8Array,
+    );
+    value.fill(0, value.length - 20);
+    raw.prepare("UPDATE cache_entries SET value = ? WHERE key = 'k'").run(value);
+    expect(await store.get(scope(), 'k')).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^cache \(sqlite\): reading an entry failed \(.+\); serving without those entries$/,
+    );
+    // Text where the blob was (a hand edit), read as a miss too.
+    raw.prepare("UPDATE cache_entries SET value = 'not an entry' WHERE key = 'k'").run();
+    expect(await store.get(scope(), 'k')).toBeUndefined();
+    await store.set(scope(), 'k', entry('fresh'), 60);
+    expect((await store.get(scope(), 'k'))?.body.toString()).toBe('fresh');
+    await store.close();
+    raw.close();
+  });
 });
 
 describe('sqlite store, many entries at once', () => {
