@@ -40,10 +40,19 @@ for (const database of DATABASES) {
     beforeAll(async () => {
       await send('before', 'gpt-4o-mini');
       await send('nul', 'bad\u0000model');
+      await send('lone', 'half\ud800pair');
+      await send('literal', 'reads\\u0000as text');
       await send('bogus', 'gpt-4o', ['x-mock-scenario', 'usage=3.5,1e12']);
       await send('huge', 'gpt-4o', ['x-mock-scenario', 'usage=1e300,0']);
       await send('after', 'gpt-4o-mini', ['__proto__', 'yes', 'constructor', 'x']);
       await ctx.gw.flushLogs();
+    });
+
+    it('a lone surrogate half in a model name is logged as U+FFFD; text that reads \\u0000 stays text', async () => {
+      const rows = await list('');
+      const byId = (name: string) => rows.find((r) => r['id'] === ids[name])!;
+      expect(byId('lone')['model']).toBe('half\uFFFDpair');
+      expect(byId('literal')['model']).toBe('reads\\u0000as text');
     });
 
     it('a NUL in a model name is logged, and so is every row of its batch', async () => {
