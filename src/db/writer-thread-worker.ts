@@ -72,7 +72,7 @@ parentPort?.on('message', (message: Message) => {
     parentPort?.postMessage({
       id,
       error: e.message,
-      sqlite: { code: e.code, errcode: e.errcode, errstr: e.errstr },
+      details: { code: e.code, errcode: e.errcode, errstr: e.errstr },
     });
   }
 });

@@ -15,32 +15,36 @@ const RESTART_MAX_MS = 300_000;
 /** A thread that ran this long had started well: its end is reported, and it is started again soon. */
 const SETTLED_MS = 10_000;
 
-export interface WriterThread {
+/** A thread that stores log batches, off the thread that serves requests. */
+export interface LogThread {
   /** False while the thread is gone (it is started again): log batches must then be written on this thread. */
   readonly alive: boolean;
   /**
-   * Stores a log batch there, one transaction; resolves with the rows SQLite refused, if any;
-   * rejects with its error, or if the thread stops.
+   * Stores a log batch there, one transaction; resolves with the rows the database refused, if
+   * any; rejects with its error, or if the thread stops.
    */
   insertLogs(batch: EncodedBatch): Promise<Refusal | undefined>;
+  /** Its last work done, then the thread and its connection end. */
+  stop(): Promise<void>;
+}
+
+export interface WriterThread extends LogThread {
   /**
    * Runs one statement on the thread's connection. Rejects with the error SQLite gave (its `code`,
    * `errcode` and `errstr` kept), or if the thread stops.
    */
   query(sql: string, parameters: readonly unknown[]): Promise<StatementResult>;
-  /** A last checkpoint, then the thread and its connection end. */
-  stop(): Promise<void>;
 }
 
-/** The thread's answer to a message with an id; without one, a failed checkpoint. */
+/** The thread's answer to a message with an id; without one, a report of its own (a failed checkpoint). */
 interface WorkerAnswer {
   id?: number;
   /** Sent once the thread has opened the database. */
   ready?: boolean;
   result?: unknown;
   error?: string;
-  /** node:sqlite's error details, for callers that tell a locked database from a bad query. */
-  sqlite?: { code?: unknown; errcode?: unknown; errstr?: unknown };
+  /** The error's code (node:sqlite's or Postgres's SQLSTATE), for callers that tell a locked database from a bad query. */
+  details?: { code?: unknown; errcode?: unknown; errstr?: unknown };
 }
 
 /**
@@ -59,6 +63,39 @@ export function startWriterThread(
 ): WriterThread {
   // Should the thread stop, this still bounds the WAL.
   raw.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES};`);
+  const checkpointFailed = atMostEvery(CHECKPOINT_REPORT_EVERY_MS, (message, times) =>
+    onError(`WAL checkpoint: ${message}${sinceLastReport(times, 'failed checkpoints')}`),
+  );
+  return startDatabaseThread({
+    script: new URL('./writer-thread-worker.ts', import.meta.url),
+    workerData: { path, checkpointIntervalMs, autocheckpoint: FALLBACK_AUTOCHECKPOINT_PAGES },
+    name: 'SQLite writer thread',
+    backOnIt: 'logs and log queries are back on it',
+    onError,
+    onReport: checkpointFailed,
+  });
+}
+
+/** What differs between the database threads: the script, its data, and how it is named. */
+export interface DatabaseThreadSpec {
+  script: URL;
+  workerData: unknown;
+  /** As the process log names it: "SQLite writer thread". */
+  name: string;
+  /** What its return means, for the process log: "logs and log queries are back on it". */
+  backOnIt: string;
+  onError: (message: string) => void;
+  /** A report the thread sends of its own accord (a failed checkpoint, a lost connection). */
+  onReport: (message: string) => void;
+}
+
+/**
+ * A worker thread that answers messages with ids, started again when it ends (soon if it had run
+ * a while, less and less often if it dies as it starts). Its messages: `{ id, batch }` (a log
+ * batch), `{ id, sql, parameters }` (a statement, where the script runs them), and `'stop'`.
+ */
+export function startDatabaseThread(spec: DatabaseThreadSpec): WriterThread {
+  const { onError } = spec;
   const pending = new Map<number, { resolve: (value: never) => void; reject: (err: Error) => void }>();
   let nextId = 1;
   let worker: Worker;
@@ -69,9 +106,6 @@ export function startWriterThread(
   let restartDelay = RESTART_MIN_MS;
   let restartTimer: NodeJS.Timeout | undefined;
 
-  const checkpointFailed = atMostEvery(CHECKPOINT_REPORT_EVERY_MS, (message, times) =>
-    onError(`WAL checkpoint: ${message}${sinceLastReport(times, 'failed checkpoints')}`),
-  );
   const end = (err: Error) => {
     if (!alive) return;
     alive = false;
@@ -85,7 +119,7 @@ export function startWriterThread(
     restartDelay = settled ? RESTART_MIN_MS : Math.min(restartDelay * 2, RESTART_MAX_MS);
     if (settled)
       onError(
-        `SQLite writer thread stopped (${err.message}); writing logs on the main thread, starting it again in ${Math.round(restartDelay / 1000)} s`,
+        `${spec.name} stopped (${err.message}); writing logs on the main thread, starting it again in ${Math.round(restartDelay / 1000)} s`,
       );
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
@@ -96,9 +130,8 @@ export function startWriterThread(
   };
   const onMessage = (m: WorkerAnswer) => {
     if (m.id === undefined) {
-      if (m.ready && restarts > 0)
-        onError('SQLite writer thread running again; logs and log queries are back on it');
-      else if (m.error) checkpointFailed(m.error);
+      if (m.ready && restarts > 0) onError(`${spec.name} running again; ${spec.backOnIt}`);
+      else if (m.error) spec.onReport(m.error);
       return;
     }
     const p = pending.get(m.id);
@@ -106,11 +139,11 @@ export function startWriterThread(
     pending.delete(m.id);
     if (pending.size === 0 && !stopping) worker.unref();
     if (m.error === undefined) p.resolve(m.result as never);
-    else p.reject(Object.assign(new Error(m.error), m.sqlite));
+    else p.reject(Object.assign(new Error(m.error), m.details));
   };
   const spawn = () => {
-    const w = new Worker(new URL('./writer-thread-worker.ts', import.meta.url), {
-      workerData: { path, checkpointIntervalMs, autocheckpoint: FALLBACK_AUTOCHECKPOINT_PAGES },
+    const w = new Worker(spec.script, {
+      workerData: spec.workerData,
       // Its heap holds one batch's rows at a time (bodies are outside it, in the transferred
       // buffer). Out of memory it ends, logs are written on the main thread, and it starts again.
       resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
@@ -128,7 +161,7 @@ export function startWriterThread(
   spawn();
 
   const send = <T>(message: object, transfer: ArrayBuffer[] = []): Promise<T> => {
-    if (!alive) return Promise.reject(new Error('the SQLite writer thread has stopped'));
+    if (!alive) return Promise.reject(new Error(`the ${spec.name} has stopped`));
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: never) => void, reject });

@@ -23,8 +23,9 @@ const PAYLOAD_COLUMNS = [
  * (`json_populate_recordset`), not as a VALUES list of 37 parameters a row: a statement of 18 500
  * parameters, parsed and planned afresh for every batch, cost Postgres 126 µs of CPU a row against
  * 64 this way (the bench's rows, 500 to a batch, a local server), and the batch took 197 against
- * 134 µs a row to store. The request thread's part is the same either way (~35–50 µs a row: the
- * values, or the JSON, encoded for the wire), and bodies travel as `\x` hex text.
+ * 134 µs a row to store. The gateway's part is about the same either way (~35–50 µs a row: the
+ * values, or the JSON, encoded for the wire; on the Postgres log thread), and bodies travel as
+ * `\x` hex text.
  */
 const LOGS_FROM_JSON = `INSERT INTO logs (${LOG_COLUMNS.join(',')}) SELECT ${LOG_COLUMNS.join(',')} FROM json_populate_recordset(NULL::logs, $1::json) `;
 const PAYLOADS_FROM_JSON = `INSERT INTO log_payloads (${PAYLOAD_COLUMNS.join(',')}) SELECT ${PAYLOAD_COLUMNS.join(',')} FROM json_populate_recordset(NULL::log_payloads, $1::json) `;

@@ -1,15 +1,16 @@
-import type { WriterThread } from '../db/writer-thread.ts';
+import type { LogThread } from '../db/writer-thread.ts';
 import { encodeBatch } from './batch-codec.ts';
 import type { LogSink, Refusal } from './writer.ts';
 
 /**
- * Log batches stored by the SQLite writer thread, so a batch (tens of µs a row, milliseconds a
- * batch) never holds up the thread that serves requests; this thread only encodes it. Once that
+ * Log batches stored by a thread of their own (SQLite's writer thread, or the Postgres log thread),
+ * so a batch (tens of µs a row, milliseconds a batch) never holds up the thread that serves
+ * requests; this thread only encodes it. Once that
  * thread is gone, batches go to `fallback`, here. A batch in flight when it died is rejected, and
- * the log writer keeps it and tries again. Rows SQLite refuses are reported with `onRefused`.
+ * the log writer keeps it and tries again. Rows the database refuses are reported with `onRefused`.
  */
 export function workerLogSink(
-  thread: WriterThread,
+  thread: LogThread,
   fallback: LogSink,
   onRefused?: (refusal: Refusal) => void,
 ): LogSink {

@@ -11,7 +11,8 @@ import { loadPriceTable } from '../costs/prices.ts';
 import { CustomProviderRegistry } from '../custom-providers/registry.ts';
 import { localFeed, postgresFeed } from '../db/change-feed.ts';
 import { migrate } from '../db/migrations.ts';
-import { type OpenDatabase, openDatabase } from '../db/open.ts';
+import { CONNECT_TIMEOUT_MS, type OpenDatabase, openDatabase } from '../db/open.ts';
+import { startPostgresLogThread } from '../db/postgres-log-thread.ts';
 import { openSqlite } from '../db/sqlite.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { GatewayRegistry } from '../gateways/registry.ts';
@@ -140,16 +141,27 @@ async function assemble(
       'error',
       `log writer: the database refused ${ids.length} log row${ids.length === 1 ? '' : 's'} (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}), dropped; the rest of the batch is stored: ${reason.slice(0, 300)}`,
     );
-  // SQLite inserts run on its writer thread; Postgres ones are network calls already.
+  // Log batches are stored from a thread of their own: SQLite's writer thread, or on Postgres one
+  // that encodes them for the wire; this thread falls back to storing them while it is gone.
+  const postgresLogs = config.databaseUrl
+    ? startPostgresLogThread({
+        connectionString: config.databaseUrl,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        queryTimeoutMs: config.databaseQueryTimeoutMs,
+        announceAs: changes.node,
+        onError: (message) => log('warn', message),
+      })
+    : undefined;
   const sink = retainingSink(
-    database.sqlite
-      ? database.writer
+    postgresLogs
+      ? workerLogSink(
+          postgresLogs,
+          postgresLogSink(db, { announceAs: changes.node, onRefused: refused }),
+          refused,
+        )
+      : database.writer && database.sqlite
         ? workerLogSink(database.writer, sqliteLogSink(database.sqlite, { onRefused: refused }), refused)
-        : sqliteLogSink(database.sqlite, { onRefused: refused })
-      : postgresLogSink(db, {
-          announceAs: changes.node,
-          onRefused: refused,
-        }),
+        : sqliteLogSink(database.sqlite!, { onRefused: refused }),
     // Its counts and deletes go where the log queries go: on SQLite, the writer thread.
     database.logsDb,
     (accountId, id) => gateways.get(accountId, id)?.settings,
@@ -288,6 +300,7 @@ async function assemble(
       await release('the limit counters', () => limits.close());
       await release('the upstream connections', () => dispatcher.close().catch(() => undefined));
       await release('the config change feed', () => changes.close());
+      if (postgresLogs) await release('the Postgres log thread', () => postgresLogs.stop());
       await release('the database', () => database.close());
       cacheDb?.close();
     },
