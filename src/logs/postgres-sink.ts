@@ -24,11 +24,23 @@ const PAYLOAD_COLUMNS = [
  * parameters, parsed and planned afresh for every batch, cost Postgres 126 µs of CPU a row against
  * 64 this way (the bench's rows, 500 to a batch, a local server), and the batch took 197 against
  * 134 µs a row to store. The gateway's part is about the same either way (~35–50 µs a row: the
- * values, or the JSON, encoded for the wire; on the Postgres log thread), and bodies travel as
- * `\x` hex text.
+ * values, or the JSON, encoded for the wire; on the Postgres log thread).
  */
 const LOGS_FROM_JSON = `INSERT INTO logs (${LOG_COLUMNS.join(',')}) SELECT ${LOG_COLUMNS.join(',')} FROM json_populate_recordset(NULL::logs, $1::json) `;
-const PAYLOADS_FROM_JSON = `INSERT INTO log_payloads (${PAYLOAD_COLUMNS.join(',')}) SELECT ${PAYLOAD_COLUMNS.join(',')} FROM json_populate_recordset(NULL::log_payloads, $1::json) `;
+/**
+ * The bodies of a batch: one bytea parameter holding them all, and a JSON list saying where each
+ * row's lie in it (-1: none). As `\x` hex inside the JSON they took twice their size on the wire:
+ * side by side, this cut Postgres's CPU from 76 to 46–50 µs a row and the encoding's from 37 to
+ * 32–33 µs.
+ */
+const PAYLOADS_FROM_JSON = `INSERT INTO log_payloads (${PAYLOAD_COLUMNS.join(',')})
+  SELECT p.log_id, p.account_id, p.gateway_id,
+    CASE WHEN p.request_at < 0 THEN NULL ELSE substring($2::bytea FROM p.request_at + 1 FOR p.request_length) END,
+    CASE WHEN p.response_at < 0 THEN NULL ELSE substring($2::bytea FROM p.response_at + 1 FOR p.response_length) END,
+    p.request_truncated, p.response_truncated
+  FROM json_to_recordset($1::json) AS p(log_id text, account_id text, gateway_id text, request_at integer,
+    request_length integer, response_at integer, response_length integer, request_truncated integer,
+    response_truncated integer) `;
 const JSON_KEYS: string[] = [...LOG_COLUMNS];
 /**
  * The escapes of what Postgres text cannot hold, behind an even run of backslashes (an odd one
@@ -45,16 +57,35 @@ function storableJson(value: unknown, keys?: string[]): string {
     : json;
 }
 
-const hex = (b: Uint8Array | null) =>
-  b === null ? null : `\\x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}`;
-
-function payloadsJson(rows: readonly LogRow[]): string | undefined {
-  const out: unknown[] = [];
+/** The payload rows of a batch as PAYLOADS_FROM_JSON takes them, or undefined when none keeps a body. */
+function payloadsOf(rows: readonly LogRow[]): [places: string, bodies: Buffer] | undefined {
+  const places: unknown[] = [];
+  const bodies: Uint8Array[] = [];
+  let at = 0;
+  const place = (b: Uint8Array | null): [number, number] => {
+    if (b === null) return [-1, 0];
+    bodies.push(b);
+    at += b.length;
+    return [at - b.length, b.length];
+  };
   for (const row of rows) {
     const p = payloadRow(row);
-    if (p) out.push({ ...p, request: hex(p.request), response: hex(p.response) });
+    if (!p) continue;
+    const [requestAt, requestLength] = place(p.request);
+    const [responseAt, responseLength] = place(p.response);
+    places.push({
+      log_id: p.log_id,
+      account_id: p.account_id,
+      gateway_id: p.gateway_id,
+      request_at: requestAt,
+      request_length: requestLength,
+      response_at: responseAt,
+      response_length: responseLength,
+      request_truncated: p.request_truncated,
+      response_truncated: p.response_truncated,
+    });
   }
-  return out.length === 0 ? undefined : storableJson(out);
+  return places.length === 0 ? undefined : [storableJson(places), Buffer.concat(bodies, at)];
 }
 
 /**
@@ -95,9 +126,9 @@ export function postgresLogSink(db: Kysely<Database>, opts: PostgresSinkOptions 
       CompiledQuery.raw(LOGS_FROM_JSON + logsTail, [storableJson(chunk, JSON_KEYS)]),
     );
     if (announce) for (const r of stored.rows) seqs.push(Number(r.seq));
-    const payloads = payloadsJson(chunk);
+    const payloads = payloadsOf(chunk);
     if (payloads === undefined) return;
-    await tx.executeQuery(CompiledQuery.raw(PAYLOADS_FROM_JSON + payloadsTail, [payloads]));
+    await tx.executeQuery(CompiledQuery.raw(PAYLOADS_FROM_JSON + payloadsTail, payloads));
   }
 
   async function announceStored(tx: Transaction<Database>, seqs: number[]) {
