@@ -13,8 +13,7 @@ import type { Database } from './tables.ts';
  * Runs on the Postgres log thread (postgres-log-thread.ts): each log batch it is sent, stored
  * through its own connection as the sink on the main thread would, answered `{ id, result }` with
  * the rows Postgres refused, or `{ id, error }`. Its pool's reports (a lost connection, a query
- * that ran too long) go to the main thread as `{ error }`. One batch at a time: the log writer
- * sends the next once this one is answered.
+ * that ran too long) go to the main thread as `{ error }`.
  */
 const { connectionString, connectTimeoutMs, queryTimeoutMs, announceAs } = workerData as {
   connectionString: string;
@@ -57,20 +56,26 @@ function rowsOf(batch: EncodedBatch): LogRow[] {
   return rows;
 }
 
-parentPort?.postMessage({ ready: true });
-parentPort?.on('message', async (message: { id: number; batch: EncodedBatch } | 'stop') => {
-  if (message === 'stop') {
-    await db.destroy().catch(() => undefined);
-    parentPort?.close();
-    return;
-  }
-  const { id } = message;
+/** Stores one batch; answers with the rows Postgres refused, or with the error. */
+async function store(id: number, batch: EncodedBatch): Promise<void> {
   try {
     refusal = undefined;
-    await sink.insert(rowsOf(message.batch));
+    await sink.insert(rowsOf(batch));
     parentPort?.postMessage({ id, result: refusal });
   } catch (err) {
     const e = err as Error & { code?: unknown };
     parentPort?.postMessage({ id, error: e.message, details: { code: e.code } });
   }
+}
+
+parentPort?.postMessage({ ready: true });
+// One message at a time, in order: a journal replay sends its batches beside the writer's, and
+// each answer must carry its own batch's refusals. A stop comes after what was sent before it.
+let queue = Promise.resolve();
+parentPort?.on('message', (message: { id: number; batch: EncodedBatch } | 'stop') => {
+  queue = queue.then(async () => {
+    if (message !== 'stop') return store(message.id, message.batch);
+    await db.destroy().catch(() => undefined);
+    parentPort?.close();
+  });
 });

@@ -106,10 +106,10 @@ export interface PostgresSinkOptions {
 }
 
 /**
- * Log batches into Postgres: one JSON parameter per 500 rows, in one transaction. A row whose id is already
- * stored is skipped, so a batch sent again after an unknown outcome (a commit whose answer was
- * lost, a journal replay cut short) stores each row once instead of failing for good on the
- * unique id. With `announceAs` (several nodes), the transaction also NOTIFYs the stored rows'
+ * Log batches into Postgres: one JSON parameter per 500 rows (and one for their bodies), in one
+ * transaction. A row whose id is already stored is skipped, so a batch sent again after an unknown
+ * outcome (a commit whose answer was lost, a journal replay cut short) stores each row once instead
+ * of failing for good on the unique id. With `announceAs` (several nodes), the transaction also NOTIFYs the stored rows'
  * `seq` values, delivered to the other nodes when it commits, for their live tails.
  *
  * A batch the database refuses for its data is stored again a row at a time, each behind a
